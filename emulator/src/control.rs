@@ -1,0 +1,98 @@
+//! `/_emulator/*`: the test control surface. Not part of Zoom's API.
+//!
+//! - `GET  /_emulator/stats`              counters, token mode
+//! - `GET  /_emulator/meetings`           every live meeting, as Zoom would return it
+//! - `POST /_emulator/reset`              `{"token_mode":"legacy"|"multi"}` optional; forgets
+//!                                         meetings, usage, counters, injections (not tokens)
+//! - `POST /_emulator/tokens/invalidate`  every issued token stops working now
+//! - `POST /_emulator/latency`            `{"ms":N}` delay added to every Zoom answer
+//! - `POST /_emulator/failures`           `{"target":T,"status":S,"count":N,"body":{…},"headers":{…}}`
+//!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
+//!   delete_meeting, invitation, api (any /v2 call)
+//! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
+
+use crate::http::{EmuRequest, Reply};
+use crate::oauth::invalidate_all;
+use crate::state::{InjectedFailure, State, TokenMode};
+use serde_json::{json, Value};
+
+fn bad_request(message: &str) -> Reply {
+    Reply::json(400, json!({ "error": message }))
+}
+
+pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
+    let body = req.json().unwrap_or(Value::Null);
+    match (req.method.as_str(), path) {
+        ("GET", "/stats") => Reply::json(
+            200,
+            json!({
+                "token_mode": state.settings.token_mode,
+                "counters": state.counters,
+                "live_meetings": state.meetings.len(),
+                "armed_failures": state.failures.iter().map(|f| f.remaining).sum::<u32>(),
+            }),
+        ),
+        ("GET", "/meetings") => Reply::json(
+            200,
+            json!({ "meetings": state.meetings.values().collect::<Vec<_>>() }),
+        ),
+        ("POST", "/reset") => {
+            let mode = match body.get("token_mode").and_then(Value::as_str) {
+                None => None,
+                Some(raw) => match raw.parse::<TokenMode>() {
+                    Ok(mode) => Some(mode),
+                    Err(e) => return bad_request(&e),
+                },
+            };
+            state.reset(mode);
+            Reply::json(200, json!({ "token_mode": state.settings.token_mode }))
+        }
+        ("POST", "/tokens/invalidate") => {
+            let invalidated = invalidate_all(state);
+            Reply::json(200, json!({ "invalidated": invalidated }))
+        }
+        ("POST", "/latency") => match body.get("ms").and_then(Value::as_u64) {
+            Some(ms) => {
+                state.latency_ms = ms;
+                Reply::json(200, json!({ "ms": ms }))
+            }
+            None => bad_request("expected {\"ms\": N}"),
+        },
+        ("POST", "/failures") => {
+            let (Some(target), Some(status)) = (
+                body.get("target").and_then(Value::as_str),
+                body.get("status").and_then(Value::as_u64),
+            ) else {
+                return bad_request("expected {\"target\": …, \"status\": …}");
+            };
+            let headers = body
+                .get("headers")
+                .and_then(Value::as_object)
+                .map(|h| {
+                    h.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            state.failures.push(InjectedFailure {
+                target: target.to_owned(),
+                status: status as u16,
+                remaining: body.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
+                body: body
+                    .get("body")
+                    .cloned()
+                    .unwrap_or_else(|| json!({ "code": status, "message": "Injected failure." })),
+                headers,
+            });
+            Reply::json(200, json!({ "armed": state.failures.len() }))
+        }
+        ("POST", "/clock") => match body.get("offset_ms").and_then(Value::as_i64) {
+            Some(offset) => {
+                state.clock_offset_ms = offset;
+                Reply::json(200, json!({ "offset_ms": offset }))
+            }
+            None => bad_request("expected {\"offset_ms\": N}"),
+        },
+        _ => Reply::json(404, json!({ "error": "unknown control route" })),
+    }
+}

@@ -1,0 +1,218 @@
+//! Everything the emulator remembers: settings, issued tokens, meetings, limits and counters.
+
+use crate::rng::Rng;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How re-issuing a token affects earlier ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenMode {
+    /// Zoom today: a new token leaves earlier ones valid until they expire.
+    Multi,
+    /// Zoom before mid-2023: a new token invalidates the previous one of the same `token_index`.
+    Legacy,
+}
+
+impl std::str::FromStr for TokenMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "multi" => Ok(Self::Multi),
+            "legacy" => Ok(Self::Legacy),
+            other => Err(format!("unknown token mode '{other}' (multi|legacy)")),
+        }
+    }
+}
+
+/// Zoom's rate-limit categories for the APIs the product uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Light,
+    Medium,
+    Heavy,
+}
+
+impl Category {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Light => "Light",
+            Self::Medium => "Medium",
+            Self::Heavy => "Heavy",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_mode: TokenMode,
+    pub token_ttl_secs: u64,
+    /// Zoom users that exist on the account; `me` is the first.
+    pub users: Vec<String>,
+    /// Requests per second for light / medium / heavy; `None` disables per-second limits.
+    pub per_second: Option<[u32; 3]>,
+    /// Meeting create/update requests per user per UTC day.
+    pub daily_create_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            account_id: "emulated-account".into(),
+            client_id: "emulated-client".into(),
+            client_secret: "emulated-secret".into(),
+            token_mode: TokenMode::Multi,
+            token_ttl_secs: 3599,
+            users: vec![
+                "host@example.com".into(),
+                "host2@example.com".into(),
+                "host3@example.com".into(),
+            ],
+            // Zoom's Pro plan.
+            per_second: Some([30, 20, 10]),
+            daily_create_limit: 100,
+        }
+    }
+}
+
+pub struct TokenRecord {
+    pub slot: String,
+    pub expires_at_ms: i64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meeting {
+    pub id: u64,
+    pub uuid: String,
+    pub host_id: String,
+    pub host_email: String,
+    pub topic: String,
+    #[serde(rename = "type")]
+    pub meeting_type: u8,
+    pub status: String,
+    pub start_time: String,
+    pub duration: u32,
+    pub timezone: String,
+    pub agenda: String,
+    pub created_at: String,
+    pub start_url: String,
+    pub join_url: String,
+    pub password: String,
+    pub settings: Value,
+}
+
+/// A failure to answer instead of the real behaviour, for the next `remaining` matching calls.
+#[derive(Debug, Clone)]
+pub struct InjectedFailure {
+    pub target: String,
+    pub status: u16,
+    pub remaining: u32,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counters {
+    /// Every call of the token endpoint, successful or not.
+    pub token_requests: u64,
+    /// Tokens issued, by `token_index` ("default" when none was given).
+    pub tokens_issued: BTreeMap<String, u64>,
+    /// API calls refused with 401 code 124.
+    pub invalid_token_requests: u64,
+    pub api_requests: u64,
+    pub create_attempts: u64,
+    pub meetings_created: u64,
+    pub meetings_updated: u64,
+    pub meetings_deleted: u64,
+    /// 429 answers, per-second and daily.
+    pub rate_limited: u64,
+    pub injected_failures: u64,
+}
+
+pub struct State {
+    pub settings: Settings,
+    pub base_url: String,
+    pub tokens: HashMap<String, TokenRecord>,
+    /// Legacy mode: the one live token of each slot.
+    pub current_by_slot: HashMap<String, String>,
+    pub meetings: BTreeMap<u64, Meeting>,
+    /// (user, UTC date) -> create/update requests that day.
+    pub daily_usage: HashMap<(String, String), u32>,
+    /// category -> (epoch second, requests in it).
+    pub per_second_usage: HashMap<Category, (i64, u32)>,
+    pub failures: Vec<InjectedFailure>,
+    pub latency_ms: u64,
+    /// Added to the wall clock, so tests can cross a UTC midnight.
+    pub clock_offset_ms: i64,
+    pub counters: Counters,
+    pub rng: Rng,
+}
+
+impl State {
+    pub fn new(settings: Settings, base_url: String) -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7);
+        Self {
+            settings,
+            base_url,
+            tokens: HashMap::new(),
+            current_by_slot: HashMap::new(),
+            meetings: BTreeMap::new(),
+            daily_usage: HashMap::new(),
+            per_second_usage: HashMap::new(),
+            failures: Vec::new(),
+            latency_ms: 0,
+            clock_offset_ms: 0,
+            counters: Counters::default(),
+            rng: Rng::seeded(seed),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        wall + self.clock_offset_ms
+    }
+
+    /// Forgets meetings, usage, counters and injections; issued tokens stay valid, as they would
+    /// at Zoom, so a running worker is not disturbed by a test resetting the scene.
+    pub fn reset(&mut self, token_mode: Option<TokenMode>) {
+        if let Some(mode) = token_mode {
+            self.settings.token_mode = mode;
+        }
+        self.meetings.clear();
+        self.daily_usage.clear();
+        self.per_second_usage.clear();
+        self.failures.clear();
+        self.latency_ms = 0;
+        self.clock_offset_ms = 0;
+        self.counters = Counters::default();
+    }
+
+    /// Takes one matching injected failure, if any is armed for `target`.
+    pub fn take_failure(&mut self, targets: &[&str]) -> Option<InjectedFailure> {
+        let index = self
+            .failures
+            .iter()
+            .position(|f| f.remaining > 0 && targets.contains(&f.target.as_str()))?;
+        let failure = &mut self.failures[index];
+        failure.remaining -= 1;
+        let taken = failure.clone();
+        if failure.remaining == 0 {
+            self.failures.remove(index);
+        }
+        self.counters.injected_failures += 1;
+        Some(taken)
+    }
+}

@@ -1,0 +1,268 @@
+//! The public error contract of the HTTP API: every failure a client can see, mapped to a status,
+//! a stable machine-readable `code` and (for Retry-After) a delay, in exactly one place.
+//!
+//! Wire shape: `{"error":{"code":"…","message":"…","field":"…"}}` (`field` only for field errors).
+
+use serde_json::{json, Value};
+
+/// Why one field of a booking request was refused (422).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub kind: FieldErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    Missing,
+    WrongType,
+    InvalidEmail,
+    InvalidStartTime,
+    StartTimeInPast,
+    StartTimeTooFar,
+    UnknownTimezone,
+    InvalidDuration,
+    TooLong,
+    InvalidText,
+}
+
+impl FieldErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Missing => "missing_field",
+            Self::WrongType => "invalid_field",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidStartTime => "invalid_start_time",
+            Self::StartTimeInPast => "start_time_in_past",
+            Self::StartTimeTooFar => "start_time_too_far",
+            Self::UnknownTimezone => "unknown_timezone",
+            Self::InvalidDuration => "invalid_duration",
+            Self::TooLong => "field_too_long",
+            Self::InvalidText => "invalid_text",
+        }
+    }
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, kind: FieldErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Every failure of a public request. Constructed anywhere, turned into HTTP only by the edge's
+/// single `ApiError -> Response` conversion, which reads [`ApiError::status`], [`ApiError::body`]
+/// and [`ApiError::retry_after`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: the body could not be read as the declared content type.
+    Malformed(String),
+    /// 413: the body is larger than the API accepts.
+    PayloadTooLarge { limit: usize },
+    /// 415: neither JSON nor an HTML form.
+    UnsupportedMediaType,
+    /// 422: one field is missing or invalid.
+    InvalidField(FieldError),
+    /// 404: no such route or resource.
+    NotFound,
+    /// 405: the route exists but not for this method.
+    MethodNotAllowed { allow: &'static str },
+    /// 503: the deployment lacks required secrets or has invalid vars (operator error).
+    NotConfigured { problems: Vec<String> },
+    /// 503: Zoom's OAuth endpoint failed or could not be reached.
+    ZoomAuthUnavailable { retry_after: u32 },
+    /// 502: Zoom refused the configured credentials.
+    ZoomAuthRejected,
+    /// 503: Zoom's API could not be reached or timed out.
+    ZoomUnavailable { retry_after: u32 },
+    /// 503: Zoom rate-limited the account.
+    ZoomRateLimited { retry_after: u32 },
+    /// 502: Zoom answered with a server error or something the worker cannot read.
+    ZoomError { status: u16 },
+    /// 502: Zoom refused a request the worker considered valid (e.g. an unknown host user).
+    ZoomRejected { status: u16, zoom_code: Option<i64> },
+    /// 503: the coordinator (Durable Object) failed; nothing was committed.
+    CoordinatorUnavailable { retry_after: u32 },
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Malformed(_) => 400,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidField(_) => 422,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
+            Self::NotConfigured { .. }
+            | Self::ZoomAuthUnavailable { .. }
+            | Self::ZoomUnavailable { .. }
+            | Self::ZoomRateLimited { .. }
+            | Self::CoordinatorUnavailable { .. } => 503,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed_request",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::InvalidField(f) => f.kind.code(),
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::NotConfigured { .. } => "not_configured",
+            Self::ZoomAuthUnavailable { .. } => "zoom_auth_unavailable",
+            Self::ZoomAuthRejected => "zoom_auth_rejected",
+            Self::ZoomUnavailable { .. } => "zoom_unavailable",
+            Self::ZoomRateLimited { .. } => "zoom_rate_limited",
+            Self::ZoomError { .. } => "zoom_error",
+            Self::ZoomRejected { .. } => "zoom_rejected",
+            Self::CoordinatorUnavailable { .. } => "coordinator_unavailable",
+        }
+    }
+
+    /// Seconds for a `Retry-After` header; every 503 carries one.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::ZoomAuthUnavailable { retry_after }
+            | Self::ZoomUnavailable { retry_after }
+            | Self::ZoomRateLimited { retry_after }
+            | Self::CoordinatorUnavailable { retry_after } => Some(*retry_after),
+            Self::NotConfigured { .. } => Some(60),
+            _ => None,
+        }
+    }
+
+    /// `Allow` header value for 405.
+    pub fn allow(&self) -> Option<&'static str> {
+        match self {
+            Self::MethodNotAllowed { allow } => Some(allow),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::Malformed(detail) => format!("The request body could not be read: {detail}."),
+            Self::PayloadTooLarge { limit } => {
+                format!("The request body is larger than {limit} bytes.")
+            }
+            Self::UnsupportedMediaType => "Send the booking as application/json or \
+                 application/x-www-form-urlencoded."
+                .to_owned(),
+            Self::InvalidField(f) => f.message.clone(),
+            Self::NotFound => "No such resource.".to_owned(),
+            Self::MethodNotAllowed { allow } => format!("Use one of: {allow}."),
+            // Names of missing settings help the operator; they are not secret values.
+            Self::NotConfigured { problems } => format!(
+                "The booking service is not configured: {}. See the README's configuration table.",
+                problems.join("; ")
+            ),
+            Self::ZoomAuthUnavailable { .. } => {
+                "Zoom's sign-in service is unavailable; nothing was booked. Try again shortly."
+                    .to_owned()
+            }
+            Self::ZoomAuthRejected => {
+                "Zoom refused the service's credentials; nothing was booked.".to_owned()
+            }
+            Self::ZoomUnavailable { .. } => {
+                "Zoom could not be reached; nothing was booked. Try again shortly.".to_owned()
+            }
+            Self::ZoomRateLimited { .. } => {
+                "Zoom is rate-limiting this account; nothing was booked. Try again later."
+                    .to_owned()
+            }
+            Self::ZoomError { status } => {
+                format!("Zoom failed with status {status}; nothing was booked.")
+            }
+            Self::ZoomRejected { status, zoom_code } => match zoom_code {
+                Some(code) => {
+                    format!("Zoom refused the request (status {status}, code {code}).")
+                }
+                None => format!("Zoom refused the request (status {status})."),
+            },
+            Self::CoordinatorUnavailable { .. } => {
+                "The booking coordinator is unavailable; nothing was booked. Try again shortly."
+                    .to_owned()
+            }
+        }
+    }
+
+    pub fn body(&self) -> Value {
+        let mut error = json!({ "code": self.code(), "message": self.message() });
+        if let Self::InvalidField(f) = self {
+            error["field"] = Value::from(f.field);
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(f: FieldError) -> Self {
+        Self::InvalidField(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_422_with_field_in_body() {
+        let err: ApiError =
+            FieldError::new("email", FieldErrorKind::InvalidEmail, "Not an email.").into();
+        assert_eq!(err.status(), 422);
+        assert_eq!(
+            err.body(),
+            json!({"error":{"code":"invalid_email","message":"Not an email.","field":"email"}})
+        );
+        assert_eq!(err.retry_after(), None);
+    }
+
+    #[test]
+    fn every_503_carries_retry_after() {
+        let all = [
+            ApiError::NotConfigured {
+                problems: vec!["ZOOM_CLIENT_ID is missing".into()],
+            },
+            ApiError::ZoomAuthUnavailable { retry_after: 5 },
+            ApiError::ZoomUnavailable { retry_after: 5 },
+            ApiError::ZoomRateLimited { retry_after: 7 },
+            ApiError::CoordinatorUnavailable { retry_after: 2 },
+        ];
+        for err in all {
+            assert_eq!(err.status(), 503, "{err:?}");
+            assert!(err.retry_after().is_some(), "{err:?}");
+            assert!(err.body()["error"].get("field").is_none());
+        }
+    }
+
+    #[test]
+    fn zoom_side_failures_are_502() {
+        for err in [
+            ApiError::ZoomAuthRejected,
+            ApiError::ZoomError { status: 500 },
+            ApiError::ZoomRejected {
+                status: 404,
+                zoom_code: Some(1001),
+            },
+        ] {
+            assert_eq!(err.status(), 502);
+            assert_eq!(err.retry_after(), None);
+        }
+    }
+
+    #[test]
+    fn not_configured_names_settings_only() {
+        let err = ApiError::NotConfigured {
+            problems: vec!["ZOOM_CLIENT_SECRET is missing".into()],
+        };
+        assert_eq!(err.code(), "not_configured");
+        assert!(err.message().contains("ZOOM_CLIENT_SECRET is missing"));
+    }
+}

@@ -1,0 +1,166 @@
+//! Deployment configuration, read through a lookup function so the same rules apply to wrangler
+//! vars, secrets and unit tests. Problems are collected (not first-error) so an operator sees
+//! every missing setting in one response.
+
+use chrono_tz::Tz;
+use std::fmt;
+
+pub const DEFAULT_API_BASE: &str = "https://api.zoom.us/v2";
+pub const DEFAULT_OAUTH_BASE: &str = "https://zoom.us";
+pub const DEFAULT_HOST_USER: &str = "me";
+
+/// Zoom Server-to-Server OAuth app credentials. `Debug` never prints them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ZoomCredentials {
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl fmt::Debug for ZoomCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ZoomCredentials")
+            .field("account_id", &self.account_id)
+            .field("client_id", &"<redacted>")
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub credentials: ZoomCredentials,
+    /// Base of the REST API, without a trailing slash, e.g. `https://api.zoom.us/v2`.
+    pub api_base: String,
+    /// Base of the OAuth service, without a trailing slash, e.g. `https://zoom.us`.
+    pub oauth_base: String,
+    /// Zoom user (id, email or `me`) who hosts booked meetings.
+    pub host_user: String,
+    pub default_timezone: Tz,
+}
+
+impl Config {
+    /// Reads every setting through `lookup` (a var or secret by name; blank counts as unset).
+    /// Returns all problems at once, naming settings but never echoing secret values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut problems = Vec::new();
+        let mut required = |name: &str| {
+            get(name).unwrap_or_else(|| {
+                problems.push(format!("{name} is missing"));
+                String::new()
+            })
+        };
+        let credentials = ZoomCredentials {
+            account_id: required("ZOOM_ACCOUNT_ID"),
+            client_id: required("ZOOM_CLIENT_ID"),
+            client_secret: required("ZOOM_CLIENT_SECRET"),
+        };
+        let mut base_url = |name: &str, default: &str| {
+            let value = get(name).unwrap_or_else(|| default.to_owned());
+            if !(value.starts_with("https://") || value.starts_with("http://")) {
+                problems.push(format!("{name} must be an http(s) URL"));
+            }
+            value.trim_end_matches('/').to_owned()
+        };
+        let api_base = base_url("ZOOM_API_BASE", DEFAULT_API_BASE);
+        let oauth_base = base_url("ZOOM_OAUTH_BASE", DEFAULT_OAUTH_BASE);
+        let host_user = get("ZOOM_HOST_USER").unwrap_or_else(|| DEFAULT_HOST_USER.to_owned());
+        let default_timezone = match get("DEFAULT_TIMEZONE") {
+            None => Tz::UTC,
+            Some(name) => name.parse::<Tz>().unwrap_or_else(|_| {
+                problems.push(format!(
+                    "DEFAULT_TIMEZONE '{name}' is not an IANA time zone"
+                ));
+                Tz::UTC
+            }),
+        };
+        if problems.is_empty() {
+            Ok(Config {
+                credentials,
+                api_base,
+                oauth_base,
+                host_user,
+                default_timezone,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const SECRETS: [(&str, &str); 3] = [
+        ("ZOOM_ACCOUNT_ID", "acct"),
+        ("ZOOM_CLIENT_ID", "cid"),
+        ("ZOOM_CLIENT_SECRET", "s3cret"),
+    ];
+
+    #[test]
+    fn defaults_point_at_real_zoom() {
+        let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
+        assert_eq!(cfg.api_base, "https://api.zoom.us/v2");
+        assert_eq!(cfg.oauth_base, "https://zoom.us");
+        assert_eq!(cfg.host_user, "me");
+        assert_eq!(cfg.default_timezone, Tz::UTC);
+    }
+
+    #[test]
+    fn overrides_are_trimmed_and_normalised() {
+        let mut pairs = SECRETS.to_vec();
+        pairs.extend([
+            ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
+            ("ZOOM_OAUTH_BASE", " http://127.0.0.1:9 "),
+            ("ZOOM_HOST_USER", "host@example.com"),
+            ("DEFAULT_TIMEZONE", "Asia/Tokyo"),
+        ]);
+        let cfg = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(cfg.api_base, "http://127.0.0.1:9/v2");
+        assert_eq!(cfg.oauth_base, "http://127.0.0.1:9");
+        assert_eq!(cfg.host_user, "host@example.com");
+        assert_eq!(cfg.default_timezone, chrono_tz::Asia::Tokyo);
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_no_secret_is_echoed() {
+        let problems = Config::from_lookup(lookup(&[
+            ("ZOOM_CLIENT_SECRET", "   "),
+            ("ZOOM_API_BASE", "ftp://x"),
+            ("DEFAULT_TIMEZONE", "Mars/Olympus"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                "ZOOM_ACCOUNT_ID is missing",
+                "ZOOM_CLIENT_ID is missing",
+                "ZOOM_CLIENT_SECRET is missing",
+                "ZOOM_API_BASE must be an http(s) URL",
+                "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA time zone",
+            ]
+        );
+    }
+
+    #[test]
+    fn debug_redacts_credentials() {
+        let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
+        let printed = format!("{cfg:?}");
+        assert!(!printed.contains("s3cret") && !printed.contains("cid"));
+    }
+}

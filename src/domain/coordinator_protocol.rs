@@ -1,0 +1,89 @@
+//! The internal protocol between the stateless fetch handler and the `ZoomCoordinator` Durable
+//! Object. Both sides serialize these types, so they cannot drift apart.
+
+use crate::domain::api_error::ApiError;
+use crate::domain::token_policy::IssuedToken;
+use crate::domain::zoom::oauth::TokenFailure;
+use serde::{Deserialize, Serialize};
+
+pub const TOKEN_PATH: &str = "/token";
+pub const BOOKINGS_PREFIX: &str = "/bookings/";
+
+/// Body of `POST /token`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    /// A token Zoom just refused with code 124, so the coordinator replaces it if still current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_token: Option<String>,
+}
+
+/// Why the coordinator could not hand out a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenGrantError {
+    /// Zoom refused the credentials.
+    Rejected,
+    /// Zoom's OAuth service failed or could not be reached.
+    Unavailable,
+}
+
+/// Body of the answer to `POST /token`.
+pub type TokenGrant = Result<IssuedToken, TokenGrantError>;
+
+/// How long a client should wait after the OAuth service failed.
+const AUTH_RETRY_AFTER_SECS: u32 = 5;
+
+impl From<TokenFailure> for TokenGrantError {
+    fn from(failure: TokenFailure) -> Self {
+        match failure {
+            TokenFailure::Rejected { .. } => Self::Rejected,
+            TokenFailure::Unavailable { .. } => Self::Unavailable,
+        }
+    }
+}
+
+impl From<TokenGrantError> for ApiError {
+    fn from(err: TokenGrantError) -> Self {
+        match err {
+            TokenGrantError::Rejected => ApiError::ZoomAuthRejected,
+            TokenGrantError::Unavailable => ApiError::ZoomAuthUnavailable {
+                retry_after: AUTH_RETRY_AFTER_SECS,
+            },
+        }
+    }
+}
+
+pub fn booking_path(booking_id: &str) -> String {
+    format!("{BOOKINGS_PREFIX}{booking_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_round_trips_as_json() {
+        let ok: TokenGrant = Ok(IssuedToken {
+            access_token: "t".into(),
+            issued_at_ms: 1,
+            expires_at_ms: 2,
+        });
+        let err: TokenGrant = Err(TokenGrantError::Unavailable);
+        for grant in [ok, err] {
+            let wire = serde_json::to_string(&grant).unwrap();
+            assert_eq!(serde_json::from_str::<TokenGrant>(&wire).unwrap(), grant);
+        }
+        assert_eq!(
+            serde_json::to_string(&TokenRequest::default()).unwrap(),
+            "{}"
+        );
+    }
+
+    #[test]
+    fn grant_errors_map_to_public_errors() {
+        assert_eq!(ApiError::from(TokenGrantError::Rejected).status(), 502);
+        let unavailable = ApiError::from(TokenGrantError::Unavailable);
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.retry_after(), Some(5));
+    }
+}

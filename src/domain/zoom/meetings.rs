@@ -1,0 +1,152 @@
+//! Meeting API payloads: `POST /users/{userId}/meetings` and the meeting object Zoom returns.
+
+use crate::domain::booking::record::rfc3339_utc;
+use crate::domain::booking::{BookingRecord, BookingStatus, MeetingDetails, ValidBooking};
+use crate::domain::zoom::path_segment;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Zoom meeting type 2: a scheduled meeting.
+const SCHEDULED_MEETING: u8 = 2;
+
+pub fn create_meeting_path(host_user: &str) -> String {
+    format!("/users/{}/meetings", path_segment(host_user))
+}
+
+/// Body of Create Meeting. The start is sent in UTC (`…Z`) so Zoom never has to interpret a local
+/// time; `timezone` tells Zoom how to display it to the host and guests.
+pub fn create_meeting_body(booking: &ValidBooking) -> Value {
+    let mut body = json!({
+        "topic": booking.topic,
+        "type": SCHEDULED_MEETING,
+        "start_time": rfc3339_utc(booking.start),
+        "duration": booking.duration_minutes,
+        "timezone": booking.timezone.name(),
+        "settings": {
+            "join_before_host": false,
+            "waiting_room": true,
+            "approval_type": 2,
+        },
+    });
+    if let Some(agenda) = &booking.agenda {
+        body["agenda"] = Value::from(agenda.as_str());
+    }
+    body
+}
+
+/// The fields of Zoom's meeting object the product keeps. `start_url` is deliberately absent:
+/// unknown fields are dropped by serde, so the host's ZAK never enters the worker's data.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZoomMeeting {
+    pub id: u64,
+    #[serde(default)]
+    pub uuid: String,
+    pub join_url: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub start_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub duration: Option<u32>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+impl ZoomMeeting {
+    pub fn parse(body: &str) -> Option<ZoomMeeting> {
+        serde_json::from_str(body).ok()
+    }
+
+    /// Ledger record for a meeting just created for `booking`. Zoom's echo of start, duration
+    /// and timezone wins over the request, since it is what guests will see.
+    pub fn into_record(
+        self,
+        booking_id: String,
+        host_user: &str,
+        booking: &ValidBooking,
+        now: DateTime<Utc>,
+    ) -> BookingRecord {
+        BookingRecord {
+            booking_id,
+            status: BookingStatus::Scheduled,
+            host_user: host_user.to_owned(),
+            name: booking.name.clone(),
+            email: booking.email.clone(),
+            topic: booking.topic.clone(),
+            meeting: MeetingDetails {
+                id: self.id,
+                uuid: self.uuid,
+                join_url: self.join_url,
+                password: self.password,
+                start_time: self.start_time.unwrap_or(booking.start),
+                duration: self.duration.unwrap_or(booking.duration_minutes),
+                timezone: self
+                    .timezone
+                    .unwrap_or_else(|| booking.timezone.name().to_owned()),
+            },
+            created_at: now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn booking() -> ValidBooking {
+        ValidBooking {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            start: Utc.with_ymd_and_hms(2030, 1, 2, 0, 30, 0).unwrap(),
+            timezone: chrono_tz::Asia::Tokyo,
+            duration_minutes: 45,
+            topic: "Intro".into(),
+            agenda: None,
+        }
+    }
+
+    #[test]
+    fn create_body_sends_utc_start_and_display_timezone() {
+        let body = create_meeting_body(&booking());
+        assert_eq!(body["start_time"], "2030-01-02T00:30:00Z");
+        assert_eq!(body["timezone"], "Asia/Tokyo");
+        assert_eq!(body["type"], 2);
+        assert_eq!(body["duration"], 45);
+        assert!(body.get("agenda").is_none());
+        let mut with_agenda = booking();
+        with_agenda.agenda = Some("Plan".into());
+        assert_eq!(create_meeting_body(&with_agenda)["agenda"], "Plan");
+    }
+
+    #[test]
+    fn host_path_is_escaped() {
+        assert_eq!(create_meeting_path("me"), "/users/me/meetings");
+        assert_eq!(
+            create_meeting_path("a b@x.io"),
+            "/users/a%20b@x.io/meetings"
+        );
+    }
+
+    #[test]
+    fn parsing_drops_start_url() {
+        let zoom = r#"{"uuid":"abc==","id":86220627999,"host_id":"h","topic":"Intro","type":2,
+            "start_time":"2030-01-02T00:30:00Z","duration":45,"timezone":"Asia/Tokyo",
+            "start_url":"https://zoom.us/s/86220627999?zak=SECRET","join_url":"https://zoom.us/j/86220627999?pwd=p",
+            "password":"216899"}"#;
+        let meeting = ZoomMeeting::parse(zoom).unwrap();
+        let record = meeting.into_record("bk_1".into(), "me", &booking(), Utc::now());
+        let stored = serde_json::to_string(&record).unwrap();
+        assert!(!stored.contains("zak") && !stored.contains("start_url"));
+        assert_eq!(record.meeting.id, 86220627999);
+        assert_eq!(record.meeting.password.as_deref(), Some("216899"));
+        assert_eq!(record.meeting.start_time, booking().start);
+    }
+
+    #[test]
+    fn unparseable_meeting_is_none() {
+        assert!(ZoomMeeting::parse(r#"{"id":"not a number"}"#).is_none());
+        assert!(ZoomMeeting::parse("<html>").is_none());
+    }
+}

@@ -1,0 +1,136 @@
+//! Classifying Zoom REST answers into what the worker does next.
+
+use crate::domain::api_error::ApiError;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Zoom's error code for an unknown, expired or invalidated access token.
+pub const INVALID_ACCESS_TOKEN: i64 = 124;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoomOutcome {
+    Success,
+    /// 401 code 124: the token is no longer valid. Zoom did not act on the request, so it is
+    /// safe to ask the coordinator for a newer token and send it once more.
+    InvalidToken,
+    Failed(ApiError),
+}
+
+#[derive(Deserialize)]
+struct ZoomErrorBody {
+    code: Option<i64>,
+}
+
+/// Zoom's numeric error `code` from an error body, if there is one.
+pub fn zoom_error_code(body: &str) -> Option<i64> {
+    serde_json::from_str::<ZoomErrorBody>(body)
+        .ok()
+        .and_then(|b| b.code)
+}
+
+pub fn classify(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &str,
+    now: DateTime<Utc>,
+) -> ZoomOutcome {
+    let zoom_code = zoom_error_code(body);
+    match status {
+        200..=299 => ZoomOutcome::Success,
+        401 if zoom_code == Some(INVALID_ACCESS_TOKEN) => ZoomOutcome::InvalidToken,
+        401 => ZoomOutcome::Failed(ApiError::ZoomAuthRejected),
+        429 => ZoomOutcome::Failed(ApiError::ZoomRateLimited {
+            retry_after: retry_after_seconds(retry_after, now).unwrap_or(1),
+        }),
+        500..=599 => ZoomOutcome::Failed(ApiError::ZoomError { status }),
+        _ => ZoomOutcome::Failed(ApiError::ZoomRejected { status, zoom_code }),
+    }
+}
+
+/// `Retry-After` as whole seconds from `now`: delta-seconds or an HTTP date, clamped to
+/// 1 s .. 1 day so a garbled header can neither spin a client nor lock it out for long.
+pub fn retry_after_seconds(header: Option<&str>, now: DateTime<Utc>) -> Option<u32> {
+    let value = header?.trim();
+    let seconds = match value.parse::<i64>() {
+        Ok(s) => s,
+        Err(_) => {
+            let at = DateTime::parse_from_rfc2822(value)
+                .or_else(|_| DateTime::parse_from_rfc3339(value))
+                .ok()?;
+            // Round up: retrying early only earns another 429.
+            let millis = (at.with_timezone(&Utc) - now).num_milliseconds();
+            (millis + 999).div_euclid(1000)
+        }
+    };
+    Some(seconds.clamp(1, 86_400) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(classify(201, None, "{}", now()), ZoomOutcome::Success);
+        assert_eq!(classify(204, None, "", now()), ZoomOutcome::Success);
+        assert_eq!(
+            classify(
+                401,
+                None,
+                r#"{"code":124,"message":"Invalid access token."}"#,
+                now()
+            ),
+            ZoomOutcome::InvalidToken
+        );
+        assert_eq!(
+            classify(401, None, r#"{"code":200}"#, now()),
+            ZoomOutcome::Failed(ApiError::ZoomAuthRejected)
+        );
+        assert_eq!(
+            classify(429, Some("7"), "{}", now()),
+            ZoomOutcome::Failed(ApiError::ZoomRateLimited { retry_after: 7 })
+        );
+        assert_eq!(
+            classify(500, None, "oops", now()),
+            ZoomOutcome::Failed(ApiError::ZoomError { status: 500 })
+        );
+        assert_eq!(
+            classify(
+                404,
+                None,
+                r#"{"code":1001,"message":"User does not exist: x."}"#,
+                now()
+            ),
+            ZoomOutcome::Failed(ApiError::ZoomRejected {
+                status: 404,
+                zoom_code: Some(1001)
+            })
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after_seconds(None, now()), None);
+        assert_eq!(retry_after_seconds(Some("garbage"), now()), None);
+        assert_eq!(retry_after_seconds(Some(" 30 "), now()), Some(30));
+        assert_eq!(retry_after_seconds(Some("0"), now()), Some(1));
+        assert_eq!(retry_after_seconds(Some("999999"), now()), Some(86_400));
+        assert_eq!(
+            retry_after_seconds(Some("Tue, 01 Jan 2030 00:00:10 GMT"), now()),
+            Some(10)
+        );
+        assert_eq!(
+            retry_after_seconds(Some("2030-01-01T00:01:00Z"), now()),
+            Some(60)
+        );
+        assert_eq!(
+            retry_after_seconds(Some("2029-12-31T23:00:00Z"), now()),
+            Some(1)
+        );
+    }
+}

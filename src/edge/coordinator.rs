@@ -1,0 +1,171 @@
+//! `ZoomCoordinator`: the Durable Object (one per Zoom account) that is the single writer of the
+//! account's token and booking ledger.
+//!
+//! Token refresh is single-flight: however many requests need a new token at once, one token
+//! request is in flight and they all await its result. A Durable Object delivers new requests
+//! while an earlier one awaits `fetch`, so without this a cold burst would issue N tokens (and,
+//! on accounts where a new token invalidates the previous one, break N-1 of them).
+
+use super::{clock, settings, tokens, zoom_oauth};
+use crate::domain::booking::BookingRecord;
+use crate::domain::coordinator_protocol::{
+    booking_path, TokenGrant, TokenGrantError, TokenRequest, BOOKINGS_PREFIX, TOKEN_PATH,
+};
+use crate::domain::token_policy::{decide, IssuedToken, TokenDecision};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use worker::{
+    console_error, console_warn, durable_object, DurableObject, Env, Method, Request, Response,
+    Result, State,
+};
+
+const TOKEN_KEY: &str = "token";
+/// After a failed refresh the alarm tries again this much later.
+const REFRESH_RETRY_MS: i64 = 30_000;
+
+type RefreshFlight = Shared<LocalBoxFuture<'static, TokenGrant>>;
+
+#[durable_object]
+pub struct ZoomCoordinator {
+    state: Rc<State>,
+    env: Env,
+    /// Mirror of the stored token; `loaded` says whether storage was read yet.
+    current: Rc<RefCell<Option<IssuedToken>>>,
+    loaded: Cell<bool>,
+    /// The refresh under way, if any; every caller that needs a new token awaits this one.
+    flight: Rc<RefCell<Option<RefreshFlight>>>,
+}
+
+impl DurableObject for ZoomCoordinator {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state: Rc::new(state),
+            env,
+            current: Rc::default(),
+            loaded: Cell::new(false),
+            flight: Rc::default(),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Post, TOKEN_PATH) => {
+                let ask: TokenRequest = req.json().await.unwrap_or_default();
+                let grant = self.grant(ask.rejected_token.as_deref()).await;
+                Response::from_json(&grant)
+            }
+            (Method::Put, p) if p.starts_with(BOOKINGS_PREFIX) => {
+                let record: BookingRecord = req.json().await?;
+                if p != booking_path(&record.booking_id) {
+                    return Response::error("booking id does not match path", 400);
+                }
+                let key = ledger_key(&record.booking_id);
+                self.state.storage().put(&key, &record).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
+                let id = &p[BOOKINGS_PREFIX.len()..];
+                match self
+                    .state
+                    .storage()
+                    .get::<BookingRecord>(&ledger_key(id))
+                    .await?
+                {
+                    Some(record) => Response::from_json(&record),
+                    None => Response::error("no such booking", 404),
+                }
+            }
+            _ => Response::error("not found", 404),
+        }
+    }
+
+    /// Refreshes the token ahead of expiry so no booking ever waits on a token request.
+    async fn alarm(&self) -> Result<Response> {
+        let due = self
+            .load_current()
+            .await
+            .is_some_and(|t| clock::now_ms() >= t.refresh_due_ms());
+        if due && self.refresh().await.is_err() {
+            // An i64 alarm time is an offset from now.
+            self.state.storage().set_alarm(REFRESH_RETRY_MS).await?;
+        }
+        Response::ok("")
+    }
+}
+
+fn ledger_key(booking_id: &str) -> String {
+    format!("booking:{booking_id}")
+}
+
+impl ZoomCoordinator {
+    async fn load_current(&self) -> Option<IssuedToken> {
+        if !self.loaded.get() {
+            match self.state.storage().get::<IssuedToken>(TOKEN_KEY).await {
+                Ok(stored) => {
+                    let mut current = self.current.borrow_mut();
+                    // A refresh may have finished while storage was read; keep the newer token.
+                    if current.is_none() {
+                        *current = stored;
+                    }
+                    self.loaded.set(true);
+                }
+                Err(err) => console_error!("token storage read failed: {err}"),
+            }
+        }
+        self.current.borrow().clone()
+    }
+
+    async fn grant(&self, rejected: Option<&str>) -> TokenGrant {
+        let current = self.load_current().await;
+        match decide(current.as_ref(), rejected, clock::now_ms()) {
+            TokenDecision::Use(token) => Ok(token),
+            TokenDecision::Refresh => self.refresh().await,
+        }
+    }
+
+    /// Joins the refresh under way, or starts one.
+    async fn refresh(&self) -> TokenGrant {
+        let flight = self
+            .flight
+            .borrow_mut()
+            .get_or_insert_with(|| self.start_refresh())
+            .clone();
+        flight.await
+    }
+
+    fn start_refresh(&self) -> RefreshFlight {
+        let state = Rc::clone(&self.state);
+        let env = self.env.clone();
+        let current = Rc::clone(&self.current);
+        let flight = Rc::clone(&self.flight);
+        async move {
+            let grant = issue_and_store(&state, &env).await;
+            if let Ok(token) = &grant {
+                *current.borrow_mut() = Some(token.clone());
+            }
+            // Done: the next caller that needs a token decides afresh against `current`.
+            flight.borrow_mut().take();
+            grant
+        }
+        .boxed_local()
+        .shared()
+    }
+}
+
+/// Issues a token, stores it durably, publishes it to KV and schedules the next refresh.
+async fn issue_and_store(state: &State, env: &Env) -> TokenGrant {
+    let config = settings::load(env).map_err(|_| TokenGrantError::Unavailable)?;
+    let token = zoom_oauth::issue_token(&config).await?;
+    let storage = state.storage();
+    if let Err(err) = storage.put(TOKEN_KEY, &token).await {
+        console_error!("token storage write failed: {err}");
+    }
+    let due = chrono::DateTime::from_timestamp_millis(token.refresh_due_ms()).unwrap_or_default();
+    if let Err(err) = storage.set_alarm(due).await {
+        console_warn!("refresh alarm could not be set: {err}");
+    }
+    tokens::publish(env, &config, &token).await;
+    Ok(token)
+}

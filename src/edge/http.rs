@@ -1,0 +1,43 @@
+//! Building responses. The single place where an `ApiError` becomes HTTP.
+
+use crate::domain::api_error::ApiError;
+use serde_json::Value;
+use worker::{Headers, Response};
+
+fn api_headers() -> Headers {
+    let headers = Headers::new();
+    // Header names and values here are constants: setting them cannot fail.
+    let _ = headers.set("content-type", "application/json; charset=utf-8");
+    let _ = headers.set("cache-control", "no-store");
+    let _ = headers.set("x-content-type-options", "nosniff");
+    headers
+}
+
+pub fn json_response(status: u16, body: &Value) -> Response {
+    json_response_with(status, body, api_headers())
+}
+
+pub fn json_response_with(status: u16, body: &Value, headers: Headers) -> Response {
+    Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(body.to_string().into_bytes())
+}
+
+pub fn error_response(err: &ApiError) -> Response {
+    let headers = api_headers();
+    if let Some(seconds) = err.retry_after() {
+        let _ = headers.set("retry-after", &seconds.to_string());
+    }
+    if let Some(allow) = err.allow() {
+        let _ = headers.set("allow", allow);
+    }
+    json_response_with(err.status(), &err.body(), headers)
+}
+
+/// Headers for a 201 that points at the created resource.
+pub fn created_headers(location: &str) -> Headers {
+    let headers = api_headers();
+    let _ = headers.set("location", location);
+    headers
+}

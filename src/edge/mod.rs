@@ -1,0 +1,45 @@
+//! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
+
+mod bookings;
+mod clock;
+mod coordinator;
+mod coordinator_client;
+mod http;
+mod outbound;
+mod settings;
+mod tokens;
+mod zoom_api;
+mod zoom_oauth;
+
+use crate::domain::api_error::ApiError;
+use serde_json::json;
+use worker::{event, Context, Env, Method, Request, Response, Result};
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let outcome = route(req, &env).await;
+    Ok(outcome.unwrap_or_else(|err| http::error_response(&err)))
+}
+
+async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+    let method = req.method();
+    match req.path().as_str() {
+        "/healthz" => match method {
+            Method::Get | Method::Head => Ok(http::json_response(
+                200,
+                &json!({ "status": "ok", "version": crate::BUILD_VERSION }),
+            )),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
+        },
+        "/v1/bookings" => match method {
+            Method::Post => bookings::create(req, env).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
+        _ => Err(ApiError::NotFound),
+    }
+}
