@@ -43,3 +43,6 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
         _ => Err(ApiError::NotFound),
     }
 }
+
+#[cfg(test)]
+mod wasm_tests;

@@ -1,0 +1,80 @@
+//! wasm-bindgen tests of the shell code that only exists on wasm32: the JS clock and random
+//! source, response building and reading settings from a runtime `Env`. Run under node by
+//! `scripts/test.sh` (wasm-bindgen-test-runner).
+
+use super::{clock, http, settings};
+use crate::domain::api_error::ApiError;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+use worker::Env;
+
+#[wasm_bindgen_test]
+fn clock_reads_the_js_date() {
+    let js_now = js_sys::Date::now() as i64;
+    let now = clock::now_ms();
+    assert!((now - js_now).abs() < 5_000, "{now} vs {js_now}");
+    assert_eq!(clock::now().timestamp_millis() / 10_000, now / 10_000);
+}
+
+#[wasm_bindgen_test]
+fn random_ids_come_from_crypto() {
+    let a = clock::random_128().expect("crypto.getRandomValues");
+    let b = clock::random_128().expect("crypto.getRandomValues");
+    assert_ne!(a, b);
+    assert_ne!(a, [0u8; 16]);
+}
+
+#[wasm_bindgen_test]
+async fn error_response_carries_status_headers_and_json() {
+    let mut unavailable = http::error_response(&ApiError::ZoomUnavailable { retry_after: 5 });
+    assert_eq!(unavailable.status_code(), 503);
+    let headers = unavailable.headers();
+    assert_eq!(headers.get("retry-after").unwrap().as_deref(), Some("5"));
+    assert_eq!(
+        headers.get("content-type").unwrap().as_deref(),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        headers.get("cache-control").unwrap().as_deref(),
+        Some("no-store")
+    );
+    let body: serde_json::Value = serde_json::from_str(&unavailable.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "zoom_unavailable");
+
+    let not_allowed = http::error_response(&ApiError::MethodNotAllowed { allow: "POST" });
+    assert_eq!(not_allowed.status_code(), 405);
+    assert_eq!(
+        not_allowed.headers().get("allow").unwrap().as_deref(),
+        Some("POST")
+    );
+    assert_eq!(not_allowed.headers().get("retry-after").unwrap(), None);
+}
+
+fn env_with(pairs: &[(&str, &str)]) -> Env {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value)).unwrap();
+    }
+    JsValue::from(object).unchecked_into::<Env>()
+}
+
+#[wasm_bindgen_test]
+fn settings_come_from_runtime_bindings() {
+    let env = env_with(&[
+        ("ZOOM_ACCOUNT_ID", "acct"),
+        ("ZOOM_CLIENT_ID", "cid"),
+        ("ZOOM_CLIENT_SECRET", "secret"),
+        ("ZOOM_HOST_USER", "host@example.com"),
+        ("DEFAULT_TIMEZONE", "Asia/Tokyo"),
+    ]);
+    let config = settings::load(&env).expect("configured");
+    assert_eq!(config.host_user, "host@example.com");
+    assert_eq!(config.api_base, "https://api.zoom.us/v2");
+    assert_eq!(config.default_timezone, chrono_tz::Asia::Tokyo);
+
+    let missing = settings::load(&env_with(&[("ZOOM_ACCOUNT_ID", "acct")])).unwrap_err();
+    assert_eq!(missing.code(), "not_configured");
+    assert_eq!(missing.status(), 503);
+    let message = missing.message();
+    assert!(message.contains("ZOOM_CLIENT_ID") && message.contains("ZOOM_CLIENT_SECRET"));
+}

@@ -1,0 +1,320 @@
+//! Starts the real stack for end-to-end tests: the Zoom emulator (in-process, on a free loopback
+//! port) and the built worker under `wrangler dev` (workerd with local KV and SQLite Durable
+//! Objects), then talks to both over real HTTP.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zoom_emulator::{serve, RunningEmulator, Settings, TokenMode};
+
+pub const ACCOUNT_ID: &str = "e2e-account";
+pub const CLIENT_ID: &str = "e2e-client";
+pub const CLIENT_SECRET: &str = "e2e-secret-value";
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+pub struct StackOptions {
+    pub emulator: Settings,
+    /// Worker vars; `None` leaves a setting out (to test `not_configured`).
+    pub vars: Vec<(&'static str, Option<String>)>,
+}
+
+impl StackOptions {
+    pub fn new(token_mode: TokenMode) -> Self {
+        Self {
+            emulator: Settings {
+                account_id: ACCOUNT_ID.into(),
+                client_id: CLIENT_ID.into(),
+                client_secret: CLIENT_SECRET.into(),
+                token_mode,
+                // Per-second pacing is the coordinator's job (issue 4); these scenarios measure
+                // token handling, so the emulator does not throttle them.
+                per_second: None,
+                ..Settings::default()
+            },
+            vars: vec![
+                ("ZOOM_ACCOUNT_ID", Some(ACCOUNT_ID.into())),
+                ("ZOOM_CLIENT_ID", Some(CLIENT_ID.into())),
+                ("ZOOM_CLIENT_SECRET", Some(CLIENT_SECRET.into())),
+                ("DEFAULT_TIMEZONE", Some("UTC".into())),
+            ],
+        }
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        for (key, value) in &mut self.vars {
+            if *key == name {
+                *value = None;
+            }
+        }
+        self
+    }
+}
+
+pub struct Stack {
+    pub emulator: RunningEmulator,
+    pub worker: String,
+    wrangler: Child,
+    pub log: PathBuf,
+    pub agent: ureq::Agent,
+}
+
+impl Stack {
+    pub fn start(name: &str, options: StackOptions) -> Stack {
+        let root = root();
+        assert!(
+            root.join("build/index.js").exists()
+                && root.join("node_modules/.bin/wrangler").exists(),
+            "the worker is not built: run scripts/test.sh (it installs, builds, then tests)"
+        );
+        let emulator = serve(options.emulator, "127.0.0.1:0").expect("emulator starts");
+        let port = free_port();
+        let state_dir = root.join("target/e2e").join(name);
+        let _ = std::fs::remove_dir_all(&state_dir);
+        std::fs::create_dir_all(&state_dir).expect("state dir");
+        let log = state_dir.join("wrangler.log");
+        let mut args: Vec<String> = [
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--inspector-port",
+            &free_port().to_string(),
+            "--persist-to",
+            state_dir.join("state").to_str().unwrap(),
+            "--var",
+            &format!("ZOOM_API_BASE:{}/v2", emulator.base_url),
+            "--var",
+            &format!("ZOOM_OAUTH_BASE:{}", emulator.base_url),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (key, value) in &options.vars {
+            if let Some(value) = value {
+                args.push("--var".into());
+                args.push(format!("{key}:{value}"));
+            }
+        }
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
+            .args(&args)
+            .current_dir(&root)
+            .env("ZBE_PREBUILT", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            // Own process group, so dropping the stack stops workerd too.
+            .process_group(0)
+            .spawn()
+            .expect("wrangler starts");
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .max_idle_connections_per_host(64)
+            .build();
+        let stack = Stack {
+            emulator,
+            worker: format!("http://127.0.0.1:{port}"),
+            wrangler,
+            log,
+            agent,
+        };
+        stack.wait_ready();
+        stack
+    }
+
+    fn wait_ready(&self) {
+        let started = Instant::now();
+        while started.elapsed() < READY_TIMEOUT {
+            if let Ok(resp) = self.agent.get(&format!("{}/healthz", self.worker)).call() {
+                if resp.status() == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        panic!(
+            "wrangler dev did not become ready in {READY_TIMEOUT:?}; log:\n{}",
+            self.log_tail()
+        );
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// One HTTP exchange with the worker; never fails on a status code.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Answer {
+        send(
+            &self.agent,
+            method,
+            &format!("{}{path}", self.worker),
+            content_type,
+            body,
+        )
+    }
+
+    pub fn book_json(&self, body: &Value) -> Answer {
+        self.request(
+            "POST",
+            "/v1/bookings",
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+    }
+
+    pub fn control(&self, path: &str, body: Value) -> Value {
+        let answer = send(
+            &self.agent,
+            "POST",
+            &format!("{}/_emulator{path}", self.emulator.base_url),
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "control {path}: {}", answer.body);
+        answer.json()
+    }
+
+    pub fn stats(&self) -> Value {
+        send(
+            &self.agent,
+            "GET",
+            &format!("{}/_emulator/stats", self.emulator.base_url),
+            None,
+            b"",
+        )
+        .json()["counters"]
+            .clone()
+    }
+
+    pub fn meetings(&self) -> Vec<Value> {
+        send(
+            &self.agent,
+            "GET",
+            &format!("{}/_emulator/meetings", self.emulator.base_url),
+            None,
+            b"",
+        )
+        .json()["meetings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Clears the emulator's meetings, counters and injections (tokens stay valid).
+    pub fn reset(&self) {
+        self.control("/reset", json!({}));
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.wrangler.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.wrangler.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.wrangler.wait();
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+pub fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Answer {
+    let mut request = agent.request(method, url);
+    if let Some(ct) = content_type {
+        request = request.set("content-type", ct);
+    }
+    let result = if body.is_empty() && method == "GET" {
+        request.call()
+    } else {
+        request.send_bytes(body)
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: transport error {e}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|n| Some((n.to_ascii_lowercase(), response.header(&n)?.to_owned())))
+        .collect();
+    let mut text = String::new();
+    let _ = response
+        .into_reader()
+        .take(10 << 20)
+        .read_to_string(&mut text);
+    Answer {
+        status,
+        headers,
+        body: text,
+    }
+}
+
+/// A start time `days` ahead, whole hours, in UTC.
+pub fn future_utc(days: i64) -> chrono::DateTime<chrono::Utc> {
+    let t = chrono::Utc::now() + chrono::Duration::days(days);
+    t.date_naive().and_hms_opt(10, 0, 0).unwrap().and_utc()
+}

@@ -1,0 +1,152 @@
+//! End-to-end tests: the built worker under `wrangler dev`, driven over HTTP, against the Zoom
+//! emulator. Scenarios share a stack per token mode and run in a fixed order (the cold-start
+//! case must see a cold worker), so this binary has its own small runner (`harness = false`).
+//!
+//! Run through `scripts/test.sh`, which builds the worker first.
+
+mod bookings;
+mod harness;
+mod tokens;
+
+use harness::{Stack, StackOptions};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use zoom_emulator::TokenMode;
+
+type Scenario = (&'static str, fn(&Stack));
+
+struct Group {
+    name: &'static str,
+    options: fn() -> StackOptions,
+    scenarios: Vec<Scenario>,
+}
+
+fn groups() -> Vec<Group> {
+    vec![
+        Group {
+            name: "multi",
+            options: || StackOptions::new(TokenMode::Multi),
+            scenarios: vec![
+                (
+                    "cold_start_50_concurrent_bookings_one_token_request",
+                    tokens::cold_start_single_flight,
+                ),
+                (
+                    "json_booking_creates_the_meeting_in_utc",
+                    bookings::json_booking,
+                ),
+                (
+                    "form_booking_reads_local_time_in_timezone",
+                    bookings::form_booking,
+                ),
+                (
+                    "bad_requests_get_documented_errors_and_create_nothing",
+                    bookings::bad_requests,
+                ),
+                (
+                    "routes_health_not_found_method_not_allowed",
+                    bookings::routes,
+                ),
+                (
+                    "zoom_5xx_is_502_and_not_retried",
+                    bookings::zoom_server_error,
+                ),
+                (
+                    "zoom_429_is_503_with_retry_after",
+                    bookings::zoom_rate_limited,
+                ),
+                (
+                    "zoom_unknown_host_is_502_zoom_rejected",
+                    bookings::zoom_rejects_host,
+                ),
+                (
+                    "token_endpoint_failures_are_clean_and_recover",
+                    tokens::token_endpoint_failures,
+                ),
+                (
+                    "tokens_invalidated_mid_run_cause_no_failed_booking",
+                    tokens::invalidation_mid_run,
+                ),
+            ],
+        },
+        Group {
+            name: "legacy",
+            options: || StackOptions::new(TokenMode::Legacy),
+            scenarios: vec![
+                (
+                    "cold_start_50_concurrent_bookings_one_token_request",
+                    tokens::cold_start_single_flight,
+                ),
+                (
+                    "json_booking_creates_the_meeting_in_utc",
+                    bookings::json_booking,
+                ),
+                (
+                    "token_endpoint_failures_are_clean_and_recover",
+                    tokens::token_endpoint_failures,
+                ),
+                (
+                    "tokens_invalidated_mid_run_cause_no_failed_booking",
+                    tokens::invalidation_mid_run,
+                ),
+                (
+                    "reissued_token_elsewhere_is_survived",
+                    tokens::reissue_elsewhere,
+                ),
+            ],
+        },
+        Group {
+            name: "unconfigured",
+            options: || StackOptions::new(TokenMode::Multi).without("ZOOM_CLIENT_SECRET"),
+            scenarios: vec![(
+                "missing_secret_is_503_not_configured",
+                bookings::not_configured,
+            )],
+        },
+    ]
+}
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let (mut passed, mut failed) = (0, Vec::new());
+    for group in groups() {
+        let selected: Vec<&Scenario> = group
+            .scenarios
+            .iter()
+            .filter(|(name, _)| {
+                filter
+                    .as_deref()
+                    .is_none_or(|f| format!("{}::{name}", group.name).contains(f))
+            })
+            .collect();
+        if selected.is_empty() {
+            continue;
+        }
+        println!("starting stack '{}' (emulator + wrangler dev)", group.name);
+        let stack = Stack::start(group.name, (group.options)());
+        for (name, scenario) in selected {
+            let full = format!("{}::{name}", group.name);
+            stack.reset();
+            match catch_unwind(AssertUnwindSafe(|| scenario(&stack))) {
+                Ok(()) => {
+                    passed += 1;
+                    println!("test {full} ... ok");
+                }
+                Err(_) => {
+                    println!(
+                        "test {full} ... FAILED\n--- wrangler log tail ---\n{}",
+                        stack.log_tail()
+                    );
+                    failed.push(full);
+                }
+            }
+        }
+    }
+    println!();
+    for name in &failed {
+        println!("failed: {name}");
+    }
+    println!("e2e: {passed} passed, {} failed", failed.len());
+    if !failed.is_empty() || passed == 0 {
+        std::process::exit(1);
+    }
+}

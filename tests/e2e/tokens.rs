@@ -1,0 +1,198 @@
+//! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
+//! and tokens re-issued by someone else on the same account.
+
+use crate::harness::{future_utc, Stack, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn booking(i: usize) -> Value {
+    json!({
+        "name": format!("Guest {i}"),
+        "email": format!("guest{i}@example.com"),
+        "start_time": future_utc(1 + (i % 20) as i64).to_rfc3339(),
+    })
+}
+
+fn tokens_issued(stats: &Value) -> u64 {
+    stats["tokens_issued"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum()
+}
+
+/// Books `total` meetings from `workers` threads; returns every status. `progress` counts
+/// finished bookings so a caller can act in the middle of the run.
+fn book_concurrently(
+    stack: &Stack,
+    total: usize,
+    workers: usize,
+    progress: &AtomicUsize,
+) -> Vec<(u16, String)> {
+    let start = Barrier::new(workers);
+    let next = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    start.wait();
+                    let mut results = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= total {
+                            break results;
+                        }
+                        let answer = stack.book_json(&booking(i));
+                        results.push((answer.status, answer.body));
+                        progress.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
+fn assert_all_created(results: &[(u16, String)]) {
+    let failures: Vec<_> = results.iter().filter(|(s, _)| *s != 201).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} bookings failed: {:?}",
+        failures.len(),
+        results.len(),
+        failures.first()
+    );
+}
+
+pub fn cold_start_single_flight(stack: &Stack) {
+    // A fresh stack: no token in the coordinator, KV or the isolate.
+    let progress = AtomicUsize::new(0);
+    let results = book_concurrently(stack, 50, 50, &progress);
+    assert_all_created(&results);
+    let stats = stack.stats();
+    assert_eq!(stats["token_requests"], 1, "{stats}");
+    assert_eq!(tokens_issued(&stats), 1);
+    assert_eq!(stats["meetings_created"], 50);
+    let ids: HashSet<u64> = stack
+        .meetings()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 50);
+}
+
+pub fn invalidation_mid_run(stack: &Stack) {
+    // Latency keeps bookings in flight while the tokens die under them.
+    stack.control("/latency", json!({"ms": 25}));
+    let progress = Arc::new(AtomicUsize::new(0));
+    let results = thread::scope(|scope| {
+        let watcher = {
+            let progress = Arc::clone(&progress);
+            scope.spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while progress.load(Ordering::SeqCst) < 15 && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                stack.control("/tokens/invalidate", json!({}))["invalidated"]
+                    .as_u64()
+                    .unwrap()
+            })
+        };
+        let results = book_concurrently(stack, 60, 12, &progress);
+        let invalidated = watcher.join().unwrap();
+        assert!(
+            invalidated >= 1,
+            "the run's token was not live when invalidated"
+        );
+        results
+    });
+    assert_all_created(&results);
+    let stats = stack.stats();
+    assert!(
+        stats["invalid_token_requests"].as_u64().unwrap() >= 1,
+        "invalidation hit nothing: {stats}"
+    );
+    // However many calls saw the dead token, one replacement was issued.
+    assert_eq!(stats["token_requests"], 1, "{stats}");
+    assert_eq!(stats["meetings_created"], 60);
+}
+
+pub fn token_endpoint_failures(stack: &Stack) {
+    let book = || stack.book_json(&booking(7));
+    // The OAuth service is down when the worker needs a new token.
+    stack.control("/tokens/invalidate", json!({}));
+    stack.control(
+        "/failures",
+        json!({"target": "oauth", "status": 503, "count": 1}),
+    );
+    let down = book();
+    assert_eq!(
+        (down.status, down.error_code().as_str()),
+        (503, "zoom_auth_unavailable"),
+        "{}",
+        down.body
+    );
+    assert!(down.header("retry-after").is_some());
+    assert_eq!(stack.stats()["meetings_created"], 0);
+    // It comes back: the next booking recovers without operator action.
+    let recovered = book();
+    assert_eq!(recovered.status, 201, "{}", recovered.body);
+
+    // Zoom refuses the credentials.
+    stack.control("/tokens/invalidate", json!({}));
+    stack.control(
+        "/failures",
+        json!({"target": "oauth", "status": 401, "count": 1,
+               "body": {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}}),
+    );
+    let refused = book();
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (502, "zoom_auth_rejected"),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains(CLIENT_SECRET));
+    assert_eq!(book().status, 201);
+    assert_eq!(
+        stack.meetings().len(),
+        2,
+        "exactly the two successful bookings exist"
+    );
+}
+
+pub fn reissue_elsewhere(stack: &Stack) {
+    // Another app on the same account takes a token; on legacy Zoom that kills ours.
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let url = format!(
+        "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
+        stack.emulator.base_url
+    );
+    let other = stack
+        .agent
+        .post(&url)
+        .set("authorization", &basic)
+        .call()
+        .expect("token for the other app");
+    assert_eq!(other.status(), 200);
+    let progress = AtomicUsize::new(0);
+    let results = book_concurrently(stack, 10, 10, &progress);
+    assert_all_created(&results);
+    let stats = stack.stats();
+    assert_eq!(
+        stats["token_requests"], 2,
+        "the other app's and exactly one of ours: {stats}"
+    );
+}
