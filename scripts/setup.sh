@@ -22,8 +22,10 @@ if [ "$("$TOOLS/bin/worker-build" --version 2>/dev/null)" != "$WORKER_BUILD_VERS
   cargo install --quiet --root "$TOOLS" --version "$WORKER_BUILD_VERSION" worker-build
 fi
 
-if [ ! -x node_modules/.bin/wrangler ] || ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.zbe-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   echo "setup: installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.zbe-lock-hash
 fi
 echo "setup: toolchain ready (wasm-bindgen $wbg, worker-build $WORKER_BUILD_VERSION, $(node_modules/.bin/wrangler --version 2>/dev/null | tail -1))"
