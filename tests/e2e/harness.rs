@@ -56,6 +56,14 @@ impl StackOptions {
         }
     }
 
+    /// Short-lived tokens for refresh tests; the daily cap is lifted since such runs book
+    /// steadily for many seconds and the cap is not what they examine.
+    pub fn token_ttl(mut self, seconds: u64) -> Self {
+        self.emulator.token_ttl_secs = seconds;
+        self.emulator.daily_create_limit = u32::MAX;
+        self
+    }
+
     pub fn without(mut self, name: &str) -> Self {
         for (key, value) in &mut self.vars {
             if *key == name {

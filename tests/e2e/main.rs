@@ -12,6 +12,9 @@ use harness::{Stack, StackOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use zoom_emulator::TokenMode;
 
+/// Tokens that live seconds, so a test sees several refreshes by the coordinator's alarm.
+const SHORT_TOKEN_TTL_SECS: u64 = 6;
+
 type Scenario = (&'static str, fn(&Stack));
 
 struct Group {
@@ -93,6 +96,22 @@ fn groups() -> Vec<Group> {
                     tokens::reissue_elsewhere,
                 ),
             ],
+        },
+        Group {
+            name: "multi-short-tokens",
+            options: || StackOptions::new(TokenMode::Multi).token_ttl(SHORT_TOKEN_TTL_SECS),
+            scenarios: vec![(
+                "proactive_refresh_overlaps_tokens_no_401",
+                tokens::proactive_refresh_multi,
+            )],
+        },
+        Group {
+            name: "legacy-short-tokens",
+            options: || StackOptions::new(TokenMode::Legacy).token_ttl(SHORT_TOKEN_TTL_SECS),
+            scenarios: vec![(
+                "proactive_refresh_never_fails_a_booking",
+                tokens::proactive_refresh_legacy,
+            )],
         },
         Group {
             name: "unconfigured",

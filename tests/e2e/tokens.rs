@@ -196,3 +196,63 @@ pub fn reissue_elsewhere(stack: &Stack) {
         "the other app's and exactly one of ours: {stats}"
     );
 }
+
+/// Books steadily across several token lifetimes; returns the emulator's counters.
+fn book_across_token_lifetimes(stack: &Stack, lifetimes: u64) -> Value {
+    let ttl = crate::SHORT_TOKEN_TTL_SECS;
+    let until = Instant::now() + Duration::from_secs(ttl * lifetimes);
+    let results: Vec<(u16, String)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                scope.spawn(move || {
+                    let mut results = Vec::new();
+                    let mut i = w * 10_000;
+                    while Instant::now() < until {
+                        let answer = stack.book_json(&booking(i));
+                        results.push((answer.status, answer.body));
+                        i += 1;
+                        // A steady trickle, not a flood: this is about time passing.
+                        thread::sleep(Duration::from_millis(50));
+                    }
+                    results
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(
+        results.len() >= 20,
+        "too few bookings to mean anything: {}",
+        results.len()
+    );
+    assert_all_created(&results);
+    let stats = stack.stats();
+    assert_eq!(
+        stats["meetings_created"].as_u64().unwrap(),
+        results.len() as u64
+    );
+    // The coordinator's alarm kept issuing tokens ahead of expiry.
+    assert!(tokens_issued(&stats) >= lifetimes, "{stats}");
+    stats
+}
+
+pub fn proactive_refresh_multi(stack: &Stack) {
+    // Zoom today: the next token is issued while the current one is still valid, so however
+    // the caches lag, no call ever presents an expired token.
+    let stats = book_across_token_lifetimes(stack, 3);
+    assert_eq!(stats["invalid_token_requests"], 0, "{stats}");
+}
+
+pub fn proactive_refresh_legacy(stack: &Stack) {
+    // Zoom before mid-2023: each refresh kills the token in flight; the one retry after code 124
+    // absorbs that, and no refresh is ever duplicated by the callers that saw the 124.
+    let stats = book_across_token_lifetimes(stack, 3);
+    assert_eq!(
+        stats["token_requests"].as_u64(),
+        Some(tokens_issued(&stats)),
+        "{stats}"
+    );
+}
