@@ -3,6 +3,7 @@
 //!
 //! Wire shape: `{"error":{"code":"…","message":"…","field":"…"}}` (`field` only for field errors).
 
+use crate::domain::webhook::signature::SignatureError;
 use serde_json::{json, Value};
 
 /// Why one field of a booking request was refused (422).
@@ -67,6 +68,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 422: one field is missing or invalid.
     InvalidField(FieldError),
+    /// 401: a webhook delivery that cannot be proven to come from Zoom.
+    WebhookUnauthorized(SignatureError),
+    /// 401: an operator endpoint without the right bearer token.
+    Unauthorized,
     /// 404: no such route or resource.
     NotFound,
     /// 405: the route exists but not for this method.
@@ -96,6 +101,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType => 415,
             Self::InvalidField(_) => 422,
+            Self::WebhookUnauthorized(_) | Self::Unauthorized => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
             Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
@@ -113,6 +119,16 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidField(f) => f.kind.code(),
+            Self::WebhookUnauthorized(reason) => match reason {
+                SignatureError::MissingSignature | SignatureError::MissingTimestamp => {
+                    "webhook_signature_missing"
+                }
+                SignatureError::StaleTimestamp => "webhook_timestamp_out_of_range",
+                SignatureError::MalformedSignature
+                | SignatureError::MalformedTimestamp
+                | SignatureError::Mismatch => "webhook_signature_invalid",
+            },
+            Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotConfigured { .. } => "not_configured",
@@ -138,6 +154,14 @@ impl ApiError {
         }
     }
 
+    /// `WWW-Authenticate` header value for 401 on bearer-protected endpoints.
+    pub fn www_authenticate(&self) -> Option<&'static str> {
+        match self {
+            Self::Unauthorized => Some("Bearer"),
+            _ => None,
+        }
+    }
+
     /// `Allow` header value for 405.
     pub fn allow(&self) -> Option<&'static str> {
         match self {
@@ -156,6 +180,14 @@ impl ApiError {
                  application/x-www-form-urlencoded."
                 .to_owned(),
             Self::InvalidField(f) => f.message.clone(),
+            // One message for every signature failure: a forger learns nothing from it.
+            Self::WebhookUnauthorized(SignatureError::StaleTimestamp) => {
+                "x-zm-request-timestamp is outside the accepted window.".to_owned()
+            }
+            Self::WebhookUnauthorized(_) => {
+                "The delivery does not carry a valid x-zm-signature.".to_owned()
+            }
+            Self::Unauthorized => "Send a valid bearer token.".to_owned(),
             Self::NotFound => "No such resource.".to_owned(),
             Self::MethodNotAllowed { allow } => format!("Use one of: {allow}."),
             // Names of missing settings help the operator; they are not secret values.

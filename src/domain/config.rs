@@ -39,15 +39,18 @@ pub struct Config {
     pub default_timezone: Tz,
 }
 
+/// A setting by name, trimmed; blank counts as unset.
+pub fn setting(lookup: impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 impl Config {
     /// Reads every setting through `lookup` (a var or secret by name; blank counts as unset).
     /// Returns all problems at once, naming settings but never echoing secret values.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| setting(&lookup, name);
         let mut problems = Vec::new();
         let mut required = |name: &str| {
             get(name).unwrap_or_else(|| {

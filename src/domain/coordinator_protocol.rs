@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 pub const TOKEN_PATH: &str = "/token";
 pub const BOOKINGS_PREFIX: &str = "/bookings/";
+/// `POST` a `MeetingEvent` (a verified webhook delivery) to apply it to its booking once.
+pub const WEBHOOK_EVENTS_PATH: &str = "/webhook-events";
 
 /// Body of `POST /token`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

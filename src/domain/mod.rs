@@ -1,9 +1,11 @@
 //! Pure product logic: no `worker` import, no clock, no randomness. Time and random bytes are
 //! passed in by the caller so every rule here is deterministic under `cargo test`.
 
+pub mod admin;
 pub mod api_error;
 pub mod booking;
 pub mod config;
 pub mod coordinator_protocol;
 pub mod token_policy;
+pub mod webhook;
 pub mod zoom;

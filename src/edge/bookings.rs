@@ -11,13 +11,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let config = settings::load(env)?;
     let content_type = req.headers().get("content-type").ok().flatten();
     let kind = body_kind(content_type.as_deref())?;
-    let declared_len = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|len| len.trim().parse::<usize>().ok());
-    if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
+    if http::declared_length(&req).is_some_and(|len| len > MAX_BODY_BYTES) {
         return Err(ApiError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
         });

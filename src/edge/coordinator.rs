@@ -10,8 +10,12 @@ use super::{clock, settings, tokens, zoom_oauth};
 use crate::domain::booking::BookingRecord;
 use crate::domain::coordinator_protocol::{
     booking_path, TokenGrant, TokenGrantError, TokenRequest, BOOKINGS_PREFIX, TOKEN_PATH,
+    WEBHOOK_EVENTS_PATH,
 };
 use crate::domain::token_policy::{decide, IssuedToken, TokenDecision};
+use crate::domain::webhook::effects;
+use crate::domain::webhook::event::MeetingEvent;
+use serde_json::json;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -21,6 +25,9 @@ use worker::{
 };
 
 const TOKEN_KEY: &str = "token";
+/// Webhook deliveries are remembered this long; Zoom's last retry comes after ~85 minutes, and
+/// the promise to operators is at least 24 hours.
+const DELIVERY_MEMORY_SECS: i64 = 48 * 3600;
 /// After a failed refresh the alarm tries again this much later.
 const REFRESH_RETRY_MS: i64 = 30_000;
 
@@ -61,8 +68,12 @@ impl DurableObject for ZoomCoordinator {
                 if p != booking_path(&record.booking_id) {
                     return Response::error("booking id does not match path", 400);
                 }
-                let key = ledger_key(&record.booking_id);
-                self.state.storage().put(&key, &record).await?;
+                // Record and meeting index in one write, so neither exists without the other.
+                let entries = json!({
+                    ledger_key(&record.booking_id): &record,
+                    meeting_key(record.meeting.id): &record.booking_id,
+                });
+                self.state.storage().put_multiple(entries).await?;
                 Ok(Response::empty()?.with_status(204))
             }
             (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
@@ -76,6 +87,11 @@ impl DurableObject for ZoomCoordinator {
                     Some(record) => Response::from_json(&record),
                     None => Response::error("no such booking", 404),
                 }
+            }
+            (Method::Post, WEBHOOK_EVENTS_PATH) => {
+                let event: MeetingEvent = req.json().await?;
+                self.apply_event(&event).await?;
+                Ok(Response::empty()?.with_status(204))
             }
             _ => Response::error("not found", 404),
         }
@@ -99,7 +115,63 @@ fn ledger_key(booking_id: &str) -> String {
     format!("booking:{booking_id}")
 }
 
+fn meeting_key(meeting_id: u64) -> String {
+    format!("meeting:{meeting_id}")
+}
+
 impl ZoomCoordinator {
+    /// Applies a webhook event to the booking of its meeting, once per delivery identity.
+    /// Events for meetings this service did not book are ignored.
+    async fn apply_event(&self, event: &MeetingEvent) -> Result<()> {
+        let storage = self.state.storage();
+        let Some(meeting_id) = event.meeting_id else {
+            return Ok(());
+        };
+        let Some(booking_id) = storage.get::<String>(&meeting_key(meeting_id)).await? else {
+            return Ok(());
+        };
+        let key = ledger_key(&booking_id);
+        let Some(mut record) = storage.get::<BookingRecord>(&key).await? else {
+            return Ok(());
+        };
+        // From here to the write there is no await: the dedupe mark and the effect are
+        // committed together, and no other event for this booking can interleave.
+        if self.first_delivery(&event.dedupe_key())? {
+            effects::apply(&mut record, event);
+            record.webhook_events.applied += 1;
+        } else {
+            record.webhook_events.duplicates_ignored += 1;
+        }
+        storage.put(&key, &record).await
+    }
+
+    /// Remembers a delivery identity; false if it was seen before (a Zoom redelivery).
+    fn first_delivery(&self, dedupe_key: &str) -> Result<bool> {
+        let sql = self.state.storage().sql();
+        let now = clock::now_ms().div_euclid(1000);
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS webhook_deliveries \
+             (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)",
+            None,
+        )?;
+        sql.exec(
+            "CREATE INDEX IF NOT EXISTS webhook_deliveries_seen_at ON webhook_deliveries (seen_at)",
+            None,
+        )?;
+        let inserted: Vec<serde_json::Value> = sql
+            .exec(
+                "INSERT INTO webhook_deliveries (key, seen_at) VALUES (?, ?) \
+                 ON CONFLICT (key) DO NOTHING RETURNING key",
+                vec![dedupe_key.into(), now.into()],
+            )?
+            .to_array()?;
+        sql.exec(
+            "DELETE FROM webhook_deliveries WHERE seen_at < ?",
+            vec![(now - DELIVERY_MEMORY_SECS).into()],
+        )?;
+        Ok(!inserted.is_empty())
+    }
+
     async fn load_current(&self) -> Option<IssuedToken> {
         if !self.loaded.get() {
             match self.state.storage().get::<IssuedToken>(TOKEN_KEY).await {

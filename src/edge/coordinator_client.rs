@@ -3,9 +3,11 @@
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::BookingRecord;
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{booking_path, TokenGrant, TokenRequest, TOKEN_PATH};
+use crate::domain::coordinator_protocol::{
+    booking_path, TokenGrant, TokenRequest, TOKEN_PATH, WEBHOOK_EVENTS_PATH,
+};
 use crate::domain::token_policy::IssuedToken;
-use serde::Serialize;
+use crate::domain::webhook::event::MeetingEvent;
 use worker::{console_error, Env, Method, Request, RequestInit, Response, Stub};
 
 const BINDING: &str = "ZOOM_COORDINATOR";
@@ -18,28 +20,33 @@ fn unavailable(context: &str, err: worker::Error) -> ApiError {
     }
 }
 
-fn stub(env: &Env, config: &Config) -> Result<Stub, ApiError> {
+/// The coordinator of one Zoom account.
+fn stub(env: &Env, account_id: &str) -> Result<Stub, ApiError> {
     env.durable_object(BINDING)
-        .and_then(|ns| ns.get_by_name(&config.credentials.account_id))
+        .and_then(|ns| ns.get_by_name(account_id))
         .map_err(|e| unavailable("binding", e))
 }
 
 async fn call(
     env: &Env,
-    config: &Config,
+    account_id: &str,
     method: Method,
     path: &str,
-    body: &impl Serialize,
+    body: Option<String>,
 ) -> Result<Response, ApiError> {
-    let json = serde_json::to_string(body).unwrap_or_default();
     let mut init = RequestInit::new();
-    init.with_method(method).with_body(Some(json.into()));
+    init.with_method(method).with_body(body.map(Into::into));
     let request = Request::new_with_init(&format!("https://coordinator{path}"), &init)
         .map_err(|e| unavailable(path, e))?;
-    stub(env, config)?
+    stub(env, account_id)?
         .fetch_with_request(request)
         .await
         .map_err(|e| unavailable(path, e))
+}
+
+/// Protocol types serialize infallibly (plain structs of strings and numbers).
+fn json(body: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_string(body).ok()
 }
 
 /// The coordinator's current token, or a replacement for `rejected` if that is still current.
@@ -51,7 +58,8 @@ pub async fn request_token(
     let body = TokenRequest {
         rejected_token: rejected.map(str::to_owned),
     };
-    let mut response = call(env, config, Method::Post, TOKEN_PATH, &body).await?;
+    let account = &config.credentials.account_id;
+    let mut response = call(env, account, Method::Post, TOKEN_PATH, json(&body)).await?;
     let grant: TokenGrant = response
         .json()
         .await
@@ -65,19 +73,43 @@ pub async fn record_booking(
     config: &Config,
     record: &BookingRecord,
 ) -> Result<(), ApiError> {
-    let response = call(
-        env,
-        config,
-        Method::Put,
-        &booking_path(&record.booking_id),
-        record,
-    )
-    .await?;
+    let path = booking_path(&record.booking_id);
+    let account = &config.credentials.account_id;
+    let response = call(env, account, Method::Put, &path, json(record)).await?;
+    expect_success("ledger write", &response)
+}
+
+fn expect_success(context: &str, response: &Response) -> Result<(), ApiError> {
     match response.status_code() {
         200..=299 => Ok(()),
         status => Err(unavailable(
-            "ledger write",
+            context,
             worker::Error::RustError(format!("status {status}")),
         )),
     }
+}
+
+/// The ledger record of a booking, if it exists.
+pub async fn booking(
+    env: &Env,
+    account_id: &str,
+    booking_id: &str,
+) -> Result<Option<BookingRecord>, ApiError> {
+    let path = booking_path(booking_id);
+    let mut response = call(env, account_id, Method::Get, &path, None).await?;
+    if response.status_code() == 404 {
+        return Ok(None);
+    }
+    expect_success("ledger read", &response)?;
+    response
+        .json()
+        .await
+        .map(Some)
+        .map_err(|e| unavailable("ledger read", e))
+}
+
+/// Hands a verified webhook event to the coordinator, which applies it once.
+pub async fn apply_event(env: &Env, account_id: &str, event: &MeetingEvent) -> Result<(), ApiError> {
+    let response = call(env, account_id, Method::Post, WEBHOOK_EVENTS_PATH, json(event)).await?;
+    expect_success("webhook event", &response)
 }

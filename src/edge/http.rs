@@ -2,7 +2,7 @@
 
 use crate::domain::api_error::ApiError;
 use serde_json::Value;
-use worker::{Headers, Response};
+use worker::{Headers, Request, Response};
 
 fn api_headers() -> Headers {
     let headers = Headers::new();
@@ -32,6 +32,9 @@ pub fn error_response(err: &ApiError) -> Response {
     if let Some(allow) = err.allow() {
         let _ = headers.set("allow", allow);
     }
+    if let Some(challenge) = err.www_authenticate() {
+        let _ = headers.set("www-authenticate", challenge);
+    }
     json_response_with(err.status(), &err.body(), headers)
 }
 
@@ -40,4 +43,13 @@ pub fn created_headers(location: &str) -> Headers {
     let headers = api_headers();
     let _ = headers.set("location", location);
     headers
+}
+
+/// `Content-Length` as sent, so an oversized body is refused before it is read.
+pub fn declared_length(req: &Request) -> Option<usize> {
+    req.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|len| len.trim().parse().ok())
 }

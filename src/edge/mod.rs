@@ -1,5 +1,6 @@
 //! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
 
+mod booking_view;
 mod bookings;
 mod clock;
 mod coordinator;
@@ -8,10 +9,12 @@ mod http;
 mod outbound;
 mod settings;
 mod tokens;
+mod webhooks;
 mod zoom_api;
 mod zoom_oauth;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::is_booking_id;
 use serde_json::json;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -21,14 +24,22 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let outcome = route(req, &env).await;
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let outcome = route(req, &env, &ctx).await;
     Ok(outcome.unwrap_or_else(|err| http::error_response(&err)))
 }
 
-async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Response, ApiError> {
     let method = req.method();
-    match req.path().as_str() {
+    let path = req.path();
+    if let Some(booking_id) = path.strip_prefix("/v1/bookings/") {
+        return match method {
+            Method::Get if is_booking_id(booking_id) => booking_view::show(&req, env, booking_id).await,
+            Method::Get => Err(ApiError::NotFound),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        };
+    }
+    match path.as_str() {
         "/healthz" => match method {
             Method::Get | Method::Head => Ok(http::json_response(
                 200,
@@ -40,9 +51,14 @@ async fn route(req: Request, env: &Env) -> std::result::Result<Response, ApiErro
             Method::Post => bookings::create(req, env).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
+        "/v1/zoom/webhook" => match method {
+            Method::Post => webhooks::receive(req, env, ctx).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
         _ => Err(ApiError::NotFound),
     }
 }
+
 
 #[cfg(test)]
 mod wasm_tests;

@@ -2,15 +2,24 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
+use crate::domain::webhook::config::WebhookConfig;
 use worker::Env;
 
 /// A setting may be a var (`[vars]`, `--var`) or a secret (`wrangler secret put`).
-pub fn load(env: &Env) -> Result<Config, ApiError> {
-    Config::from_lookup(|name| {
+fn lookup(env: &Env) -> impl Fn(&str) -> Option<String> + '_ {
+    |name| {
         env.secret(name)
             .map(|s| s.to_string())
             .or_else(|_| env.var(name).map(|v| v.to_string()))
             .ok()
-    })
-    .map_err(|problems| ApiError::NotConfigured { problems })
+    }
+}
+
+pub fn load(env: &Env) -> Result<Config, ApiError> {
+    Config::from_lookup(lookup(env)).map_err(|problems| ApiError::NotConfigured { problems })
+}
+
+pub fn load_webhook(env: &Env) -> Result<WebhookConfig, ApiError> {
+    WebhookConfig::from_lookup(lookup(env))
+        .map_err(|problems| ApiError::NotConfigured { problems })
 }

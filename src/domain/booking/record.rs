@@ -8,10 +8,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::webhook::event::{Participant, RecordingFile};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Scheduled,
+    Started,
+    Ended,
+    Cancelled,
 }
 
 /// The guest-facing facts of a Zoom meeting.
@@ -37,11 +42,66 @@ pub struct BookingRecord {
     pub topic: String,
     pub meeting: MeetingDetails,
     pub created_at: DateTime<Utc>,
+    /// What Zoom's webhooks reported; see `domain::webhook::effects`.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+    #[serde(default)]
+    pub attendance: Vec<Attendance>,
+    #[serde(default)]
+    pub recording: Option<Recording>,
+    #[serde(default)]
+    pub webhook_events: WebhookTally,
+}
+
+/// Facts from lifecycle events, each with the `event_ts` it came with, so the status can be
+/// derived the same way whatever order the events arrived in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    pub started_event_ts: Option<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_event_ts: Option<i64>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub deleted_event_ts: Option<i64>,
+    /// `event_ts` of the `meeting.updated` each schedule field in `meeting` came from.
+    pub start_time_event_ts: Option<i64>,
+    pub duration_event_ts: Option<i64>,
+    pub timezone_event_ts: Option<i64>,
+    pub recording_event_ts: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendance {
+    pub participant: Participant,
+    /// Sorted, without repeats.
+    pub joined_at: Vec<DateTime<Utc>>,
+    pub left_at: Vec<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    pub files: Vec<RecordingFile>,
+    pub password: Option<String>,
+    pub share_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookTally {
+    pub applied: u32,
+    pub duplicates_ignored: u32,
 }
 
 /// `bk_` + 128 random bits, URL-safe: unguessable and safe in paths.
 pub fn booking_id_from_random(random: [u8; 16]) -> String {
     format!("bk_{}", URL_SAFE_NO_PAD.encode(random))
+}
+
+/// Whether `candidate` has the shape of a booking id (`bk_` + URL-safe base64).
+pub fn is_booking_id(candidate: &str) -> bool {
+    candidate.starts_with("bk_")
+        && (4..=64).contains(&candidate.len())
+        && candidate
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
@@ -67,6 +127,59 @@ impl BookingRecord {
     }
 }
 
+impl Attendance {
+    /// Time present: each join paired with the first leave after it (and before the next join).
+    /// A join without a leave yet counts nothing.
+    pub fn total_seconds(&self) -> i64 {
+        let mut total = 0;
+        for (i, joined) in self.joined_at.iter().enumerate() {
+            let next_join = self.joined_at.get(i + 1);
+            if let Some(left) = self
+                .left_at
+                .iter()
+                .find(|left| *left >= joined && next_join.is_none_or(|next| *left <= next))
+            {
+                total += (*left - *joined).num_seconds();
+            }
+        }
+        total
+    }
+
+    pub fn total_minutes(&self) -> i64 {
+        (self.total_seconds() + 30) / 60
+    }
+}
+
+impl BookingRecord {
+    /// Everything an operator or the booking's owner may see: never the host's start link.
+    pub fn detail_view(&self) -> Value {
+        let mut view = self.public_view();
+        let attendance: Vec<Value> = self
+            .attendance
+            .iter()
+            .map(|a| {
+                json!({
+                    "name": a.participant.name,
+                    "email": a.participant.email,
+                    "joined_at": a.joined_at.iter().map(|t| rfc3339_utc(*t)).collect::<Vec<_>>(),
+                    "left_at": a.left_at.iter().map(|t| rfc3339_utc(*t)).collect::<Vec<_>>(),
+                    "total_minutes": a.total_minutes(),
+                })
+            })
+            .collect();
+        view["name"] = json!(self.name);
+        view["email"] = json!(self.email);
+        view["topic"] = json!(self.topic);
+        view["created_at"] = json!(rfc3339_utc(self.created_at));
+        view["started_at"] = json!(self.lifecycle.started_at.map(rfc3339_utc));
+        view["ended_at"] = json!(self.lifecycle.ended_at.map(rfc3339_utc));
+        view["attendance"] = json!(attendance);
+        view["recording"] = json!(self.recording);
+        view["webhook_events"] = json!(self.webhook_events);
+        view
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +192,10 @@ mod tests {
         assert_eq!(a, "bk______________________w");
         assert_ne!(a, b);
         assert_eq!(a.len(), 3 + 22);
+        assert!(is_booking_id(&a) && is_booking_id(&b));
+        for bad in ["", "bk_", "xx_abc", "bk_a/b", "bk_a.b", &format!("bk_{}", "a".repeat(62))] {
+            assert!(!is_booking_id(bad), "{bad}");
+        }
     }
 
     #[test]
@@ -100,6 +217,10 @@ mod tests {
                 timezone: "Asia/Tokyo".into(),
             },
             created_at: Utc.with_ymd_and_hms(2029, 12, 1, 0, 0, 0).unwrap(),
+            lifecycle: Lifecycle::default(),
+            attendance: Vec::new(),
+            recording: None,
+            webhook_events: WebhookTally::default(),
         };
         assert_eq!(
             record.public_view(),

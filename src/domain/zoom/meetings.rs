@@ -86,6 +86,10 @@ impl ZoomMeeting {
                     .unwrap_or_else(|| booking.timezone.name().to_owned()),
             },
             created_at: now,
+            lifecycle: Default::default(),
+            attendance: Vec::new(),
+            recording: None,
+            webhook_events: Default::default(),
         }
     }
 }

@@ -1,0 +1,303 @@
+//! Applying a meeting event to its booking. Every rule is order-independent: a fact is kept with
+//! the `event_ts` it came with and the status is derived from the facts, so events that arrive
+//! out of order (Zoom gives no ordering guarantee, and retries late) end in the same state.
+
+use crate::domain::booking::{Attendance, BookingRecord, BookingStatus, Recording};
+use crate::domain::webhook::event::{Effect, MeetingEvent, Participant};
+use chrono::{DateTime, Utc};
+
+/// Newer-wins for a single fact: true if `ts` is at least as new as what is recorded.
+fn newer(recorded: Option<i64>, ts: i64) -> bool {
+    recorded.is_none_or(|r| ts >= r)
+}
+
+pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
+    let ts = event.event_ts;
+    let life = &mut record.lifecycle;
+    match &event.effect {
+        Effect::Started { at } => {
+            if newer(life.started_event_ts, ts) {
+                life.started_event_ts = Some(ts);
+                life.started_at = Some(*at);
+            }
+        }
+        // `meeting.ended` can come more than once (a restarted meeting ends again).
+        Effect::Ended { at } => {
+            if newer(life.ended_event_ts, ts) {
+                life.ended_event_ts = Some(ts);
+                life.ended_at = Some(*at);
+            }
+        }
+        Effect::Deleted => {
+            if newer(life.deleted_event_ts, ts) {
+                life.deleted_event_ts = Some(ts);
+            }
+        }
+        Effect::Updated {
+            start_time,
+            duration,
+            timezone,
+        } => {
+            // `meeting.updated` carries only what changed: each field keeps its own newest value.
+            let meeting = &mut record.meeting;
+            if let Some(start) = start_time.filter(|_| newer(life.start_time_event_ts, ts)) {
+                life.start_time_event_ts = Some(ts);
+                meeting.start_time = start;
+            }
+            if let Some(minutes) = duration.filter(|_| newer(life.duration_event_ts, ts)) {
+                life.duration_event_ts = Some(ts);
+                meeting.duration = minutes;
+            }
+            if let Some(tz) = timezone.as_ref().filter(|_| newer(life.timezone_event_ts, ts)) {
+                life.timezone_event_ts = Some(ts);
+                meeting.timezone = tz.clone();
+            }
+        }
+        Effect::ParticipantJoined { participant, at } => {
+            insert_sorted(&mut attendee(record, participant).joined_at, *at);
+        }
+        Effect::ParticipantLeft { participant, at } => {
+            insert_sorted(&mut attendee(record, participant).left_at, *at);
+        }
+        Effect::RecordingCompleted {
+            files,
+            password,
+            share_url,
+        } => {
+            if newer(life.recording_event_ts, ts) {
+                life.recording_event_ts = Some(ts);
+                record.recording = Some(Recording {
+                    files: files.clone(),
+                    password: password.clone(),
+                    share_url: share_url.clone(),
+                });
+            }
+        }
+        Effect::Ignored => {}
+    }
+    record.status = derive_status(record);
+}
+
+/// Ended if the last end is no older than the last start (a meeting that took place stays
+/// ended even if it is deleted afterwards); else cancelled if deleted; else started if started.
+fn derive_status(record: &BookingRecord) -> BookingStatus {
+    let life = &record.lifecycle;
+    match (life.started_event_ts, life.ended_event_ts, life.deleted_event_ts) {
+        (started, Some(ended), _) if started.is_none_or(|s| ended >= s) => BookingStatus::Ended,
+        (_, _, Some(_)) => BookingStatus::Cancelled,
+        (Some(_), _, _) => BookingStatus::Started,
+        _ if record.status == BookingStatus::Cancelled => BookingStatus::Cancelled,
+        _ => BookingStatus::Scheduled,
+    }
+}
+
+fn attendee<'a>(record: &'a mut BookingRecord, who: &Participant) -> &'a mut Attendance {
+    let index = match record
+        .attendance
+        .iter()
+        .position(|a| a.participant.key == who.key)
+    {
+        Some(i) => i,
+        None => {
+            record.attendance.push(Attendance {
+                participant: who.clone(),
+                joined_at: Vec::new(),
+                left_at: Vec::new(),
+            });
+            record.attendance.len() - 1
+        }
+    };
+    let entry = &mut record.attendance[index];
+    // Later events may know more (e.g. the email) than the first one did.
+    if entry.participant.name.is_none() {
+        entry.participant.name = who.name.clone();
+    }
+    if entry.participant.email.is_none() {
+        entry.participant.email = who.email.clone();
+    }
+    entry
+}
+
+fn insert_sorted(times: &mut Vec<DateTime<Utc>>, at: DateTime<Utc>) {
+    if let Err(position) = times.binary_search(&at) {
+        times.insert(position, at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::booking::{BookingStatus, MeetingDetails};
+    use crate::domain::webhook::event::RecordingFile;
+    use chrono::TimeZone;
+
+    fn t(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 2, 10, minute, 0).unwrap()
+    }
+
+    fn record() -> BookingRecord {
+        BookingRecord {
+            booking_id: "bk_1".into(),
+            status: BookingStatus::Scheduled,
+            host_user: "me".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            topic: "T".into(),
+            meeting: MeetingDetails {
+                id: 9,
+                uuid: "u".into(),
+                join_url: "j".into(),
+                password: None,
+                start_time: t(0),
+                duration: 30,
+                timezone: "UTC".into(),
+            },
+            created_at: t(0),
+            lifecycle: Default::default(),
+            attendance: Vec::new(),
+            recording: None,
+            webhook_events: Default::default(),
+        }
+    }
+
+    fn ev(ts: i64, effect: Effect) -> MeetingEvent {
+        MeetingEvent {
+            name: "x".into(),
+            event_ts: ts,
+            meeting_id: Some(9),
+            effect,
+        }
+    }
+
+    fn ada() -> Participant {
+        Participant {
+            key: "p1".into(),
+            name: Some("Ada".into()),
+            email: None,
+        }
+    }
+
+    /// Applies the events in every order; all must end in the same record.
+    fn all_orders(events: &[MeetingEvent]) -> BookingRecord {
+        fn permutations(items: &[MeetingEvent]) -> Vec<Vec<MeetingEvent>> {
+            if items.len() <= 1 {
+                return vec![items.to_vec()];
+            }
+            let mut out = Vec::new();
+            for i in 0..items.len() {
+                let mut rest = items.to_vec();
+                let first = rest.remove(i);
+                for mut tail in permutations(&rest) {
+                    tail.insert(0, first.clone());
+                    out.push(tail);
+                }
+            }
+            out
+        }
+        let results: Vec<BookingRecord> = permutations(events)
+            .into_iter()
+            .map(|order| {
+                let mut r = record();
+                order.iter().for_each(|e| apply(&mut r, e));
+                r
+            })
+            .collect();
+        for r in &results {
+            assert_eq!(r, &results[0]);
+        }
+        results[0].clone()
+    }
+
+    #[test]
+    fn started_then_ended_in_any_order() {
+        let r = all_orders(&[
+            ev(1, Effect::Started { at: t(1) }),
+            ev(2, Effect::Ended { at: t(40) }),
+        ]);
+        assert_eq!(r.status, BookingStatus::Ended);
+        assert_eq!((r.lifecycle.started_at, r.lifecycle.ended_at), (Some(t(1)), Some(t(40))));
+    }
+
+    #[test]
+    fn restarted_meeting_and_repeated_end() {
+        let r = all_orders(&[
+            ev(1, Effect::Started { at: t(1) }),
+            ev(2, Effect::Ended { at: t(20) }),
+            ev(3, Effect::Started { at: t(25) }),
+        ]);
+        assert_eq!(r.status, BookingStatus::Started);
+        let r = all_orders(&[
+            ev(1, Effect::Started { at: t(1) }),
+            ev(2, Effect::Ended { at: t(20) }),
+            ev(4, Effect::Ended { at: t(50) }),
+        ]);
+        assert_eq!((r.status, r.lifecycle.ended_at), (BookingStatus::Ended, Some(t(50))));
+    }
+
+    #[test]
+    fn deletion_cancels_unless_the_meeting_took_place() {
+        assert_eq!(all_orders(&[ev(1, Effect::Deleted)]).status, BookingStatus::Cancelled);
+        let r = all_orders(&[
+            ev(1, Effect::Started { at: t(1) }),
+            ev(2, Effect::Ended { at: t(20) }),
+            ev(3, Effect::Deleted),
+        ]);
+        assert_eq!(r.status, BookingStatus::Ended);
+    }
+
+    #[test]
+    fn newest_schedule_update_wins() {
+        let r = all_orders(&[
+            ev(1, Effect::Updated { start_time: Some(t(5)), duration: Some(45), timezone: None }),
+            ev(2, Effect::Updated { start_time: Some(t(10)), duration: None, timezone: Some("Asia/Tokyo".into()) }),
+        ]);
+        assert_eq!(r.meeting.start_time, t(10));
+        assert_eq!(r.meeting.timezone, "Asia/Tokyo");
+        // The older update's duration stands: the newer one did not change it.
+        assert_eq!(r.meeting.duration, 45);
+        assert_eq!(r.status, BookingStatus::Scheduled);
+    }
+
+    #[test]
+    fn attendance_pairs_joins_and_leaves_in_any_order() {
+        let r = all_orders(&[
+            ev(1, Effect::ParticipantJoined { participant: ada(), at: t(1) }),
+            ev(2, Effect::ParticipantLeft { participant: ada(), at: t(11) }),
+            ev(3, Effect::ParticipantJoined { participant: ada(), at: t(20) }),
+            ev(4, Effect::ParticipantLeft { participant: ada(), at: t(25) }),
+        ]);
+        assert_eq!(r.attendance.len(), 1);
+        assert_eq!(r.attendance[0].total_minutes(), 15);
+        assert_eq!(r.attendance[0].joined_at, vec![t(1), t(20)]);
+    }
+
+    #[test]
+    fn repeated_join_is_recorded_once_and_open_sessions_count_nothing() {
+        let mut r = record();
+        let join = ev(1, Effect::ParticipantJoined { participant: ada(), at: t(1) });
+        apply(&mut r, &join);
+        apply(&mut r, &join);
+        assert_eq!(r.attendance[0].joined_at.len(), 1);
+        assert_eq!(r.attendance[0].total_seconds(), 0);
+    }
+
+    #[test]
+    fn recording_is_recorded() {
+        let file = RecordingFile {
+            id: Some("f".into()),
+            file_type: Some("MP4".into()),
+            recording_type: None,
+            recording_start: None,
+            recording_end: None,
+            play_url: Some("https://play".into()),
+            download_url: Some("https://download".into()),
+        };
+        let r = all_orders(&[ev(
+            5,
+            Effect::RecordingCompleted { files: vec![file.clone()], password: Some("pw".into()), share_url: None },
+        )]);
+        let recording = r.recording.unwrap();
+        assert_eq!(recording.files, vec![file]);
+        assert_eq!(recording.password.as_deref(), Some("pw"));
+    }
+}
