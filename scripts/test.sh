@@ -7,8 +7,10 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
-echo "== formatting"
+echo "== formatting and lints"
 cargo fmt --all -- --check
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 
 echo "== native unit tests (domain logic, emulator)"
 cargo test --workspace --lib --bins

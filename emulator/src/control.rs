@@ -3,13 +3,14 @@
 //! - `GET  /_emulator/stats`              counters, token mode
 //! - `GET  /_emulator/meetings`           every live meeting, as Zoom would return it
 //! - `POST /_emulator/reset`              `{"token_mode":"legacy"|"multi"}` optional; forgets
-//!                                         meetings, usage, counters, injections (not tokens)
+//!   meetings, usage, counters, injections (not tokens)
 //! - `POST /_emulator/tokens/invalidate`  every issued token stops working now
 //! - `POST /_emulator/latency`            `{"ms":N}` delay added to every Zoom answer
 //! - `POST /_emulator/failures`           `{"target":T,"status":S,"count":N,"body":{…},"headers":{…}}`
 //!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
 //!   delete_meeting, invitation, api (any /v2 call)
 //! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
+//! - `POST /_emulator/webhooks/deliver`   signed webhook deliveries (see `webhooks`)
 
 use crate::http::{EmuRequest, Reply};
 use crate::oauth::invalidate_all;

@@ -9,6 +9,7 @@ pub mod meetings;
 pub mod oauth;
 mod rng;
 pub mod state;
+pub mod webhooks;
 
 pub use http::{EmuRequest, Reply};
 pub use state::{Settings, TokenMode};
@@ -44,6 +45,17 @@ impl Emulator {
     /// Answers one request. Injected latency is slept outside the lock, so concurrent calls
     /// overlap the way they would at Zoom.
     pub fn dispatch(&self, req: &EmuRequest) -> Reply {
+        if req.method == "POST" && req.path == "/_emulator/webhooks/deliver" {
+            // Planned under the lock, sent without it: the receiver may call back into Zoom.
+            let planned = req
+                .json()
+                .ok_or_else(|| "expected a JSON body".to_owned())
+                .and_then(|body| webhooks::plan(&self.lock(), &body));
+            return match planned {
+                Ok(plan) => Reply::json(200, webhooks::deliver(&plan)),
+                Err(message) => Reply::json(400, serde_json::json!({ "error": message })),
+            };
+        }
         if let Some(rest) = req.path.strip_prefix("/_emulator") {
             return control::handle(&mut self.lock(), req, rest);
         }

@@ -12,7 +12,7 @@ use zoom_emulator::{serve, Settings};
 const USAGE: &str =
     "usage: zoom-emulator [--port N] [--token-mode multi|legacy] [--token-ttl SECS] \
 [--account-id ID] [--client-id ID] [--client-secret SECRET] [--users a,b] \
-[--rate-limits free|pro|business|off] [--daily-limit N]";
+[--rate-limits free|pro|business|off] [--daily-limit N] [--webhook-secret S] [--webhook-url URL]";
 
 fn parse(args: &[String]) -> Result<(Settings, u16), String> {
     let mut settings = Settings::default();
@@ -36,6 +36,8 @@ fn parse(args: &[String]) -> Result<(Settings, u16), String> {
             "--client-id" => settings.client_id = value()?,
             "--client-secret" => settings.client_secret = value()?,
             "--users" => settings.users = value()?.split(',').map(str::to_owned).collect(),
+            "--webhook-secret" => settings.webhook_secret = value()?,
+            "--webhook-url" => settings.webhook_url = Some(value()?),
             "--daily-limit" => settings.daily_create_limit = number(value()?)? as u32,
             "--rate-limits" => {
                 settings.per_second = match value()?.as_str() {

@@ -59,6 +59,10 @@ pub struct Settings {
     pub per_second: Option<[u32; 3]>,
     /// Meeting create/update requests per user per UTC day.
     pub daily_create_limit: u32,
+    /// Secret token webhook deliveries are signed with.
+    pub webhook_secret: String,
+    /// Where webhook deliveries go unless a request names a URL.
+    pub webhook_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -77,6 +81,8 @@ impl Default for Settings {
             // Zoom's Pro plan.
             per_second: Some([30, 20, 10]),
             daily_create_limit: 100,
+            webhook_secret: "emulated-webhook-secret".into(),
+            webhook_url: None,
         }
     }
 }

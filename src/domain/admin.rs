@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn bearer_token_must_match_exactly() {
-        assert_eq!(authorize(Some(TOKEN), Some(&format!("Bearer {TOKEN}"))), Ok(()));
+        assert_eq!(
+            authorize(Some(TOKEN), Some(&format!("Bearer {TOKEN}"))),
+            Ok(())
+        );
         for header in [
             None,
             Some(""),
@@ -50,7 +53,11 @@ mod tests {
             Some("Bearer 0123456789abcdef-operatoR"),
             Some("Basic MDEyMzQ1Njc4OWFiY2RlZi1vcGVyYXRvcg=="),
         ] {
-            assert_eq!(authorize(Some(TOKEN), header), Err(ApiError::Unauthorized), "{header:?}");
+            assert_eq!(
+                authorize(Some(TOKEN), header),
+                Err(ApiError::Unauthorized),
+                "{header:?}"
+            );
         }
     }
 

@@ -15,8 +15,8 @@ use crate::domain::coordinator_protocol::{
 use crate::domain::token_policy::{decide, IssuedToken, TokenDecision};
 use crate::domain::webhook::effects;
 use crate::domain::webhook::event::MeetingEvent;
-use serde_json::json;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use worker::{
@@ -73,7 +73,10 @@ impl DurableObject for ZoomCoordinator {
                     ledger_key(&record.booking_id): &record,
                     meeting_key(record.meeting.id): &record.booking_id,
                 });
-                self.state.storage().put_multiple(entries).await?;
+                self.state
+                    .storage()
+                    .put_multiple_raw(plain_object(&entries)?)
+                    .await?;
                 Ok(Response::empty()?.with_status(204))
             }
             (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
@@ -113,6 +116,13 @@ impl DurableObject for ZoomCoordinator {
 
 fn ledger_key(booking_id: &str) -> String {
     format!("booking:{booking_id}")
+}
+
+/// A plain JS object (serde-wasm-bindgen would make a JS `Map`, which storage ignores).
+fn plain_object(value: &serde_json::Value) -> Result<js_sys::Object> {
+    js_sys::JSON::parse(&value.to_string())
+        .map(Into::into)
+        .map_err(|_| worker::Error::RustError("entries are not a JSON object".into()))
 }
 
 fn meeting_key(meeting_id: u64) -> String {

@@ -109,7 +109,18 @@ pub async fn booking(
 }
 
 /// Hands a verified webhook event to the coordinator, which applies it once.
-pub async fn apply_event(env: &Env, account_id: &str, event: &MeetingEvent) -> Result<(), ApiError> {
-    let response = call(env, account_id, Method::Post, WEBHOOK_EVENTS_PATH, json(event)).await?;
+pub async fn apply_event(
+    env: &Env,
+    account_id: &str,
+    event: &MeetingEvent,
+) -> Result<(), ApiError> {
+    let response = call(
+        env,
+        account_id,
+        Method::Post,
+        WEBHOOK_EVENTS_PATH,
+        json(event),
+    )
+    .await?;
     expect_success("webhook event", &response)
 }

@@ -34,7 +34,9 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
     let path = req.path();
     if let Some(booking_id) = path.strip_prefix("/v1/bookings/") {
         return match method {
-            Method::Get if is_booking_id(booking_id) => booking_view::show(&req, env, booking_id).await,
+            Method::Get if is_booking_id(booking_id) => {
+                booking_view::show(&req, env, booking_id).await
+            }
             Method::Get => Err(ApiError::NotFound),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
         };
@@ -58,7 +60,6 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
         _ => Err(ApiError::NotFound),
     }
 }
-
 
 #[cfg(test)]
 mod wasm_tests;

@@ -20,6 +20,5 @@ pub fn load(env: &Env) -> Result<Config, ApiError> {
 }
 
 pub fn load_webhook(env: &Env) -> Result<WebhookConfig, ApiError> {
-    WebhookConfig::from_lookup(lookup(env))
-        .map_err(|problems| ApiError::NotConfigured { problems })
+    WebhookConfig::from_lookup(lookup(env)).map_err(|problems| ApiError::NotConfigured { problems })
 }

@@ -55,7 +55,8 @@ pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
                 let env = env.clone();
                 let account = config.account_id.clone();
                 ctx.wait_until(async move {
-                    if let Err(err) = coordinator_client::apply_event(&env, &account, &event).await {
+                    if let Err(err) = coordinator_client::apply_event(&env, &account, &event).await
+                    {
                         console_error!("webhook {} not applied: {err:?}", event.dedupe_key());
                     }
                 });

@@ -68,6 +68,15 @@ pub fn json_booking(stack: &Stack) {
     assert_eq!(meeting["duration"], 45);
     assert_eq!(meeting["timezone"], "Asia/Tokyo");
 
+    // The coordinator's ledger holds the same booking.
+    let stored = stack.booking(booking_id);
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let stored = stored.json();
+    assert_eq!(stored["status"], "scheduled");
+    assert_eq!(&stored["meeting"], meeting);
+    assert_eq!(stored["email"], "ada@example.com");
+    assert_no_host_secrets(&stored.to_string());
+
     let at_zoom = only_meeting(stack);
     assert_eq!(at_zoom["id"], meeting["id"]);
     assert_eq!(at_zoom["join_url"], meeting["join_url"]);
@@ -134,7 +143,16 @@ pub fn bad_requests(stack: &Stack) {
         b.extend(b"\"}");
         b
     };
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16, &str, Option<&str>)> = vec![
+    // (what, content type, body, status, code, field)
+    type Case<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Vec<u8>,
+        u16,
+        &'a str,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "text/plain",
             Some("text/plain"),

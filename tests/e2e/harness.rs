@@ -15,6 +15,9 @@ use zoom_emulator::{serve, RunningEmulator, Settings, TokenMode};
 pub const ACCOUNT_ID: &str = "e2e-account";
 pub const CLIENT_ID: &str = "e2e-client";
 pub const CLIENT_SECRET: &str = "e2e-secret-value";
+pub const WEBHOOK_SECRET: &str = "e2e-webhook-secret-current";
+pub const WEBHOOK_SECRET_PREVIOUS: &str = "e2e-webhook-secret-previous";
+pub const ADMIN_TOKEN: &str = "e2e-operator-token-0123456789";
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub fn root() -> PathBuf {
@@ -45,6 +48,7 @@ impl StackOptions {
                 // Per-second pacing is the coordinator's job (issue 4); these scenarios measure
                 // token handling, so the emulator does not throttle them.
                 per_second: None,
+                webhook_secret: WEBHOOK_SECRET.into(),
                 ..Settings::default()
             },
             vars: vec![
@@ -52,6 +56,12 @@ impl StackOptions {
                 ("ZOOM_CLIENT_ID", Some(CLIENT_ID.into())),
                 ("ZOOM_CLIENT_SECRET", Some(CLIENT_SECRET.into())),
                 ("DEFAULT_TIMEZONE", Some("UTC".into())),
+                ("ZOOM_WEBHOOK_SECRET_TOKEN", Some(WEBHOOK_SECRET.into())),
+                (
+                    "ZOOM_WEBHOOK_SECRET_TOKEN_PREVIOUS",
+                    Some(WEBHOOK_SECRET_PREVIOUS.into()),
+                ),
+                ("ADMIN_TOKEN", Some(ADMIN_TOKEN.into())),
             ],
         }
     }
@@ -233,6 +243,60 @@ impl Stack {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Has the emulator deliver a signed webhook to the worker (see `zoom_emulator::webhooks`).
+    pub fn deliver(&self, mut request: Value) -> Value {
+        request["url"] = json!(format!("{}/v1/zoom/webhook", self.worker));
+        let answer = send(
+            &self.agent,
+            "POST",
+            &format!("{}/_emulator/webhooks/deliver", self.emulator.base_url),
+            Some("application/json"),
+            request.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "deliver: {}", answer.body);
+        answer.json()
+    }
+
+    /// `GET /v1/bookings/{id}` with the operator token.
+    pub fn booking(&self, booking_id: &str) -> Answer {
+        let url = format!("{}/v1/bookings/{booking_id}", self.worker);
+        let mut request = self.agent.get(&url);
+        request = request.set("authorization", &format!("Bearer {ADMIN_TOKEN}"));
+        let response = match request.call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {url}: {e}"),
+        };
+        let status = response.status();
+        Answer {
+            status,
+            headers: HashMap::new(),
+            body: response.into_string().unwrap_or_default(),
+        }
+    }
+
+    /// Polls a booking until `done` holds: webhook effects are applied after the acknowledgement.
+    pub fn wait_for_booking(
+        &self,
+        booking_id: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let answer = self.booking(booking_id);
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            let booking = answer.json();
+            if done(&booking) {
+                return booking;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {booking}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Clears the emulator's meetings, counters and injections (tokens stay valid).

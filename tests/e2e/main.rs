@@ -7,6 +7,7 @@
 mod bookings;
 mod harness;
 mod tokens;
+mod webhooks;
 
 use harness::{Stack, StackOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -112,6 +113,41 @@ fn groups() -> Vec<Group> {
                 "proactive_refresh_never_fails_a_booking",
                 tokens::proactive_refresh_legacy,
             )],
+        },
+        Group {
+            name: "webhooks",
+            options: || StackOptions::new(TokenMode::Multi),
+            scenarios: vec![
+                ("url_validation_challenge", webhooks::url_validation),
+                (
+                    "started_then_ended_moves_status",
+                    webhooks::started_then_ended_moves_status,
+                ),
+                (
+                    "redelivery_has_no_second_effect",
+                    webhooks::redelivery_has_no_second_effect,
+                ),
+                (
+                    "forged_stale_malformed_refused_without_effect",
+                    webhooks::forged_stale_and_malformed_deliveries_are_refused,
+                ),
+                (
+                    "tolerance_window_and_secret_rotation",
+                    webhooks::tolerance_window_and_rotation,
+                ),
+                (
+                    "out_of_order_attendance_recording",
+                    webhooks::out_of_order_and_rich_events,
+                ),
+                (
+                    "unknown_meetings_acknowledged",
+                    webhooks::unknown_meetings_are_acknowledged_and_ignored,
+                ),
+                (
+                    "booking_view_requires_operator_token",
+                    webhooks::booking_view_requires_the_operator_token,
+                ),
+            ],
         },
         Group {
             name: "unconfigured",

@@ -4,6 +4,7 @@ pub mod record;
 pub mod request;
 
 pub use record::{
-    booking_id_from_random, is_booking_id, Attendance, BookingRecord, BookingStatus, MeetingDetails, Recording,
+    booking_id_from_random, is_booking_id, Attendance, BookingRecord, BookingStatus,
+    MeetingDetails, Recording,
 };
 pub use request::{body_kind, parse_booking, BodyKind, ValidBooking, MAX_BODY_BYTES};

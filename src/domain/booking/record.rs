@@ -193,7 +193,14 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 3 + 22);
         assert!(is_booking_id(&a) && is_booking_id(&b));
-        for bad in ["", "bk_", "xx_abc", "bk_a/b", "bk_a.b", &format!("bk_{}", "a".repeat(62))] {
+        for bad in [
+            "",
+            "bk_",
+            "xx_abc",
+            "bk_a/b",
+            "bk_a.b",
+            &format!("bk_{}", "a".repeat(62)),
+        ] {
             assert!(!is_booking_id(bad), "{bad}");
         }
     }

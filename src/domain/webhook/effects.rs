@@ -48,7 +48,10 @@ pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
                 life.duration_event_ts = Some(ts);
                 meeting.duration = minutes;
             }
-            if let Some(tz) = timezone.as_ref().filter(|_| newer(life.timezone_event_ts, ts)) {
+            if let Some(tz) = timezone
+                .as_ref()
+                .filter(|_| newer(life.timezone_event_ts, ts))
+            {
                 life.timezone_event_ts = Some(ts);
                 meeting.timezone = tz.clone();
             }
@@ -82,7 +85,11 @@ pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
 /// ended even if it is deleted afterwards); else cancelled if deleted; else started if started.
 fn derive_status(record: &BookingRecord) -> BookingStatus {
     let life = &record.lifecycle;
-    match (life.started_event_ts, life.ended_event_ts, life.deleted_event_ts) {
+    match (
+        life.started_event_ts,
+        life.ended_event_ts,
+        life.deleted_event_ts,
+    ) {
         (started, Some(ended), _) if started.is_none_or(|s| ended >= s) => BookingStatus::Ended,
         (_, _, Some(_)) => BookingStatus::Cancelled,
         (Some(_), _, _) => BookingStatus::Started,
@@ -215,7 +222,10 @@ mod tests {
             ev(2, Effect::Ended { at: t(40) }),
         ]);
         assert_eq!(r.status, BookingStatus::Ended);
-        assert_eq!((r.lifecycle.started_at, r.lifecycle.ended_at), (Some(t(1)), Some(t(40))));
+        assert_eq!(
+            (r.lifecycle.started_at, r.lifecycle.ended_at),
+            (Some(t(1)), Some(t(40)))
+        );
     }
 
     #[test]
@@ -231,12 +241,18 @@ mod tests {
             ev(2, Effect::Ended { at: t(20) }),
             ev(4, Effect::Ended { at: t(50) }),
         ]);
-        assert_eq!((r.status, r.lifecycle.ended_at), (BookingStatus::Ended, Some(t(50))));
+        assert_eq!(
+            (r.status, r.lifecycle.ended_at),
+            (BookingStatus::Ended, Some(t(50)))
+        );
     }
 
     #[test]
     fn deletion_cancels_unless_the_meeting_took_place() {
-        assert_eq!(all_orders(&[ev(1, Effect::Deleted)]).status, BookingStatus::Cancelled);
+        assert_eq!(
+            all_orders(&[ev(1, Effect::Deleted)]).status,
+            BookingStatus::Cancelled
+        );
         let r = all_orders(&[
             ev(1, Effect::Started { at: t(1) }),
             ev(2, Effect::Ended { at: t(20) }),
@@ -248,8 +264,22 @@ mod tests {
     #[test]
     fn newest_schedule_update_wins() {
         let r = all_orders(&[
-            ev(1, Effect::Updated { start_time: Some(t(5)), duration: Some(45), timezone: None }),
-            ev(2, Effect::Updated { start_time: Some(t(10)), duration: None, timezone: Some("Asia/Tokyo".into()) }),
+            ev(
+                1,
+                Effect::Updated {
+                    start_time: Some(t(5)),
+                    duration: Some(45),
+                    timezone: None,
+                },
+            ),
+            ev(
+                2,
+                Effect::Updated {
+                    start_time: Some(t(10)),
+                    duration: None,
+                    timezone: Some("Asia/Tokyo".into()),
+                },
+            ),
         ]);
         assert_eq!(r.meeting.start_time, t(10));
         assert_eq!(r.meeting.timezone, "Asia/Tokyo");
@@ -261,10 +291,34 @@ mod tests {
     #[test]
     fn attendance_pairs_joins_and_leaves_in_any_order() {
         let r = all_orders(&[
-            ev(1, Effect::ParticipantJoined { participant: ada(), at: t(1) }),
-            ev(2, Effect::ParticipantLeft { participant: ada(), at: t(11) }),
-            ev(3, Effect::ParticipantJoined { participant: ada(), at: t(20) }),
-            ev(4, Effect::ParticipantLeft { participant: ada(), at: t(25) }),
+            ev(
+                1,
+                Effect::ParticipantJoined {
+                    participant: ada(),
+                    at: t(1),
+                },
+            ),
+            ev(
+                2,
+                Effect::ParticipantLeft {
+                    participant: ada(),
+                    at: t(11),
+                },
+            ),
+            ev(
+                3,
+                Effect::ParticipantJoined {
+                    participant: ada(),
+                    at: t(20),
+                },
+            ),
+            ev(
+                4,
+                Effect::ParticipantLeft {
+                    participant: ada(),
+                    at: t(25),
+                },
+            ),
         ]);
         assert_eq!(r.attendance.len(), 1);
         assert_eq!(r.attendance[0].total_minutes(), 15);
@@ -274,7 +328,13 @@ mod tests {
     #[test]
     fn repeated_join_is_recorded_once_and_open_sessions_count_nothing() {
         let mut r = record();
-        let join = ev(1, Effect::ParticipantJoined { participant: ada(), at: t(1) });
+        let join = ev(
+            1,
+            Effect::ParticipantJoined {
+                participant: ada(),
+                at: t(1),
+            },
+        );
         apply(&mut r, &join);
         apply(&mut r, &join);
         assert_eq!(r.attendance[0].joined_at.len(), 1);
@@ -294,7 +354,11 @@ mod tests {
         };
         let r = all_orders(&[ev(
             5,
-            Effect::RecordingCompleted { files: vec![file.clone()], password: Some("pw".into()), share_url: None },
+            Effect::RecordingCompleted {
+                files: vec![file.clone()],
+                password: Some("pw".into()),
+                share_url: None,
+            },
         )]);
         let recording = r.recording.unwrap();
         assert_eq!(recording.files, vec![file]);

@@ -11,7 +11,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     /// `endpoint.url_validation`: answer the challenge.
-    UrlValidation { plain_token: String },
+    UrlValidation {
+        plain_token: String,
+    },
     Event(MeetingEvent),
 }
 
@@ -37,16 +39,26 @@ pub struct RecordingFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Effect {
-    Started { at: DateTime<Utc> },
-    Ended { at: DateTime<Utc> },
+    Started {
+        at: DateTime<Utc>,
+    },
+    Ended {
+        at: DateTime<Utc>,
+    },
     Deleted,
     Updated {
         start_time: Option<DateTime<Utc>>,
         duration: Option<u32>,
         timezone: Option<String>,
     },
-    ParticipantJoined { participant: Participant, at: DateTime<Utc> },
-    ParticipantLeft { participant: Participant, at: DateTime<Utc> },
+    ParticipantJoined {
+        participant: Participant,
+        at: DateTime<Utc>,
+    },
+    ParticipantLeft {
+        participant: Participant,
+        at: DateTime<Utc>,
+    },
     RecordingCompleted {
         files: Vec<RecordingFile>,
         password: Option<String>,
@@ -72,8 +84,8 @@ impl MeetingEvent {
     pub fn dedupe_key(&self) -> String {
         let id = self.meeting_id.map(|id| id.to_string()).unwrap_or_default();
         let mut key = format!("{}:{id}:{}", self.name, self.event_ts);
-        if let Effect::ParticipantJoined { participant, .. } | Effect::ParticipantLeft { participant, .. } =
-            &self.effect
+        if let Effect::ParticipantJoined { participant, .. }
+        | Effect::ParticipantLeft { participant, .. } = &self.effect
         {
             key.push(':');
             key.push_str(&participant.key);
@@ -226,38 +238,65 @@ mod tests {
 
     #[test]
     fn meeting_ids_are_strings_or_numbers() {
-        let started = event(r#"{"event":"meeting.started","event_ts":1700000000000,"payload":{"object":{"id":"86220627999","start_time":"2030-01-02T00:31:00Z"}}}"#);
+        let started = event(
+            r#"{"event":"meeting.started","event_ts":1700000000000,"payload":{"object":{"id":"86220627999","start_time":"2030-01-02T00:31:00Z"}}}"#,
+        );
         assert_eq!(started.meeting_id, Some(86220627999));
         assert_eq!(
             started.effect,
-            Effect::Started { at: Utc.with_ymd_and_hms(2030, 1, 2, 0, 31, 0).unwrap() }
+            Effect::Started {
+                at: Utc.with_ymd_and_hms(2030, 1, 2, 0, 31, 0).unwrap()
+            }
         );
-        let recording = event(r#"{"event":"recording.completed","event_ts":1,"payload":{"object":{"id":86220627999,"password":"p",
-            "recording_files":[{"id":"f1","file_type":"MP4","play_url":"https://zoom.us/rec/play/x","download_url":"https://zoom.us/rec/download/x"}]}}}"#);
+        let recording = event(
+            r#"{"event":"recording.completed","event_ts":1,"payload":{"object":{"id":86220627999,"password":"p",
+            "recording_files":[{"id":"f1","file_type":"MP4","play_url":"https://zoom.us/rec/play/x","download_url":"https://zoom.us/rec/download/x"}]}}}"#,
+        );
         assert_eq!(recording.meeting_id, Some(86220627999));
-        let Effect::RecordingCompleted { files, password, .. } = recording.effect else { panic!() };
+        let Effect::RecordingCompleted {
+            files, password, ..
+        } = recording.effect
+        else {
+            panic!()
+        };
         assert_eq!(password.as_deref(), Some("p"));
-        assert_eq!(files[0].play_url.as_deref(), Some("https://zoom.us/rec/play/x"));
+        assert_eq!(
+            files[0].play_url.as_deref(),
+            Some("https://zoom.us/rec/play/x")
+        );
     }
 
     #[test]
     fn participants_and_dedupe_keys() {
-        let joined = event(r#"{"event":"meeting.participant_joined","event_ts":5,"payload":{"object":{"id":"9",
-            "participant":{"user_id":"16778240","user_name":"Ada","email":"ada@example.com","join_time":"2030-01-02T00:35:00Z","participant_uuid":"PU1"}}}}"#);
+        let joined = event(
+            r#"{"event":"meeting.participant_joined","event_ts":5,"payload":{"object":{"id":"9",
+            "participant":{"user_id":"16778240","user_name":"Ada","email":"ada@example.com","join_time":"2030-01-02T00:35:00Z","participant_uuid":"PU1"}}}}"#,
+        );
         assert_eq!(joined.dedupe_key(), "meeting.participant_joined:9:5:PU1");
-        let Effect::ParticipantJoined { participant, at } = joined.effect else { panic!() };
+        let Effect::ParticipantJoined { participant, at } = joined.effect else {
+            panic!()
+        };
         assert_eq!(participant.key, "PU1");
         assert_eq!(participant.email.as_deref(), Some("ada@example.com"));
         assert_eq!(at, Utc.with_ymd_and_hms(2030, 1, 2, 0, 35, 0).unwrap());
-        let ended = event(r#"{"event":"meeting.ended","event_ts":7,"payload":{"object":{"id":"9"}}}"#);
+        let ended =
+            event(r#"{"event":"meeting.ended","event_ts":7,"payload":{"object":{"id":"9"}}}"#);
         assert_eq!(ended.dedupe_key(), "meeting.ended:9:7");
         // Without end_time, the event time stands in.
-        assert_eq!(ended.effect, Effect::Ended { at: DateTime::from_timestamp_millis(7).unwrap() });
+        assert_eq!(
+            ended.effect,
+            Effect::Ended {
+                at: DateTime::from_timestamp_millis(7).unwrap()
+            }
+        );
     }
 
     #[test]
     fn unknown_events_and_bad_bodies() {
-        assert_eq!(event(r#"{"event":"user.created","event_ts":1,"payload":{}}"#).effect, Effect::Ignored);
+        assert_eq!(
+            event(r#"{"event":"user.created","event_ts":1,"payload":{}}"#).effect,
+            Effect::Ignored
+        );
         assert_eq!(parse(b"not json"), Err(ParseError::NotJson));
         assert_eq!(parse(b""), Err(ParseError::NotJson));
         assert_eq!(parse(br#"{"payload":{}}"#), Err(ParseError::MissingEvent));

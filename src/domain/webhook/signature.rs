@@ -40,7 +40,7 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())
@@ -60,7 +60,9 @@ fn signed_message_mac(secret: &str, timestamp: &str, body: &[u8]) -> HmacSha256 
 
 /// The `x-zm-signature` value Zoom sends for `body` at `timestamp`.
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let digest = signed_message_mac(secret, timestamp, body).finalize().into_bytes();
+    let digest = signed_message_mac(secret, timestamp, body)
+        .finalize()
+        .into_bytes();
     format!("{PREFIX}{}", to_hex(&digest))
 }
 
@@ -125,8 +127,10 @@ mod tests {
     // Fixed vectors (the body holds raw UTF-8), computed independently with Python's hmac module:
     //   hmac.new(SECRET, b"v0:" + TS + b":" + BODY, sha256).hexdigest()
     //   hmac.new(SECRET, b"qgg8vlvZRS6UYooatFL8Aw", sha256).hexdigest()
-    const EXPECTED_SIGNATURE: &str = "v0=74b6edf8b5cf9872463e636ca82fb851f4b4f30d847fccec824d8b0086999e96";
-    const EXPECTED_CHALLENGE: &str = "4677a925456a8c4bd83d49b32f6bc76ffefc24846269a077b8fd9ce8070c5193";
+    const EXPECTED_SIGNATURE: &str =
+        "v0=74b6edf8b5cf9872463e636ca82fb851f4b4f30d847fccec824d8b0086999e96";
+    const EXPECTED_CHALLENGE: &str =
+        "4677a925456a8c4bd83d49b32f6bc76ffefc24846269a077b8fd9ce8070c5193";
 
     #[test]
     fn fixed_vectors() {
@@ -136,7 +140,14 @@ mod tests {
             EXPECTED_CHALLENGE
         );
         assert_eq!(
-            verify(&[SECRET], Some(EXPECTED_SIGNATURE), Some(TS), BODY, NOW, 300),
+            verify(
+                &[SECRET],
+                Some(EXPECTED_SIGNATURE),
+                Some(TS),
+                BODY,
+                NOW,
+                300
+            ),
             Ok(())
         );
     }
@@ -149,7 +160,14 @@ mod tests {
             (NOW + 301, false),
             (NOW - 301, false),
         ] {
-            let result = verify(&[SECRET], Some(EXPECTED_SIGNATURE), Some(TS), BODY, now, 300);
+            let result = verify(
+                &[SECRET],
+                Some(EXPECTED_SIGNATURE),
+                Some(TS),
+                BODY,
+                now,
+                300,
+            );
             assert_eq!(result.is_ok(), ok, "now {now}");
             if !ok {
                 assert_eq!(result, Err(SignatureError::StaleTimestamp));
@@ -161,7 +179,14 @@ mod tests {
     fn previous_secret_is_accepted_during_rotation() {
         let old_signed = sign("old-secret", TS, BODY);
         assert_eq!(
-            verify(&[SECRET, "old-secret"], Some(&old_signed), Some(TS), BODY, NOW, 300),
+            verify(
+                &[SECRET, "old-secret"],
+                Some(&old_signed),
+                Some(TS),
+                BODY,
+                NOW,
+                300
+            ),
             Ok(())
         );
         assert_eq!(
@@ -181,19 +206,71 @@ mod tests {
         let hex = &EXPECTED_SIGNATURE[3..];
         let cases: Vec<(Option<String>, Option<&str>, SignatureError)> = vec![
             (None, Some(TS), SignatureError::MissingSignature),
-            (Some(EXPECTED_SIGNATURE.into()), None, SignatureError::MissingTimestamp),
-            (Some("v0=".into()), Some(TS), SignatureError::MalformedSignature),
-            (Some(hex.into()), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v1={hex}")), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v0={}", &hex[..63])), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v0={hex}0")), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v0={hex}{hex}")), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v0={}zz", &hex[..62])), Some(TS), SignatureError::MalformedSignature),
-            (Some(format!("v0={}é", &hex[..62])), Some(TS), SignatureError::MalformedSignature),
-            (Some(EXPECTED_SIGNATURE.into()), Some(""), SignatureError::MalformedTimestamp),
-            (Some(EXPECTED_SIGNATURE.into()), Some("-1700000000"), SignatureError::MalformedTimestamp),
-            (Some(EXPECTED_SIGNATURE.into()), Some("1700000000.5"), SignatureError::MalformedTimestamp),
-            (Some(EXPECTED_SIGNATURE.into()), Some("99999999999999999999"), SignatureError::MalformedTimestamp),
+            (
+                Some(EXPECTED_SIGNATURE.into()),
+                None,
+                SignatureError::MissingTimestamp,
+            ),
+            (
+                Some("v0=".into()),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(hex.into()),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v1={hex}")),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v0={}", &hex[..63])),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v0={hex}0")),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v0={hex}{hex}")),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v0={}zz", &hex[..62])),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(format!("v0={}é", &hex[..62])),
+                Some(TS),
+                SignatureError::MalformedSignature,
+            ),
+            (
+                Some(EXPECTED_SIGNATURE.into()),
+                Some(""),
+                SignatureError::MalformedTimestamp,
+            ),
+            (
+                Some(EXPECTED_SIGNATURE.into()),
+                Some("-1700000000"),
+                SignatureError::MalformedTimestamp,
+            ),
+            (
+                Some(EXPECTED_SIGNATURE.into()),
+                Some("1700000000.5"),
+                SignatureError::MalformedTimestamp,
+            ),
+            (
+                Some(EXPECTED_SIGNATURE.into()),
+                Some("99999999999999999999"),
+                SignatureError::MalformedTimestamp,
+            ),
         ];
         for (signature, timestamp, expected) in cases {
             assert_eq!(
@@ -213,7 +290,15 @@ mod tests {
                 let mut body = BODY.to_vec();
                 body[i] ^= flip;
                 assert!(
-                    verify(&[SECRET], Some(EXPECTED_SIGNATURE), Some(TS), &body, NOW, 300).is_err(),
+                    verify(
+                        &[SECRET],
+                        Some(EXPECTED_SIGNATURE),
+                        Some(TS),
+                        &body,
+                        NOW,
+                        300
+                    )
+                    .is_err(),
                     "body byte {i}"
                 );
             }
@@ -225,7 +310,14 @@ mod tests {
             let ts = String::from_utf8(ts).unwrap();
             let now: i64 = ts.parse().unwrap();
             assert_eq!(
-                verify(&[SECRET], Some(EXPECTED_SIGNATURE), Some(&ts), BODY, now, 300),
+                verify(
+                    &[SECRET],
+                    Some(EXPECTED_SIGNATURE),
+                    Some(&ts),
+                    BODY,
+                    now,
+                    300
+                ),
                 Err(SignatureError::Mismatch),
                 "timestamp byte {i}"
             );

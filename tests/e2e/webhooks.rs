@@ -1,0 +1,306 @@
+//! Zoom webhooks end to end: the emulator signs and delivers, the built worker verifies and the
+//! coordinator applies each event once.
+
+use crate::harness::{future_utc, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+/// Books a meeting; returns (booking id, Zoom meeting id).
+fn book(stack: &Stack) -> (String, u64) {
+    let answer = stack.book_json(&json!({
+        "name": "Ada", "email": "ada@example.com", "start_time": future_utc(4).to_rfc3339(),
+    }));
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let body = answer.json();
+    (
+        body["booking_id"].as_str().unwrap().to_owned(),
+        body["meeting"]["id"].as_u64().unwrap(),
+    )
+}
+
+fn statuses(delivery: &Value) -> Vec<u64> {
+    delivery["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_u64().unwrap())
+        .collect()
+}
+
+fn first_body(delivery: &Value) -> Value {
+    serde_json::from_str(delivery["deliveries"][0]["body"].as_str().unwrap()).unwrap()
+}
+
+fn applied(booking: &Value) -> u64 {
+    booking["webhook_events"]["applied"].as_u64().unwrap()
+}
+
+pub fn url_validation(stack: &Stack) {
+    let plain = "qgg8vlvZRS6UYooatFL8Aw";
+    let delivered =
+        stack.deliver(json!({"event": "endpoint.url_validation", "plain_token": plain}));
+    assert_eq!(statuses(&delivered), [200]);
+    let answer = first_body(&delivered);
+    // An HMAC computed here, independently of the worker's code.
+    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(plain.as_bytes());
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        answer,
+        json!({"plainToken": plain, "encryptedToken": expected})
+    );
+    // The challenge must be signed too.
+    let forged = stack.deliver(json!({"event": "endpoint.url_validation", "plain_token": plain, "signature": "wrong_secret"}));
+    assert_eq!(statuses(&forged), [401]);
+}
+
+pub fn started_then_ended_moves_status(stack: &Stack) {
+    let (booking_id, meeting_id) = book(stack);
+    assert_eq!(stack.booking(&booking_id).json()["status"], "scheduled");
+    let started = stack
+        .deliver(json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 1_000}));
+    assert_eq!(statuses(&started), [200]);
+    let booking = stack.wait_for_booking(&booking_id, "started", |b| b["status"] == "started");
+    assert!(booking["started_at"].is_string());
+    let ended = stack
+        .deliver(json!({"event": "meeting.ended", "meeting_id": meeting_id, "event_ts": 2_000}));
+    assert_eq!(statuses(&ended), [200]);
+    let booking = stack.wait_for_booking(&booking_id, "ended", |b| b["status"] == "ended");
+    assert!(booking["ended_at"].is_string());
+    let text = booking.to_string();
+    assert!(!text.contains("start_url") && !text.contains("zak"));
+}
+
+pub fn redelivery_has_no_second_effect(stack: &Stack) {
+    let (booking_id, meeting_id) = book(stack);
+    let joined = json!({"event": "meeting.participant_joined", "meeting_id": meeting_id, "event_ts": 5_000,
+        "participant": {"user_name": "Grace", "participant_uuid": "p-grace", "join_time": "2030-01-01T10:00:00Z"},
+        "times": 3});
+    assert_eq!(statuses(&stack.deliver(joined)), [200, 200, 200]);
+    let booking = stack.wait_for_booking(&booking_id, "2 duplicates counted", |b| {
+        b["webhook_events"]["duplicates_ignored"] == 2
+    });
+    assert_eq!(applied(&booking), 1);
+    let attendance = booking["attendance"].as_array().unwrap();
+    assert_eq!(attendance.len(), 1);
+    assert_eq!(attendance[0]["joined_at"], json!(["2030-01-01T10:00:00Z"]));
+    // `meeting.ended` delivered twice: ended once, counted once.
+    let ended =
+        json!({"event": "meeting.ended", "meeting_id": meeting_id, "event_ts": 9_000, "times": 2});
+    stack.deliver(ended);
+    let booking = stack.wait_for_booking(&booking_id, "ended duplicate", |b| {
+        b["webhook_events"]["duplicates_ignored"] == 3
+    });
+    assert_eq!(
+        (booking["status"].clone(), applied(&booking)),
+        (json!("ended"), 2)
+    );
+}
+
+pub fn forged_stale_and_malformed_deliveries_are_refused(stack: &Stack) {
+    let (booking_id, meeting_id) = book(stack);
+    let started = |extra: Value| {
+        let mut request =
+            json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 3_000});
+        for (k, v) in extra.as_object().unwrap() {
+            request[k] = v.clone();
+        }
+        request
+    };
+    let cases = [
+        (
+            "wrong signature",
+            started(json!({"signature": "garbled"})),
+            401,
+            "webhook_signature_invalid",
+        ),
+        (
+            "wrong secret",
+            started(json!({"signature": "wrong_secret"})),
+            401,
+            "webhook_signature_invalid",
+        ),
+        (
+            "signature of another body",
+            started(json!({"signature": "other_body"})),
+            401,
+            "webhook_signature_invalid",
+        ),
+        (
+            "no v0= prefix",
+            started(json!({"signature": "no_prefix"})),
+            401,
+            "webhook_signature_invalid",
+        ),
+        (
+            "missing headers",
+            started(json!({"signature": "missing"})),
+            401,
+            "webhook_signature_missing",
+        ),
+        (
+            "301 s old",
+            started(json!({"timestamp_offset_secs": -301})),
+            401,
+            "webhook_timestamp_out_of_range",
+        ),
+        (
+            "301 s ahead",
+            started(json!({"timestamp_offset_secs": 301, "align_to_second": true})),
+            401,
+            "webhook_timestamp_out_of_range",
+        ),
+        (
+            "a secret nobody configured",
+            started(json!({"secret": "rotated-out-long-ago"})),
+            401,
+            "webhook_signature_invalid",
+        ),
+        (
+            "empty body, signed",
+            json!({"raw_body": ""}),
+            400,
+            "malformed_request",
+        ),
+        (
+            "not JSON, signed",
+            json!({"raw_body": "event=meeting.started"}),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let delivered = stack.deliver(request);
+        assert_eq!(statuses(&delivered), [status], "{what}: {delivered}");
+        assert_eq!(first_body(&delivered)["error"]["code"], code, "{what}");
+    }
+    let big = "x".repeat(2 * 1024 * 1024);
+    let oversized = stack.deliver(
+        json!({"raw_body": format!("{{\"event\":\"meeting.started\",\"pad\":\"{big}\"}}")}),
+    );
+    assert_eq!(statuses(&oversized), [413]);
+
+    // None of that had an effect: the next valid event is the first one applied.
+    let valid = stack.deliver(started(json!({"event_ts": 4_000})));
+    assert_eq!(statuses(&valid), [200]);
+    let booking = stack.wait_for_booking(&booking_id, "valid event", |b| applied(b) >= 1);
+    assert_eq!(applied(&booking), 1, "{booking}");
+    assert_eq!(booking["webhook_events"]["duplicates_ignored"], 0);
+}
+
+pub fn tolerance_window_and_rotation(stack: &Stack) {
+    let (booking_id, meeting_id) = book(stack);
+    let joined = |ts: i64, who: &str, extra: Value| {
+        let mut r = json!({"event": "meeting.participant_joined", "meeting_id": meeting_id, "event_ts": ts,
+            "participant": {"user_name": who, "participant_uuid": who}});
+        for (k, v) in extra.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r
+    };
+    for (ts, who, extra) in [
+        (
+            1,
+            "early",
+            json!({"timestamp_offset_secs": -300, "align_to_second": true}),
+        ),
+        (
+            2,
+            "late",
+            json!({"timestamp_offset_secs": 300, "align_to_second": true}),
+        ),
+        (3, "rotated", json!({"secret": WEBHOOK_SECRET_PREVIOUS})),
+    ] {
+        let delivered = stack.deliver(joined(ts, who, extra));
+        assert_eq!(statuses(&delivered), [200], "{who}: {delivered}");
+    }
+    let booking = stack.wait_for_booking(&booking_id, "three joins", |b| applied(b) == 3);
+    assert_eq!(booking["attendance"].as_array().unwrap().len(), 3);
+}
+
+pub fn out_of_order_and_rich_events(stack: &Stack) {
+    let (booking_id, meeting_id) = book(stack);
+    let deliver = |request: Value| assert_eq!(statuses(&stack.deliver(request)), [200]);
+    // Zoom sends `ended` before `started` here; a non-ASCII topic must verify over raw bytes.
+    deliver(
+        json!({"event": "meeting.ended", "meeting_id": meeting_id, "event_ts": 20_000,
+        "object": {"topic": "Café 会議 🎉", "end_time": "2030-01-01T11:00:00Z"}}),
+    );
+    deliver(
+        json!({"event": "meeting.participant_left", "meeting_id": meeting_id, "event_ts": 19_000,
+        "participant": {"user_name": "Ada", "participant_uuid": "p-ada", "email": "ada@example.com", "leave_time": "2030-01-01T10:45:00Z"}}),
+    );
+    deliver(
+        json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 10_000,
+        "object": {"start_time": "2030-01-01T10:00:00Z"}}),
+    );
+    deliver(
+        json!({"event": "meeting.participant_joined", "meeting_id": meeting_id, "event_ts": 11_000,
+        "participant": {"user_name": "Ada", "participant_uuid": "p-ada", "join_time": "2030-01-01T10:05:00Z"}}),
+    );
+    deliver(json!({"event": "recording.completed", "meeting_id": meeting_id, "event_ts": 30_000}));
+    deliver(
+        json!({"event": "meeting.updated", "meeting_id": meeting_id, "event_ts": 15_000,
+        "object": {"id": meeting_id, "duration": 90}}),
+    );
+    let booking = stack.wait_for_booking(&booking_id, "six events", |b| applied(b) == 6);
+    assert_eq!(booking["status"], "ended");
+    assert_eq!(booking["started_at"], "2030-01-01T10:00:00Z");
+    assert_eq!(booking["ended_at"], "2030-01-01T11:00:00Z");
+    assert_eq!(booking["meeting"]["duration"], 90);
+    let ada = &booking["attendance"][0];
+    assert_eq!(
+        (ada["name"].clone(), ada["email"].clone()),
+        (json!("Ada"), json!("ada@example.com"))
+    );
+    assert_eq!(ada["total_minutes"], 40);
+    let recording = &booking["recording"];
+    assert_eq!(recording["password"], "rec-pass");
+    assert!(recording["files"][0]["play_url"]
+        .as_str()
+        .unwrap()
+        .contains(&meeting_id.to_string()));
+    assert!(recording["files"][0]["download_url"].is_string());
+}
+
+pub fn unknown_meetings_are_acknowledged_and_ignored(stack: &Stack) {
+    for event in ["meeting.started", "meeting.deleted", "recording.completed"] {
+        let delivered = stack.deliver(json!({"event": event, "meeting_id": 99_999_999_999u64}));
+        assert_eq!(statuses(&delivered), [200], "{event}");
+    }
+    let other = stack.deliver(json!({"event": "user.created", "meeting_id": 1}));
+    assert_eq!(statuses(&other), [200]);
+}
+
+pub fn booking_view_requires_the_operator_token(stack: &Stack) {
+    let (booking_id, _) = book(stack);
+    let url = format!("{}/v1/bookings/{booking_id}", stack.worker);
+    for header in [
+        None,
+        Some("Bearer wrong-token-0123456789".to_owned()),
+        Some(ADMIN_TOKEN.to_owned()),
+    ] {
+        let mut request = stack.agent.get(&url);
+        if let Some(h) = &header {
+            request = request.set("authorization", h);
+        }
+        let status = match request.call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(s, r)) => {
+                assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+                s
+            }
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(status, 401, "{header:?}");
+    }
+    assert_eq!(stack.booking(&booking_id).status, 200);
+    assert_eq!(stack.booking("bk_doesnotexist000000000").status, 404);
+    assert_eq!(stack.booking("not-an-id").status, 404);
+}
