@@ -19,7 +19,11 @@ cleanup() { for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pi
 trap cleanup EXIT INT TERM
 
 mkdir -p .wrangler
+# Local-only values: the emulator's credentials and a webhook secret / operator token for dev.
+WEBHOOK_SECRET="local-webhook-secret"
+ADMIN_TOKEN="local-admin-token-change-me"
 setsid target/release/zoom-emulator --port "$EMULATOR_PORT" --token-mode "$TOKEN_MODE" \
+  --webhook-secret "$WEBHOOK_SECRET" --webhook-url "http://127.0.0.1:$PORT/v1/zoom/webhook" \
   > .wrangler/emulator.log 2>&1 &
 pids+=($!)
 emulator="http://127.0.0.1:$EMULATOR_PORT"
@@ -28,6 +32,7 @@ ZBE_PREBUILT=1 setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$POR
   --var "ZOOM_API_BASE:$emulator/v2" --var "ZOOM_OAUTH_BASE:$emulator" \
   --var ZOOM_ACCOUNT_ID:emulated-account --var ZOOM_CLIENT_ID:emulated-client \
   --var ZOOM_CLIENT_SECRET:emulated-secret \
+  --var "ZOOM_WEBHOOK_SECRET_TOKEN:$WEBHOOK_SECRET" --var "ADMIN_TOKEN:$ADMIN_TOKEN" \
   > .wrangler/wrangler.log 2>&1 < /dev/null &
 pids+=($!)
 
@@ -41,7 +46,11 @@ Logs: .wrangler/wrangler.log, .wrangler/emulator.log. Try:
   curl -s -X POST http://127.0.0.1:$PORT/v1/bookings -H 'content-type: application/json' \\
     -d '{"name":"Ada Lovelace","email":"ada@example.com","start_time":"$(date -u -d '+2 days' +%Y-%m-%dT10:00)","timezone":"Europe/London"}'
 
-Meetings at the emulator: curl -s $emulator/_emulator/meetings     Ctrl-C stops everything.
+Meetings at the emulator: curl -s $emulator/_emulator/meetings
+Have the emulator send Zoom a signed webhook (meeting id from the booking):
+  curl -s -X POST $emulator/_emulator/webhooks/deliver -d '{"event":"meeting.started","meeting_id":MEETING_ID}'
+Then read the booking: curl -s -H 'authorization: Bearer $ADMIN_TOKEN' http://127.0.0.1:$PORT/v1/bookings/BOOKING_ID
+Ctrl-C stops everything.
 MSG
     wait -n "${pids[@]}" || true
     echo "a process stopped; see .wrangler/*.log" >&2
