@@ -1,6 +1,6 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
-use crate::harness::{future_utc, Stack};
+use crate::harness::{future_utc, merged, Stack};
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -126,15 +126,8 @@ pub fn bad_requests(stack: &Stack) {
         .find(|d| d.weekday() == chrono::Weekday::Sun)
         .unwrap();
     let base = |extra: Value| {
-        let mut body = json!({"name": "Ada", "email": "ada@example.com", "start_time": ok_start});
-        for (k, v) in extra.as_object().unwrap() {
-            if v.is_null() {
-                body.as_object_mut().unwrap().remove(k);
-            } else {
-                body[k] = v.clone();
-            }
-        }
-        body.to_string().into_bytes()
+        let body = json!({"name": "Ada", "email": "ada@example.com", "start_time": ok_start});
+        merged(body, extra).to_string().into_bytes()
     };
     const JSON: Option<&str> = Some("application/json");
     let big = {

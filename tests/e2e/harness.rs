@@ -219,27 +219,17 @@ impl Stack {
         answer.json()
     }
 
+    fn emulator_get(&self, path: &str) -> Value {
+        let url = format!("{}/_emulator{path}", self.emulator.base_url);
+        send(&self.agent, "GET", &url, None, b"").json()
+    }
+
     pub fn stats(&self) -> Value {
-        send(
-            &self.agent,
-            "GET",
-            &format!("{}/_emulator/stats", self.emulator.base_url),
-            None,
-            b"",
-        )
-        .json()["counters"]
-            .clone()
+        self.emulator_get("/stats")["counters"].clone()
     }
 
     pub fn meetings(&self) -> Vec<Value> {
-        send(
-            &self.agent,
-            "GET",
-            &format!("{}/_emulator/meetings", self.emulator.base_url),
-            None,
-            b"",
-        )
-        .json()["meetings"]
+        self.emulator_get("/meetings")["meetings"]
             .as_array()
             .cloned()
             .unwrap_or_default()
@@ -248,32 +238,22 @@ impl Stack {
     /// Has the emulator deliver a signed webhook to the worker (see `zoom_emulator::webhooks`).
     pub fn deliver(&self, mut request: Value) -> Value {
         request["url"] = json!(format!("{}/v1/zoom/webhook", self.worker));
-        let answer = send(
-            &self.agent,
-            "POST",
-            &format!("{}/_emulator/webhooks/deliver", self.emulator.base_url),
-            Some("application/json"),
-            request.to_string().as_bytes(),
-        );
-        assert_eq!(answer.status, 200, "deliver: {}", answer.body);
-        answer.json()
+        self.control("/webhooks/deliver", request)
+    }
+
+    /// `GET /v1/bookings/{id}` with `authorization` as given.
+    pub fn booking_as(&self, booking_id: &str, authorization: Option<&str>) -> Answer {
+        let url = format!("{}/v1/bookings/{booking_id}", self.worker);
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|a| ("authorization", a))
+            .into_iter()
+            .collect();
+        send_with(&self.agent, "GET", &url, &headers, b"")
     }
 
     /// `GET /v1/bookings/{id}` with the operator token.
     pub fn booking(&self, booking_id: &str) -> Answer {
-        let url = format!("{}/v1/bookings/{booking_id}", self.worker);
-        let mut request = self.agent.get(&url);
-        request = request.set("authorization", &format!("Bearer {ADMIN_TOKEN}"));
-        let response = match request.call() {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("GET {url}: {e}"),
-        };
-        let status = response.status();
-        Answer {
-            status,
-            headers: HashMap::new(),
-            body: response.into_string().unwrap_or_default(),
-        }
+        self.booking_as(booking_id, Some(&format!("Bearer {ADMIN_TOKEN}")))
     }
 
     /// Polls a booking until `done` holds: webhook effects are applied after the acknowledgement.
@@ -353,9 +333,23 @@ pub fn send(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Answer {
+    let headers: Vec<(&str, &str)> = content_type
+        .map(|ct| ("content-type", ct))
+        .into_iter()
+        .collect();
+    send_with(agent, method, url, &headers, body)
+}
+
+pub fn send_with(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
     let mut request = agent.request(method, url);
-    if let Some(ct) = content_type {
-        request = request.set("content-type", ct);
+    for (name, value) in headers {
+        request = request.set(name, value);
     }
     let result = if body.is_empty() && method == "GET" {
         request.call()
@@ -389,4 +383,18 @@ pub fn send(
 pub fn future_utc(days: i64) -> chrono::DateTime<chrono::Utc> {
     let t = chrono::Utc::now() + chrono::Duration::days(days);
     t.date_naive().and_hms_opt(10, 0, 0).unwrap().and_utc()
+}
+
+/// `base` with `extra`'s fields set on it; a `null` in `extra` removes the field.
+pub fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Some(target), Value::Object(fields)) = (base.as_object_mut(), extra) {
+        for (key, value) in fields {
+            if value.is_null() {
+                target.remove(&key);
+            } else {
+                target.insert(key, value);
+            }
+        }
+    }
+    base
 }

@@ -1,7 +1,9 @@
 //! Zoom webhooks end to end: the emulator signs and delivers, the built worker verifies and the
 //! coordinator applies each event once.
 
-use crate::harness::{future_utc, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS};
+use crate::harness::{
+    future_utc, merged, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,
+};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -106,12 +108,8 @@ pub fn redelivery_has_no_second_effect(stack: &Stack) {
 pub fn forged_stale_and_malformed_deliveries_are_refused(stack: &Stack) {
     let (booking_id, meeting_id) = book(stack);
     let started = |extra: Value| {
-        let mut request =
-            json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 3_000});
-        for (k, v) in extra.as_object().unwrap() {
-            request[k] = v.clone();
-        }
-        request
+        let base = json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 3_000});
+        merged(base, extra)
     };
     let cases = [
         (
@@ -197,12 +195,9 @@ pub fn forged_stale_and_malformed_deliveries_are_refused(stack: &Stack) {
 pub fn tolerance_window_and_rotation(stack: &Stack) {
     let (booking_id, meeting_id) = book(stack);
     let joined = |ts: i64, who: &str, extra: Value| {
-        let mut r = json!({"event": "meeting.participant_joined", "meeting_id": meeting_id, "event_ts": ts,
+        let base = json!({"event": "meeting.participant_joined", "meeting_id": meeting_id, "event_ts": ts,
             "participant": {"user_name": who, "participant_uuid": who}});
-        for (k, v) in extra.as_object().unwrap() {
-            r[k] = v.clone();
-        }
-        r
+        merged(base, extra)
     };
     for (ts, who, extra) in [
         (
@@ -280,25 +275,15 @@ pub fn unknown_meetings_are_acknowledged_and_ignored(stack: &Stack) {
 
 pub fn booking_view_requires_the_operator_token(stack: &Stack) {
     let (booking_id, _) = book(stack);
-    let url = format!("{}/v1/bookings/{booking_id}", stack.worker);
     for header in [
         None,
-        Some("Bearer wrong-token-0123456789".to_owned()),
-        Some(ADMIN_TOKEN.to_owned()),
+        Some("Bearer wrong-token-0123456789"),
+        Some(ADMIN_TOKEN),
     ] {
-        let mut request = stack.agent.get(&url);
-        if let Some(h) = &header {
-            request = request.set("authorization", h);
-        }
-        let status = match request.call() {
-            Ok(r) => r.status(),
-            Err(ureq::Error::Status(s, r)) => {
-                assert_eq!(r.header("www-authenticate"), Some("Bearer"));
-                s
-            }
-            Err(e) => panic!("{e}"),
-        };
-        assert_eq!(status, 401, "{header:?}");
+        let answer = stack.booking_as(&booking_id, header);
+        assert_eq!(answer.status, 401, "{header:?}");
+        assert_eq!(answer.error_code(), "unauthorized");
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
     }
     assert_eq!(stack.booking(&booking_id).status, 200);
     assert_eq!(stack.booking("bk_doesnotexist000000000").status, 404);
