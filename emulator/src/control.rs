@@ -7,6 +7,8 @@
 //! - `POST /_emulator/tokens/invalidate`  every issued token stops working now
 //! - `POST /_emulator/latency`            `{"ms":N}` delay added to every Zoom answer
 //! - `POST /_emulator/failures`           `{"target":T,"status":S,"count":N,"body":{…},"headers":{…}}`
+//!   answers S instead; with `"delay_ms":D` (and no status) the call is carried out and its
+//!   answer held back D ms;
 //!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
 //!   delete_meeting, invitation, api (any /v2 call)
 //! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
@@ -60,12 +62,16 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
             None => bad_request("expected {\"ms\": N}"),
         },
         ("POST", "/failures") => {
-            let (Some(target), Some(status)) = (
-                body.get("target").and_then(Value::as_str),
-                body.get("status").and_then(Value::as_u64),
-            ) else {
-                return bad_request("expected {\"target\": …, \"status\": …}");
+            let Some(target) = body.get("target").and_then(Value::as_str) else {
+                return bad_request(
+                    "expected {\"target\": …, \"status\": …} or {\"target\": …, \"delay_ms\": …}",
+                );
             };
+            let status = body.get("status").and_then(Value::as_u64).map(|s| s as u16);
+            let delay_ms = body.get("delay_ms").and_then(Value::as_u64).unwrap_or(0);
+            if status.is_none() && delay_ms == 0 {
+                return bad_request("a failure needs a status, a delay_ms, or both");
+            }
             let headers = body
                 .get("headers")
                 .and_then(Value::as_object)
@@ -77,7 +83,8 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
                 .unwrap_or_default();
             state.failures.push(InjectedFailure {
                 target: target.to_owned(),
-                status: status as u16,
+                status,
+                delay_ms,
                 remaining: body.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
                 body: body
                     .get("body")

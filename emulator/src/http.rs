@@ -52,6 +52,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// Held back this long before it is sent (an injected slow answer; the work is done).
+    pub delay_ms: u64,
 }
 
 impl Reply {
@@ -60,6 +62,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
+            delay_ms: 0,
         }
     }
 
@@ -68,6 +71,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: None,
+            delay_ms: 0,
         }
     }
 

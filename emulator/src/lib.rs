@@ -8,6 +8,7 @@ pub mod http;
 pub mod meetings;
 pub mod oauth;
 mod rng;
+mod server;
 pub mod state;
 pub mod webhooks;
 
@@ -15,13 +16,12 @@ pub use http::{EmuRequest, Reply};
 pub use state::{Settings, TokenMode};
 
 use state::State;
-use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
 /// Largest request body read; bigger bodies are cut (Zoom's own limits are far lower).
-const MAX_REQUEST_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_REQUEST_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Emulator {
@@ -82,61 +82,15 @@ pub struct RunningEmulator {
 
 /// Serves the emulator on `addr` (e.g. `127.0.0.1:0` for a free port) from a background thread.
 pub fn serve(settings: Settings, addr: &str) -> std::io::Result<RunningEmulator> {
-    let server = tiny_http::Server::http(addr).map_err(std::io::Error::other)?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or_else(|| std::io::Error::other("emulator is not on an IP socket"))?;
-    let host = addr.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
-    let base_url = format!("http://{host}:{port}");
+    let listener = std::net::TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
+    let base_url = format!("http://{}:{}", local.ip(), local.port());
     let emulator = Emulator::new(settings, base_url.clone());
     let serving = emulator.clone();
-    thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let emulator = serving.clone();
-            thread::spawn(move || respond(&emulator, request));
-        }
-    });
+    thread::spawn(move || server::serve_forever(listener, move |req| serving.dispatch(req)));
     Ok(RunningEmulator {
         emulator,
         base_url,
-        port,
+        port: local.port(),
     })
-}
-
-fn respond(emulator: &Emulator, mut request: tiny_http::Request) {
-    let mut req = EmuRequest::new(request.method().as_str(), request.url());
-    for header in request.headers() {
-        req.headers.insert(
-            header.field.as_str().as_str().to_ascii_lowercase(),
-            header.value.as_str().to_owned(),
-        );
-    }
-    let mut body = Vec::new();
-    let _ = request
-        .as_reader()
-        .take(MAX_REQUEST_BYTES)
-        .read_to_end(&mut body);
-    req.body = body;
-    let reply = emulator.dispatch(&req);
-    let bytes = reply
-        .body
-        .as_ref()
-        .map(|b| b.to_string().into_bytes())
-        .unwrap_or_default();
-    let mut response = tiny_http::Response::from_data(bytes).with_status_code(reply.status);
-    let mut headers = reply.headers.clone();
-    if reply.body.is_some() {
-        headers.push((
-            "Content-Type".into(),
-            "application/json;charset=UTF-8".into(),
-        ));
-    }
-    for (name, value) in headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(h);
-        }
-    }
-    let _ = request.respond(response);
 }

@@ -3,7 +3,7 @@
 
 use crate::http::{EmuRequest, Reply};
 use crate::oauth::token_valid;
-use crate::state::{Category, Meeting, State};
+use crate::state::{Category, InjectedFailure, Meeting, State};
 use chrono::{DateTime, Duration, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
@@ -101,11 +101,24 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
     if let Some(limited) = per_second_limit(state, route.category()) {
         return limited;
     }
-    if let Some(failure) = state.take_failure(&[route.target(), "api"]) {
-        let mut reply = Reply::json(failure.status, failure.body);
-        reply.headers = failure.headers;
+    let failure = state.take_failure(&[route.target(), "api"]);
+    if let Some(InjectedFailure {
+        status: Some(status),
+        body,
+        headers,
+        ..
+    }) = &failure
+    {
+        let mut reply = Reply::json(*status, body.clone());
+        reply.headers = headers.clone();
         return reply;
     }
+    let mut reply = carry_out(state, req, route);
+    reply.delay_ms = failure.map_or(0, |f| f.delay_ms);
+    reply
+}
+
+fn carry_out(state: &mut State, req: &EmuRequest, route: Route) -> Reply {
     match route {
         Route::Create(user) => create(state, req, &user),
         Route::List(user) => list(state, req, &user),

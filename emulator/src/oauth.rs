@@ -35,7 +35,9 @@ pub fn issue_token(state: &mut State, req: &EmuRequest) -> Reply {
         return oauth_error(405, "invalid_request", "Method not allowed");
     }
     if let Some(failure) = state.take_failure(&["oauth"]) {
-        return Reply::json(failure.status, failure.body);
+        if let Some(status) = failure.status {
+            return Reply::json(status, failure.body);
+        }
     }
     if !credentials_ok(state, req) {
         return oauth_error(401, "invalid_client", "Invalid client_id or client_secret");

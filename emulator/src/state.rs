@@ -118,7 +118,10 @@ pub struct Meeting {
 #[derive(Debug, Clone)]
 pub struct InjectedFailure {
     pub target: String,
-    pub status: u16,
+    /// `None`: the call is carried out as usual and only its answer is delayed (`delay_ms`),
+    /// as when Zoom acts on a request but the response never makes it back in time.
+    pub status: Option<u16>,
+    pub delay_ms: u64,
     pub remaining: u32,
     pub body: Value,
     pub headers: Vec<(String, String)>,

@@ -84,8 +84,10 @@ pub enum ApiError {
     ZoomAuthRejected,
     /// 503: Zoom's API could not be reached or timed out.
     ZoomUnavailable { retry_after: u32 },
-    /// 503: Zoom rate-limited the account.
+    /// 503: Zoom rate-limited the account, or the per-second budget is spent for now.
     ZoomRateLimited { retry_after: u32 },
+    /// 429: every host has used its daily Create/Update allowance; resets at 00:00 UTC.
+    DailyQuotaExhausted { retry_after: u32 },
     /// 502: Zoom answered with a server error or something the worker cannot read.
     ZoomError { status: u16 },
     /// 502: Zoom refused a request the worker considered valid (e.g. an unknown host user).
@@ -104,6 +106,7 @@ impl ApiError {
             Self::WebhookUnauthorized(_) | Self::Unauthorized => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
+            Self::DailyQuotaExhausted { .. } => 429,
             Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
             Self::NotConfigured { .. }
             | Self::ZoomAuthUnavailable { .. }
@@ -136,6 +139,7 @@ impl ApiError {
             Self::ZoomAuthRejected => "zoom_auth_rejected",
             Self::ZoomUnavailable { .. } => "zoom_unavailable",
             Self::ZoomRateLimited { .. } => "zoom_rate_limited",
+            Self::DailyQuotaExhausted { .. } => "daily_quota_exhausted",
             Self::ZoomError { .. } => "zoom_error",
             Self::ZoomRejected { .. } => "zoom_rejected",
             Self::CoordinatorUnavailable { .. } => "coordinator_unavailable",
@@ -148,6 +152,7 @@ impl ApiError {
             Self::ZoomAuthUnavailable { retry_after }
             | Self::ZoomUnavailable { retry_after }
             | Self::ZoomRateLimited { retry_after }
+            | Self::DailyQuotaExhausted { retry_after }
             | Self::CoordinatorUnavailable { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
             _ => None,
@@ -207,6 +212,11 @@ impl ApiError {
             }
             Self::ZoomRateLimited { .. } => {
                 "Zoom is rate-limiting this account; nothing was booked. Try again later."
+                    .to_owned()
+            }
+            Self::DailyQuotaExhausted { .. } => {
+                "Today's Zoom meeting allowance is used up; nothing was booked. It resets at \
+                 00:00 UTC."
                     .to_owned()
             }
             Self::ZoomError { status } => {

@@ -2,12 +2,17 @@
 //! vars, secrets and unit tests. Problems are collected (not first-error) so an operator sees
 //! every missing setting in one response.
 
+use crate::domain::rate_limits::PlanLimits;
 use chrono_tz::Tz;
 use std::fmt;
 
 pub const DEFAULT_API_BASE: &str = "https://api.zoom.us/v2";
 pub const DEFAULT_OAUTH_BASE: &str = "https://zoom.us";
 pub const DEFAULT_HOST_USER: &str = "me";
+pub const DEFAULT_PLAN: &str = "pro";
+/// Zoom's Create/Update allowance per host user per UTC day.
+pub const DEFAULT_DAILY_CREATE_LIMIT: u32 = 100;
+pub const DEFAULT_ZOOM_TIMEOUT_MS: u64 = 10_000;
 
 /// Zoom Server-to-Server OAuth app credentials. `Debug` never prints them.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,9 +39,14 @@ pub struct Config {
     pub api_base: String,
     /// Base of the OAuth service, without a trailing slash, e.g. `https://zoom.us`.
     pub oauth_base: String,
-    /// Zoom user (id, email or `me`) who hosts booked meetings.
-    pub host_user: String,
+    /// Zoom users (id, email or `me`) who host booked meetings; bookings are spread over them.
+    pub host_users: Vec<String>,
     pub default_timezone: Tz,
+    /// This service's per-second budget per category (the plan's limits times the share).
+    pub rate_limits: PlanLimits,
+    pub daily_create_limit: u32,
+    /// How long one Zoom call may take before it counts as failed.
+    pub zoom_timeout_ms: u64,
 }
 
 /// A setting by name, trimmed; blank counts as unset.
@@ -72,7 +82,47 @@ impl Config {
         };
         let api_base = base_url("ZOOM_API_BASE", DEFAULT_API_BASE);
         let oauth_base = base_url("ZOOM_OAUTH_BASE", DEFAULT_OAUTH_BASE);
-        let host_user = get("ZOOM_HOST_USER").unwrap_or_else(|| DEFAULT_HOST_USER.to_owned());
+        let host_users: Vec<String> = get("ZOOM_HOST_USER")
+            .unwrap_or_else(|| DEFAULT_HOST_USER.to_owned())
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if host_users.is_empty() {
+            problems.push("ZOOM_HOST_USER names no user".to_owned());
+        }
+        let plan = get("ZOOM_PLAN").unwrap_or_else(|| DEFAULT_PLAN.to_owned());
+        let plan_limits = PlanLimits::for_plan(&plan).unwrap_or_else(|| {
+            problems.push(format!("ZOOM_PLAN '{plan}' is not free, pro or business"));
+            PlanLimits([1, 1, 1])
+        });
+        let share = match get("ZOOM_RATE_SHARE") {
+            None => 1.0,
+            Some(raw) => match raw.parse::<f64>() {
+                Ok(share) if share > 0.0 && share <= 1.0 => share,
+                _ => {
+                    problems.push("ZOOM_RATE_SHARE must be a number in (0, 1]".to_owned());
+                    1.0
+                }
+            },
+        };
+        let mut positive = |name: &str, default: u64, max: u64| match get(name) {
+            None => default,
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                _ => {
+                    problems.push(format!("{name} must be a whole number from 1 to {max}"));
+                    default
+                }
+            },
+        };
+        let daily_create_limit = positive(
+            "ZOOM_DAILY_CREATE_LIMIT",
+            u64::from(DEFAULT_DAILY_CREATE_LIMIT),
+            100_000,
+        ) as u32;
+        let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
         let default_timezone = match get("DEFAULT_TIMEZONE") {
             None => Tz::UTC,
             Some(name) => name.parse::<Tz>().unwrap_or_else(|_| {
@@ -87,8 +137,11 @@ impl Config {
                 credentials,
                 api_base,
                 oauth_base,
-                host_user,
+                host_users,
                 default_timezone,
+                rate_limits: plan_limits.share(share),
+                daily_create_limit,
+                zoom_timeout_ms,
             })
         } else {
             Err(problems)
@@ -120,8 +173,11 @@ mod tests {
         let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
         assert_eq!(cfg.api_base, "https://api.zoom.us/v2");
         assert_eq!(cfg.oauth_base, "https://zoom.us");
-        assert_eq!(cfg.host_user, "me");
+        assert_eq!(cfg.host_users, vec!["me"]);
         assert_eq!(cfg.default_timezone, Tz::UTC);
+        assert_eq!(cfg.rate_limits, PlanLimits([30, 20, 10]));
+        assert_eq!(cfg.daily_create_limit, 100);
+        assert_eq!(cfg.zoom_timeout_ms, 10_000);
     }
 
     #[test]
@@ -130,14 +186,22 @@ mod tests {
         pairs.extend([
             ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
             ("ZOOM_OAUTH_BASE", " http://127.0.0.1:9 "),
-            ("ZOOM_HOST_USER", "host@example.com"),
+            ("ZOOM_HOST_USER", "host@example.com, host2@example.com ,"),
             ("DEFAULT_TIMEZONE", "Asia/Tokyo"),
+            ("ZOOM_PLAN", "business"),
+            ("ZOOM_RATE_SHARE", "0.5"),
+            ("ZOOM_DAILY_CREATE_LIMIT", "50"),
         ]);
         let cfg = Config::from_lookup(lookup(&pairs)).unwrap();
         assert_eq!(cfg.api_base, "http://127.0.0.1:9/v2");
         assert_eq!(cfg.oauth_base, "http://127.0.0.1:9");
-        assert_eq!(cfg.host_user, "host@example.com");
+        assert_eq!(
+            cfg.host_users,
+            vec!["host@example.com", "host2@example.com"]
+        );
         assert_eq!(cfg.default_timezone, chrono_tz::Asia::Tokyo);
+        assert_eq!(cfg.rate_limits, PlanLimits([40, 30, 20]));
+        assert_eq!(cfg.daily_create_limit, 50);
     }
 
     #[test]
@@ -146,6 +210,9 @@ mod tests {
             ("ZOOM_CLIENT_SECRET", "   "),
             ("ZOOM_API_BASE", "ftp://x"),
             ("DEFAULT_TIMEZONE", "Mars/Olympus"),
+            ("ZOOM_PLAN", "gold"),
+            ("ZOOM_RATE_SHARE", "1.5"),
+            ("ZOOM_TIMEOUT_MS", "0"),
         ]))
         .unwrap_err();
         assert_eq!(
@@ -155,6 +222,9 @@ mod tests {
                 "ZOOM_CLIENT_ID is missing",
                 "ZOOM_CLIENT_SECRET is missing",
                 "ZOOM_API_BASE must be an http(s) URL",
+                "ZOOM_PLAN 'gold' is not free, pro or business",
+                "ZOOM_RATE_SHARE must be a number in (0, 1]",
+                "ZOOM_TIMEOUT_MS must be a whole number from 1 to 60000",
                 "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA time zone",
             ]
         );

@@ -2,6 +2,7 @@
 //! Object. Both sides serialize these types, so they cannot drift apart.
 
 use crate::domain::api_error::ApiError;
+use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::oauth::TokenFailure;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,60 @@ pub const TOKEN_PATH: &str = "/token";
 pub const BOOKINGS_PREFIX: &str = "/bookings/";
 /// `POST` a `MeetingEvent` (a verified webhook delivery) to apply it to its booking once.
 pub const WEBHOOK_EVENTS_PATH: &str = "/webhook-events";
+/// `POST` a `PermitRequest` before every Zoom API call.
+pub const PERMIT_PATH: &str = "/permit";
+/// `POST` a `Zoom429Report` when Zoom answered 429 anyway.
+pub const ZOOM_429_PATH: &str = "/zoom-429";
+/// `GET` the operator status.
+pub const STATUS_PATH: &str = "/status";
+
+/// Body of `POST /permit`: one Zoom call of `category`. With `daily`, the call is a meeting
+/// create or update and counts against a host's daily allowance: `host` names the meeting's
+/// host, or `None` lets the coordinator pick one with allowance left (round-robin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitRequest {
+    pub category: Category,
+    pub daily: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitGrant {
+    /// The host the allowance was taken from (for `daily` permits).
+    pub host: Option<String>,
+    /// Send no earlier than this many milliseconds from now.
+    pub wait_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermitDenied {
+    /// Every eligible host has used its allowance for this UTC day.
+    DailyQuotaExhausted { retry_after: u32 },
+    /// The per-second budget (or a block Zoom imposed) would make the caller wait too long.
+    RateLimited { retry_after: u32 },
+}
+
+pub type PermitAnswer = Result<PermitGrant, PermitDenied>;
+
+impl From<PermitDenied> for ApiError {
+    fn from(denied: PermitDenied) -> Self {
+        match denied {
+            PermitDenied::DailyQuotaExhausted { retry_after } => {
+                ApiError::DailyQuotaExhausted { retry_after }
+            }
+            PermitDenied::RateLimited { retry_after } => ApiError::ZoomRateLimited { retry_after },
+        }
+    }
+}
+
+/// Body of `POST /zoom-429`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zoom429Report {
+    pub host: Option<String>,
+    pub block: ZoomBlock,
+}
 
 /// Body of `POST /token`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ pub mod api_error;
 pub mod booking;
 pub mod config;
 pub mod coordinator_protocol;
+pub mod rate_limits;
 pub mod token_policy;
 pub mod webhook;
 pub mod zoom;

@@ -1,11 +1,22 @@
-//! `POST /v1/bookings`: validate, create the Zoom meeting, commit the ledger record, answer.
+//! `POST /v1/bookings`: validate, take a permit (which picks a host with allowance left),
+//! create the Zoom meeting, commit the ledger record, answer.
 
-use super::zoom_api::ZoomApi;
+use super::zoom_api::{CallError, ZoomApi, ZoomCall};
 use super::{clock, coordinator_client, http, settings};
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::{body_kind, booking_id_from_random, parse_booking, MAX_BODY_BYTES};
-use crate::domain::zoom::meetings::{create_meeting_body, create_meeting_path, ZoomMeeting};
-use worker::{console_error, Env, Method, Request, Response};
+use crate::domain::booking::{
+    body_kind, booking_id_from_random, parse_booking, ValidBooking, MAX_BODY_BYTES,
+};
+use crate::domain::coordinator_protocol::PermitRequest;
+use crate::domain::rate_limits::Category;
+use crate::domain::zoom::meetings::{
+    create_meeting_body, create_meeting_path, is_meeting_for, list_upcoming_path, ZoomMeeting,
+};
+use serde_json::Value;
+use worker::{console_error, console_warn, Env, Method, Request, Response};
+
+/// Pages of a host's meeting list searched for a create whose answer was lost.
+const MAX_LOOKUP_PAGES: usize = 10;
 
 pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let config = settings::load(env)?;
@@ -27,23 +38,28 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         .map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
 
     let zoom = ZoomApi::new(env, &config);
-    let created = zoom
-        .send(
-            Method::Post,
-            &create_meeting_path(&config.host_user),
-            Some(&create_meeting_body(&booking)),
-        )
+    let grant = zoom
+        .permit(PermitRequest {
+            category: Category::Medium,
+            daily: true,
+            host: None,
+        })
         .await?;
-    let meeting = ZoomMeeting::parse(&created.body).ok_or(ApiError::ZoomError {
-        status: created.status,
-    })?;
-    let record = meeting.into_record(booking_id, &config.host_user, &booking, clock::now());
+    let host = grant.host.unwrap_or_else(|| config.host_users[0].clone());
+    let meeting = create_meeting(&zoom, &host, &booking).await?;
+    let record = meeting.into_record(booking_id, &host, &booking, clock::now());
 
     if let Err(err) = coordinator_client::record_booking(env, &config, &record).await {
         // A meeting without a ledger entry would be invisible to every later operation:
         // take it back so the failed booking leaves nothing behind.
-        let path = format!("/meetings/{}", record.meeting.id);
-        if let Err(cleanup) = zoom.send(Method::Delete, &path, None).await {
+        let delete = ZoomCall {
+            method: Method::Delete,
+            path: format!("/meetings/{}", record.meeting.id),
+            body: None,
+            category: Category::Light,
+            daily_host: None,
+        };
+        if let Err(cleanup) = zoom.send(&delete).await {
             console_error!(
                 "orphan meeting {} left at Zoom: {cleanup:?}",
                 record.meeting.id
@@ -56,4 +72,77 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         &record.public_view(),
         http::created_headers(&format!("/v1/bookings/{}", record.booking_id)),
     ))
+}
+
+/// Creates the meeting. A create is never blindly re-sent: if its answer was lost, the host's
+/// meetings are searched first, since Zoom may have created it.
+async fn create_meeting(
+    zoom: &ZoomApi<'_>,
+    host: &str,
+    booking: &ValidBooking,
+) -> Result<ZoomMeeting, ApiError> {
+    let body = create_meeting_body(booking);
+    let call = ZoomCall {
+        method: Method::Post,
+        path: create_meeting_path(host),
+        body: Some(&body),
+        category: Category::Medium,
+        daily_host: Some(host),
+    };
+    match zoom.send_permitted(&call).await {
+        Ok(reply) => ZoomMeeting::parse(&reply.body).ok_or(ApiError::ZoomError {
+            status: reply.status,
+        }),
+        Err(CallError::OutcomeUnknown) => {
+            console_warn!(
+                "create on {host}: no answer; looking for the meeting before anything else"
+            );
+            match find_created_meeting(zoom, host, booking).await? {
+                Some(meeting) => Ok(meeting),
+                None => Err(CallError::OutcomeUnknown.into()),
+            }
+        }
+        Err(CallError::Failed(err)) => Err(err),
+    }
+}
+
+async fn find_created_meeting(
+    zoom: &ZoomApi<'_>,
+    host: &str,
+    booking: &ValidBooking,
+) -> Result<Option<ZoomMeeting>, ApiError> {
+    let mut page_token = String::new();
+    for _ in 0..MAX_LOOKUP_PAGES {
+        let list = ZoomCall {
+            method: Method::Get,
+            path: list_upcoming_path(host, &page_token),
+            body: None,
+            category: Category::Medium,
+            daily_host: None,
+        };
+        let page: Value = serde_json::from_str(&zoom.send(&list).await?.body).unwrap_or_default();
+        let found = page["meetings"]
+            .as_array()
+            .and_then(|meetings| meetings.iter().find(|m| is_meeting_for(m, booking)))
+            .and_then(|m| m["id"].as_u64());
+        if let Some(id) = found {
+            let get = ZoomCall {
+                method: Method::Get,
+                path: format!("/meetings/{id}"),
+                body: None,
+                category: Category::Light,
+                daily_host: None,
+            };
+            let reply = zoom.send(&get).await?;
+            return Ok(ZoomMeeting::parse(&reply.body));
+        }
+        page_token = page["next_page_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if page_token.is_empty() {
+            break;
+        }
+    }
+    Ok(None)
 }

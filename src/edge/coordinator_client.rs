@@ -4,10 +4,12 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::BookingRecord;
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
-    booking_path, TokenGrant, TokenRequest, TOKEN_PATH, WEBHOOK_EVENTS_PATH,
+    booking_path, PermitAnswer, PermitGrant, PermitRequest, TokenGrant, TokenRequest,
+    Zoom429Report, PERMIT_PATH, STATUS_PATH, TOKEN_PATH, WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
 };
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::webhook::event::MeetingEvent;
+use serde_json::Value;
 use worker::{console_error, Env, Method, Request, RequestInit, Response, Stub};
 
 const BINDING: &str = "ZOOM_COORDINATOR";
@@ -123,4 +125,38 @@ pub async fn apply_event(
     )
     .await?;
     expect_success("webhook event", &response)
+}
+
+/// A permit for one Zoom call (and, for creates, the host to book on).
+pub async fn permit(
+    env: &Env,
+    config: &Config,
+    request: &PermitRequest,
+) -> Result<PermitGrant, ApiError> {
+    let account = &config.credentials.account_id;
+    let mut response = call(env, account, Method::Post, PERMIT_PATH, json(request)).await?;
+    expect_success("permit", &response)?;
+    let answer: PermitAnswer = response
+        .json()
+        .await
+        .map_err(|e| unavailable("permit answer", e))?;
+    answer.map_err(ApiError::from)
+}
+
+pub async fn report_429(
+    env: &Env,
+    config: &Config,
+    report: &Zoom429Report,
+) -> Result<(), ApiError> {
+    let account = &config.credentials.account_id;
+    let response = call(env, account, Method::Post, ZOOM_429_PATH, json(report)).await?;
+    expect_success("429 report", &response)
+}
+
+/// The coordinator's operator status (usage, blocks, token age; never token values).
+pub async fn status(env: &Env, config: &Config) -> Result<Value, ApiError> {
+    let account = &config.credentials.account_id;
+    let mut response = call(env, account, Method::Get, STATUS_PATH, None).await?;
+    expect_success("status", &response)?;
+    response.json().await.map_err(|e| unavailable("status", e))
 }

@@ -1,11 +1,11 @@
 //! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
 
-mod booking_view;
 mod bookings;
 mod clock;
 mod coordinator;
 mod coordinator_client;
 mod http;
+mod operator;
 mod outbound;
 mod settings;
 mod tokens;
@@ -35,7 +35,7 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
     if let Some(booking_id) = path.strip_prefix("/v1/bookings/") {
         return match method {
             Method::Get if is_booking_id(booking_id) => {
-                booking_view::show(&req, env, booking_id).await
+                operator::show_booking(&req, env, booking_id).await
             }
             Method::Get => Err(ApiError::NotFound),
             _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
@@ -52,6 +52,10 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
         "/v1/bookings" => match method {
             Method::Post => bookings::create(req, env).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
+        "/v1/admin/status" => match method {
+            Method::Get => operator::status(&req, env).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
         },
         "/v1/zoom/webhook" => match method {
             Method::Post => webhooks::receive(req, env, ctx).await,

@@ -68,7 +68,7 @@ fn settings_come_from_runtime_bindings() {
         ("DEFAULT_TIMEZONE", "Asia/Tokyo"),
     ]);
     let config = settings::load(&env).expect("configured");
-    assert_eq!(config.host_user, "host@example.com");
+    assert_eq!(config.host_users, vec!["host@example.com"]);
     assert_eq!(config.api_base, "https://api.zoom.us/v2");
     assert_eq!(config.default_timezone, chrono_tz::Asia::Tokyo);
 

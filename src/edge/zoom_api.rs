@@ -1,16 +1,22 @@
-//! Authenticated calls to Zoom's REST API with the one-retry rule for rejected tokens.
+//! Calls to Zoom's REST API, each behind a coordinator permit, with the one-retry rule for
+//! rejected tokens, 429 reporting, and bounded retries of idempotent calls.
 
-use super::{clock, outbound, tokens};
+use super::{clock, coordinator_client, outbound, tokens};
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
+use crate::domain::coordinator_protocol::{PermitGrant, PermitRequest, Zoom429Report};
+use crate::domain::rate_limits::{read_zoom_429, Category, ZoomBlock};
 use crate::domain::token_policy::IssuedToken;
-use crate::domain::zoom::response::{classify, ZoomOutcome};
+use crate::domain::zoom::response::{
+    classify, retry_after_seconds, retry_backoff_ms, zoom_error_message, ZoomOutcome,
+};
 use serde_json::Value;
 use std::time::Duration;
-use worker::{console_log, console_warn, Env, Headers, Method, Request, RequestInit};
+use worker::{console_log, console_warn, Delay, Env, Headers, Method, Request, RequestInit};
 
-const API_TIMEOUT: Duration = Duration::from_secs(15);
 const UNREACHABLE_RETRY_AFTER_SECS: u32 = 5;
+/// Retries of an idempotent call after a 5xx, a timeout or a connection failure.
+const IDEMPOTENT_RETRIES: u32 = 2;
 
 /// A successful (2xx) Zoom answer.
 pub struct ZoomReply {
@@ -18,9 +24,44 @@ pub struct ZoomReply {
     pub body: String,
 }
 
+/// Why a call did not succeed.
+#[derive(Debug)]
+pub enum CallError {
+    /// The request may have reached Zoom but no answer came (timeout, dropped connection):
+    /// for a create, the meeting may exist.
+    OutcomeUnknown,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for CallError {
+    fn from(err: ApiError) -> Self {
+        CallError::Failed(err)
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(err: CallError) -> Self {
+        match err {
+            CallError::OutcomeUnknown => ApiError::ZoomUnavailable {
+                retry_after: UNREACHABLE_RETRY_AFTER_SECS,
+            },
+            CallError::Failed(err) => err,
+        }
+    }
+}
+
+/// One Zoom call: what it is, and whose daily allowance it uses (creates and updates).
+pub struct ZoomCall<'a> {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<&'a Value>,
+    pub category: Category,
+    pub daily_host: Option<&'a str>,
+}
+
 struct RawReply {
     status: u16,
-    retry_after: Option<String>,
+    headers: Headers,
     body: String,
 }
 
@@ -29,92 +70,178 @@ pub struct ZoomApi<'a> {
     config: &'a Config,
 }
 
+fn is_idempotent(method: &Method) -> bool {
+    matches!(method, Method::Get | Method::Patch | Method::Delete)
+}
+
 impl<'a> ZoomApi<'a> {
     pub fn new(env: &'a Env, config: &'a Config) -> Self {
         Self { env, config }
     }
 
-    /// Sends `method path` with the current token. If Zoom says the token is invalid (code 124,
-    /// e.g. a stale KV copy or a token re-issued elsewhere), the coordinator replaces it and the
-    /// call is sent exactly once more: Zoom did not act on a request it refused that way.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<ZoomReply, ApiError> {
+    /// Asks the coordinator for a permit and waits until it allows sending.
+    pub async fn permit(&self, request: PermitRequest) -> Result<PermitGrant, ApiError> {
+        let grant = coordinator_client::permit(self.env, self.config, &request).await?;
+        if grant.wait_ms > 0 {
+            Delay::from(Duration::from_millis(grant.wait_ms as u64)).await;
+        }
+        Ok(grant)
+    }
+
+    /// Takes a permit, then sends. Idempotent calls are retried after transient failures.
+    pub async fn send(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
+        self.permit(self.permit_request(call, true)).await?;
+        self.send_permitted(call).await
+    }
+
+    fn permit_request(&self, call: &ZoomCall<'_>, counts_daily: bool) -> PermitRequest {
+        PermitRequest {
+            category: call.category,
+            daily: counts_daily && call.daily_host.is_some(),
+            host: call.daily_host.map(str::to_owned),
+        }
+    }
+
+    /// Sends a call whose permit was already taken (e.g. a create whose permit chose the host).
+    pub async fn send_permitted(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_authenticated(call).await {
+                Err(CallError::OutcomeUnknown)
+                | Err(CallError::Failed(ApiError::ZoomError { .. }))
+                    if is_idempotent(&call.method) && attempt < IDEMPOTENT_RETRIES =>
+                {
+                    let random = clock::random_128().map(|r| r[0]).unwrap_or(0);
+                    let wait = retry_backoff_ms(attempt, random);
+                    console_warn!(
+                        "zoom {:?} {}: retry {} in {wait} ms",
+                        call.method,
+                        call.path,
+                        attempt + 1
+                    );
+                    Delay::from(Duration::from_millis(wait)).await;
+                    attempt += 1;
+                    // A retry is another request to Zoom: it needs its own per-second permit.
+                    self.permit(self.permit_request(call, false)).await?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends with the current token; after a 124 (a stale or re-issued token, which Zoom did not
+    /// act on) the coordinator replaces it and the call is sent exactly once more.
+    async fn send_authenticated(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
         let token = tokens::current(self.env, self.config).await?;
-        let reply = self.send_once(method.clone(), path, body, &token).await?;
-        match self.outcome(&method, path, &reply) {
-            ZoomOutcome::Success => Ok(reply.into()),
-            ZoomOutcome::Failed(err) => Err(err),
-            ZoomOutcome::InvalidToken => {
+        let reply = self.send_once(call, &token).await?;
+        match self.outcome(call, &reply).await? {
+            Some(()) => Ok(reply.into()),
+            None => {
                 let fresh = tokens::replace_rejected(self.env, self.config, &token).await?;
-                let retry = self.send_once(method.clone(), path, body, &fresh).await?;
-                match self.outcome(&method, path, &retry) {
-                    ZoomOutcome::Success => Ok(retry.into()),
-                    ZoomOutcome::Failed(err) => Err(err),
-                    ZoomOutcome::InvalidToken => Err(ApiError::ZoomAuthUnavailable {
+                self.permit(self.permit_request(call, false)).await?;
+                let retry = self.send_once(call, &fresh).await?;
+                match self.outcome(call, &retry).await? {
+                    Some(()) => Ok(retry.into()),
+                    None => Err(CallError::Failed(ApiError::ZoomAuthUnavailable {
                         retry_after: UNREACHABLE_RETRY_AFTER_SECS,
-                    }),
+                    })),
                 }
             }
         }
     }
 
-    fn outcome(&self, method: &Method, path: &str, reply: &RawReply) -> ZoomOutcome {
-        let outcome = classify(
-            reply.status,
-            reply.retry_after.as_deref(),
-            &reply.body,
-            clock::now(),
-        );
+    /// `Ok(Some(()))` on success, `Ok(None)` for a rejected token, `Err` for every failure.
+    async fn outcome(
+        &self,
+        call: &ZoomCall<'_>,
+        reply: &RawReply,
+    ) -> Result<Option<()>, CallError> {
+        let outcome = classify(reply.status, &reply.body);
         // Method, path and status only: bodies may hold join links and passwords.
         match &outcome {
-            ZoomOutcome::Success => console_log!("zoom {method:?} {path} -> {}", reply.status),
-            _ => console_warn!("zoom {method:?} {path} -> {} ({outcome:?})", reply.status),
+            ZoomOutcome::Success => {
+                console_log!("zoom {:?} {} -> {}", call.method, call.path, reply.status)
+            }
+            _ => console_warn!(
+                "zoom {:?} {} -> {} ({outcome:?})",
+                call.method,
+                call.path,
+                reply.status
+            ),
         }
-        outcome
+        match outcome {
+            ZoomOutcome::Success => Ok(Some(())),
+            ZoomOutcome::InvalidToken => Ok(None),
+            ZoomOutcome::RateLimited => {
+                Err(CallError::Failed(self.rate_limited(call, reply).await))
+            }
+            ZoomOutcome::Failed(err) => Err(CallError::Failed(err)),
+        }
+    }
+
+    /// Zoom answered 429 despite the permits (another app on the account, or a stale view of the
+    /// day's usage): the coordinator records the block so no one sends until it passes.
+    async fn rate_limited(&self, call: &ZoomCall<'_>, reply: &RawReply) -> ApiError {
+        let header = |name: &str| reply.headers.get(name).ok().flatten();
+        let now = clock::now();
+        let block = read_zoom_429(
+            header("x-ratelimit-type").as_deref(),
+            header("x-ratelimit-category").as_deref(),
+            retry_after_seconds(header("retry-after").as_deref(), now),
+            &zoom_error_message(&reply.body),
+            call.category,
+            now,
+        );
+        let report = Zoom429Report {
+            host: call.daily_host.map(str::to_owned),
+            block: block.clone(),
+        };
+        if let Err(err) = coordinator_client::report_429(self.env, self.config, &report).await {
+            console_warn!("429 could not be recorded: {err:?}");
+        }
+        let seconds_until = |until_ms: i64| {
+            (((until_ms - now.timestamp_millis()) + 999) / 1000).clamp(1, 86_400) as u32
+        };
+        match block {
+            ZoomBlock::Daily { until_ms } => ApiError::DailyQuotaExhausted {
+                retry_after: seconds_until(until_ms),
+            },
+            ZoomBlock::PerSecond { until_ms, .. } => ApiError::ZoomRateLimited {
+                retry_after: seconds_until(until_ms),
+            },
+        }
     }
 
     async fn send_once(
         &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
+        call: &ZoomCall<'_>,
         token: &IssuedToken,
-    ) -> Result<RawReply, ApiError> {
-        let unreachable = |context: &str| {
-            console_warn!("zoom {path}: {context}");
-            ApiError::ZoomUnavailable {
-                retry_after: UNREACHABLE_RETRY_AFTER_SECS,
-            }
-        };
+    ) -> Result<RawReply, CallError> {
         let headers = Headers::new();
         headers
             .set("authorization", &format!("Bearer {}", token.access_token))
-            .map_err(|_| unreachable("token is not a valid header value"))?;
-        if body.is_some() {
+            .map_err(|_| CallError::Failed(ApiError::ZoomAuthRejected))?;
+        if call.body.is_some() {
             let _ = headers.set("content-type", "application/json");
         }
         let mut init = RequestInit::new();
-        init.with_method(method)
+        init.with_method(call.method.clone())
             .with_headers(headers)
-            .with_body(body.map(|b| b.to_string().into()));
-        let url = format!("{}{}", self.config.api_base, path);
-        let request =
-            Request::new_with_init(&url, &init).map_err(|_| unreachable("invalid request"))?;
-        let mut response = outbound::send(request, API_TIMEOUT)
-            .await
-            .map_err(|e| unreachable(&format!("{e:?}")))?;
-        let retry_after = response.headers().get("retry-after").ok().flatten();
+            .with_body(call.body.map(|b| b.to_string().into()));
+        let url = format!("{}{}", self.config.api_base, call.path);
+        let request = Request::new_with_init(&url, &init).map_err(|_| CallError::OutcomeUnknown)?;
+        let timeout = Duration::from_millis(self.config.zoom_timeout_ms);
+        let mut response = outbound::send(request, timeout).await.map_err(|e| {
+            console_warn!("zoom {:?} {}: {e:?}", call.method, call.path);
+            CallError::OutcomeUnknown
+        })?;
         let body = response
             .text()
             .await
-            .map_err(|_| unreachable("body could not be read"))?;
+            .map_err(|_| CallError::OutcomeUnknown)?;
         Ok(RawReply {
             status: response.status_code(),
-            retry_after,
+            headers: response.headers().clone(),
             body,
         })
     }

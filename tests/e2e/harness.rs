@@ -62,6 +62,9 @@ impl StackOptions {
                     Some(WEBHOOK_SECRET_PREVIOUS.into()),
                 ),
                 ("ADMIN_TOKEN", Some(ADMIN_TOKEN.into())),
+                // These stacks book far more than 100 meetings on one host over a run; the daily
+                // allowance has its own stack (`quota`) where it is what is examined.
+                ("ZOOM_DAILY_CREATE_LIMIT", Some("100000".into())),
             ],
         }
     }
@@ -71,6 +74,13 @@ impl StackOptions {
     pub fn token_ttl(mut self, seconds: u64) -> Self {
         self.emulator.token_ttl_secs = seconds;
         self.emulator.daily_create_limit = u32::MAX;
+        self
+    }
+
+    /// Sets (or overrides) a worker var.
+    pub fn var(mut self, name: &'static str, value: &str) -> Self {
+        self.vars.retain(|(key, _)| *key != name);
+        self.vars.push((name, Some(value.to_owned())));
         self
     }
 

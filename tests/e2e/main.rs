@@ -6,6 +6,7 @@
 
 mod bookings;
 mod harness;
+mod limits;
 mod tokens;
 mod webhooks;
 
@@ -146,6 +147,28 @@ fn groups() -> Vec<Group> {
                 (
                     "booking_view_requires_operator_token",
                     webhooks::booking_view_requires_the_operator_token,
+                ),
+            ],
+        },
+        Group {
+            name: "quota",
+            options: limits::enforced_limits,
+            scenarios: vec![(
+                "300_bookings_64_concurrent_3_hosts_no_zoom_429",
+                limits::quota_300_bookings_at_64_concurrency,
+            )],
+        },
+        Group {
+            name: "zoom-429",
+            options: limits::enforced_limits,
+            scenarios: vec![
+                (
+                    "lost_create_answer_makes_no_duplicate",
+                    limits::lost_create_answer_makes_no_duplicate,
+                ),
+                (
+                    "zoom_429_forms_block_until_they_pass",
+                    limits::zoom_429_forms_block_until_they_pass,
                 ),
             ],
         },

@@ -35,6 +35,27 @@ pub fn create_meeting_body(booking: &ValidBooking) -> Value {
     body
 }
 
+/// Whether an entry of `GET /users/{id}/meetings` is the meeting `booking` asked for: used after
+/// a create whose answer was lost, so a retry cannot make a second meeting.
+pub fn is_meeting_for(entry: &Value, booking: &ValidBooking) -> bool {
+    let start = entry["start_time"]
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc));
+    start == Some(booking.start)
+        && entry["duration"].as_u64() == Some(u64::from(booking.duration_minutes))
+        && entry["topic"].as_str() == Some(booking.topic.as_str())
+}
+
+/// `GET /users/{id}/meetings` for upcoming meetings, one page.
+pub fn list_upcoming_path(host_user: &str, page_token: &str) -> String {
+    format!(
+        "/users/{}/meetings?type=upcoming&page_size=300&next_page_token={}",
+        path_segment(host_user),
+        form_urlencoded::byte_serialize(page_token.as_bytes()).collect::<String>()
+    )
+}
+
 /// The fields of Zoom's meeting object the product keeps. `start_url` is deliberately absent:
 /// unknown fields are dropped by serde, so the host's ZAK never enters the worker's data.
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +167,23 @@ mod tests {
         assert_eq!(record.meeting.id, 86220627999);
         assert_eq!(record.meeting.password.as_deref(), Some("216899"));
         assert_eq!(record.meeting.start_time, booking().start);
+    }
+
+    #[test]
+    fn finds_the_meeting_of_a_booking_in_a_listing() {
+        let entry = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 45});
+        assert!(is_meeting_for(&entry, &booking()));
+        for other in [
+            json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:31:00Z", "duration": 45}),
+            json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 30}),
+            json!({"id": 1, "topic": "Other", "start_time": "2030-01-02T00:30:00Z", "duration": 45}),
+        ] {
+            assert!(!is_meeting_for(&other, &booking()));
+        }
+        assert_eq!(
+            list_upcoming_path("a@b.io", "x y"),
+            "/users/a@b.io/meetings?type=upcoming&page_size=300&next_page_token=x+y"
+        );
     }
 
     #[test]

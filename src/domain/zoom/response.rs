@@ -13,12 +13,29 @@ pub enum ZoomOutcome {
     /// 401 code 124: the token is no longer valid. Zoom did not act on the request, so it is
     /// safe to ask the coordinator for a newer token and send it once more.
     InvalidToken,
+    /// 429: the caller reads Zoom's rate-limit headers (see `rate_limits::read_zoom_429`).
+    RateLimited,
     Failed(ApiError),
 }
 
 #[derive(Deserialize)]
 struct ZoomErrorBody {
     code: Option<i64>,
+    message: Option<String>,
+}
+
+/// Zoom's error `message`, if any (it is the only sign of some daily-limit 429s).
+pub fn zoom_error_message(body: &str) -> String {
+    serde_json::from_str::<ZoomErrorBody>(body)
+        .ok()
+        .and_then(|b| b.message)
+        .unwrap_or_default()
+}
+
+/// Delay before retry `attempt` (0-based) of an idempotent call: exponential from 200 ms, plus
+/// up to 100 ms of jitter so retries from many isolates do not arrive together.
+pub fn retry_backoff_ms(attempt: u32, random: u8) -> u64 {
+    200 * 2u64.pow(attempt.min(5)) + u64::from(random) * 100 / 256
 }
 
 /// Zoom's numeric error `code` from an error body, if there is one.
@@ -28,20 +45,13 @@ pub fn zoom_error_code(body: &str) -> Option<i64> {
         .and_then(|b| b.code)
 }
 
-pub fn classify(
-    status: u16,
-    retry_after: Option<&str>,
-    body: &str,
-    now: DateTime<Utc>,
-) -> ZoomOutcome {
+pub fn classify(status: u16, body: &str) -> ZoomOutcome {
     let zoom_code = zoom_error_code(body);
     match status {
         200..=299 => ZoomOutcome::Success,
         401 if zoom_code == Some(INVALID_ACCESS_TOKEN) => ZoomOutcome::InvalidToken,
         401 => ZoomOutcome::Failed(ApiError::ZoomAuthRejected),
-        429 => ZoomOutcome::Failed(ApiError::ZoomRateLimited {
-            retry_after: retry_after_seconds(retry_after, now).unwrap_or(1),
-        }),
+        429 => ZoomOutcome::RateLimited,
         500..=599 => ZoomOutcome::Failed(ApiError::ZoomError { status }),
         _ => ZoomOutcome::Failed(ApiError::ZoomRejected { status, zoom_code }),
     }
@@ -76,41 +86,41 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(classify(201, None, "{}", now()), ZoomOutcome::Success);
-        assert_eq!(classify(204, None, "", now()), ZoomOutcome::Success);
+        assert_eq!(classify(201, "{}"), ZoomOutcome::Success);
+        assert_eq!(classify(204, ""), ZoomOutcome::Success);
         assert_eq!(
-            classify(
-                401,
-                None,
-                r#"{"code":124,"message":"Invalid access token."}"#,
-                now()
-            ),
+            classify(401, r#"{"code":124,"message":"Invalid access token."}"#),
             ZoomOutcome::InvalidToken
         );
         assert_eq!(
-            classify(401, None, r#"{"code":200}"#, now()),
+            classify(401, r#"{"code":200}"#),
             ZoomOutcome::Failed(ApiError::ZoomAuthRejected)
         );
+        assert_eq!(classify(429, "{}"), ZoomOutcome::RateLimited);
         assert_eq!(
-            classify(429, Some("7"), "{}", now()),
-            ZoomOutcome::Failed(ApiError::ZoomRateLimited { retry_after: 7 })
-        );
-        assert_eq!(
-            classify(500, None, "oops", now()),
+            classify(500, "oops"),
             ZoomOutcome::Failed(ApiError::ZoomError { status: 500 })
         );
         assert_eq!(
-            classify(
-                404,
-                None,
-                r#"{"code":1001,"message":"User does not exist: x."}"#,
-                now()
-            ),
+            classify(404, r#"{"code":1001,"message":"User does not exist: x."}"#),
             ZoomOutcome::Failed(ApiError::ZoomRejected {
                 status: 404,
                 zoom_code: Some(1001)
             })
         );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert_eq!(retry_backoff_ms(0, 0), 200);
+        assert_eq!(retry_backoff_ms(1, 0), 400);
+        assert_eq!(retry_backoff_ms(2, 255), 800 + 99);
+        assert_eq!(retry_backoff_ms(40, 0), 6400);
+        assert_eq!(
+            zoom_error_message(r#"{"code":429,"message":"daily rate limit"}"#),
+            "daily rate limit"
+        );
+        assert_eq!(zoom_error_message("nope"), "");
     }
 
     #[test]

@@ -1,0 +1,321 @@
+//! Zoom's rate limits as arithmetic: per-second budgets per category, the daily Create/Update
+//! quota per host (reset at 00:00 UTC), and what a Zoom 429 tells us. No clock: `now` is passed.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Zoom's rate-limit categories. Create Meeting is medium; get, update and delete are light.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Light,
+    Medium,
+    Heavy,
+}
+
+impl Category {
+    pub const ALL: [Category; 3] = [Category::Light, Category::Medium, Category::Heavy];
+
+    fn index(self) -> usize {
+        match self {
+            Category::Light => 0,
+            Category::Medium => 1,
+            Category::Heavy => 2,
+        }
+    }
+
+    /// From Zoom's `X-RateLimit-Category` header (`Light`, `Medium`, `Heavy`).
+    pub fn from_header(value: &str) -> Option<Category> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "light" => Some(Category::Light),
+            "medium" => Some(Category::Medium),
+            "heavy" => Some(Category::Heavy),
+            _ => None,
+        }
+    }
+}
+
+/// Requests per second per category for a Zoom plan, before the operator's share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimits(pub [u32; 3]);
+
+impl PlanLimits {
+    pub fn for_plan(plan: &str) -> Option<PlanLimits> {
+        match plan.trim().to_ascii_lowercase().as_str() {
+            "free" | "basic" => Some(PlanLimits([4, 2, 1])),
+            "pro" => Some(PlanLimits([30, 20, 10])),
+            "business" | "business_plus" | "enterprise" => Some(PlanLimits([80, 60, 40])),
+            _ => None,
+        }
+    }
+
+    /// The part of the account's limits this service may use (the rest belongs to other apps
+    /// on the account); never below one request per second.
+    pub fn share(self, share: f64) -> PlanLimits {
+        PlanLimits(
+            self.0
+                .map(|limit| ((limit as f64 * share).floor() as u32).max(1)),
+        )
+    }
+
+    pub fn per_second(self, category: Category) -> u32 {
+        self.0[category.index()]
+    }
+}
+
+/// Window the per-second budget is counted over. Slightly over a second, so calls that reach
+/// Zoom a little later than scheduled still never bunch into one of Zoom's seconds.
+pub const WINDOW_MS: i64 = 1100;
+
+/// Per-second permits by category as a schedule: each grant is a send time; at most `limit`
+/// send times fall within any `WINDOW_MS`. A caller told to wait sleeps until its send time,
+/// so a burst is spread out instead of refused.
+#[derive(Debug, Default, Clone)]
+pub struct PermitSchedule {
+    granted: [VecDeque<i64>; 3],
+}
+
+impl PermitSchedule {
+    /// The earliest send time at or after `now_ms` for one more `category` request, reserved;
+    /// `None` (nothing reserved) if that is more than `max_wait_ms` away.
+    pub fn reserve(
+        &mut self,
+        category: Category,
+        limit: u32,
+        now_ms: i64,
+        max_wait_ms: i64,
+    ) -> Option<i64> {
+        let log = &mut self.granted[category.index()];
+        while log.front().is_some_and(|t| *t <= now_ms - WINDOW_MS) {
+            log.pop_front();
+        }
+        let limit = limit.max(1) as usize;
+        let at = if log.len() < limit {
+            now_ms.max(log.back().copied().unwrap_or(now_ms))
+        } else {
+            // The limit-th most recent grant must leave the window first.
+            (log[log.len() - limit] + WINDOW_MS).max(now_ms)
+        };
+        if at - now_ms > max_wait_ms {
+            return None;
+        }
+        log.push_back(at);
+        Some(at)
+    }
+}
+
+/// The UTC day a quota counts against, as `YYYY-MM-DD`.
+pub fn utc_day(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%d").to_string()
+}
+
+/// Next 00:00 UTC after `now`.
+pub fn next_utc_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    (now.date_naive() + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now)
+}
+
+/// Whole seconds until the daily quota resets (at least 1).
+pub fn seconds_until_utc_midnight(now: DateTime<Utc>) -> u32 {
+    let millis = (next_utc_midnight(now) - now).num_milliseconds();
+    (((millis + 999) / 1000).max(1)) as u32
+}
+
+/// Round-robin over hosts: the first host at or after `cursor` whose `used` count is under
+/// `limit`. Returns its index.
+pub fn choose_host(used: &[u32], limit: u32, cursor: usize) -> Option<usize> {
+    let n = used.len();
+    (0..n)
+        .map(|offset| (cursor + offset) % n.max(1))
+        .find(|&i| used[i] < limit)
+}
+
+/// What a Zoom 429 says is blocked, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum ZoomBlock {
+    /// The account's per-second budget for a category.
+    PerSecond { category: Category, until_ms: i64 },
+    /// The host's daily Create/Update allowance, until 00:00 UTC.
+    Daily { until_ms: i64 },
+}
+
+/// Reads a Zoom 429. Zoom's headers are optional and inconsistent: `X-RateLimit-Type`
+/// (`QPS` / `Daily-limit`), `X-RateLimit-Category`, and `Retry-After` as seconds or a date; some
+/// daily-limit answers carry only the message. `category` is the caller's own call category,
+/// used when Zoom does not name one.
+pub fn read_zoom_429(
+    limit_type: Option<&str>,
+    limit_category: Option<&str>,
+    retry_after_secs: Option<u32>,
+    message: &str,
+    category: Category,
+    now: DateTime<Utc>,
+) -> ZoomBlock {
+    let now_ms = now.timestamp_millis();
+    let says_daily = limit_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("daily-limit"))
+        || message.to_ascii_lowercase().contains("daily rate limit");
+    if says_daily {
+        let until_ms = match retry_after_secs {
+            Some(secs) => now_ms + i64::from(secs) * 1000,
+            None => next_utc_midnight(now).timestamp_millis(),
+        };
+        return ZoomBlock::Daily { until_ms };
+    }
+    ZoomBlock::PerSecond {
+        category: limit_category
+            .and_then(Category::from_header)
+            .unwrap_or(category),
+        until_ms: now_ms + i64::from(retry_after_secs.unwrap_or(1)) * 1000,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 31, h, m, s).unwrap()
+    }
+
+    #[test]
+    fn plans_and_shares() {
+        let pro = PlanLimits::for_plan("Pro").unwrap();
+        assert_eq!(pro, PlanLimits([30, 20, 10]));
+        assert_eq!(PlanLimits::for_plan("free"), Some(PlanLimits([4, 2, 1])));
+        assert_eq!(
+            PlanLimits::for_plan("business"),
+            Some(PlanLimits([80, 60, 40]))
+        );
+        assert_eq!(PlanLimits::for_plan("gold"), None);
+        assert_eq!(pro.share(0.5), PlanLimits([15, 10, 5]));
+        assert_eq!(PlanLimits([4, 2, 1]).share(0.1), PlanLimits([1, 1, 1]));
+        assert_eq!(pro.per_second(Category::Medium), 20);
+    }
+
+    /// However many requests arrive at once, no window of WINDOW_MS holds more than the limit.
+    #[test]
+    fn schedule_never_exceeds_the_limit_in_any_window() {
+        let mut schedule = PermitSchedule::default();
+        let mut grants = Vec::new();
+        // 100 requests at the same instant, then 50 more a little later.
+        for i in 0..150 {
+            let now = if i < 100 { 0 } else { 700 };
+            if let Some(t) = schedule.reserve(Category::Medium, 20, now, 10_000) {
+                assert!(t >= now);
+                grants.push(t);
+            }
+        }
+        assert_eq!(grants.len(), 150);
+        for (i, start) in grants.iter().enumerate() {
+            let in_window = grants[i..]
+                .iter()
+                .filter(|t| **t < start + WINDOW_MS)
+                .count();
+            assert!(
+                in_window <= 20,
+                "{in_window} grants in the window from {start}"
+            );
+        }
+        // The first 20 go at once; the rest are spread out, not refused.
+        assert_eq!(grants.iter().filter(|t| **t == 0).count(), 20);
+    }
+
+    #[test]
+    fn schedule_refuses_beyond_the_wait_bound_without_reserving() {
+        let mut schedule = PermitSchedule::default();
+        for _ in 0..10 {
+            assert_eq!(schedule.reserve(Category::Heavy, 10, 0, 0), Some(0));
+        }
+        assert_eq!(schedule.reserve(Category::Heavy, 10, 0, 1000), None);
+        assert_eq!(schedule.reserve(Category::Heavy, 10, 0, 1100), Some(1100));
+        // Categories are independent.
+        assert_eq!(schedule.reserve(Category::Light, 30, 0, 0), Some(0));
+        // Once the window has passed, permits are immediate again.
+        assert_eq!(schedule.reserve(Category::Heavy, 10, 5000, 0), Some(5000));
+    }
+
+    #[test]
+    fn quota_day_and_reset_across_midnight() {
+        let before = at(23, 59, 59);
+        assert_eq!(utc_day(before), "2030-01-31");
+        assert_eq!(seconds_until_utc_midnight(before), 1);
+        assert_eq!(
+            next_utc_midnight(before),
+            Utc.with_ymd_and_hms(2030, 2, 1, 0, 0, 0).unwrap()
+        );
+        let after = before + Duration::seconds(1);
+        assert_eq!(utc_day(after), "2030-02-01");
+        assert_eq!(seconds_until_utc_midnight(after), 86_400);
+        assert_eq!(seconds_until_utc_midnight(at(12, 0, 0)), 43_200);
+        let almost =
+            Utc.with_ymd_and_hms(2030, 1, 31, 23, 59, 59).unwrap() + Duration::milliseconds(999);
+        assert_eq!(seconds_until_utc_midnight(almost), 1);
+    }
+
+    #[test]
+    fn hosts_are_taken_in_turn_while_they_have_allowance() {
+        assert_eq!(choose_host(&[0, 0, 0], 100, 0), Some(0));
+        assert_eq!(choose_host(&[0, 0, 0], 100, 1), Some(1));
+        assert_eq!(choose_host(&[0, 0, 0], 100, 5), Some(2));
+        assert_eq!(choose_host(&[100, 100, 7], 100, 0), Some(2));
+        assert_eq!(choose_host(&[100, 100, 100], 100, 1), None);
+        assert_eq!(choose_host(&[], 100, 0), None);
+    }
+
+    #[test]
+    fn zoom_429_in_every_form() {
+        let now = at(12, 0, 0);
+        let midnight = next_utc_midnight(now).timestamp_millis();
+        let daily_message = "You have exceeded the daily rate limit (100) of Meeting Create/Update API \
+            requests permitted for this particular user. You may resume these requests at GMT 00:00:00.";
+        // Daily limit with the header, without any header, and with a Retry-After.
+        assert_eq!(
+            read_zoom_429(Some("Daily-limit"), None, None, "", Category::Medium, now),
+            ZoomBlock::Daily { until_ms: midnight }
+        );
+        assert_eq!(
+            read_zoom_429(None, None, None, daily_message, Category::Medium, now),
+            ZoomBlock::Daily { until_ms: midnight }
+        );
+        assert_eq!(
+            read_zoom_429(
+                Some("Daily-limit"),
+                None,
+                Some(60),
+                "",
+                Category::Medium,
+                now
+            ),
+            ZoomBlock::Daily {
+                until_ms: now.timestamp_millis() + 60_000
+            }
+        );
+        // Per-second: Zoom's category wins over ours; Retry-After defaults to one second.
+        assert_eq!(
+            read_zoom_429(
+                Some("QPS"),
+                Some("Heavy"),
+                Some(3),
+                "",
+                Category::Light,
+                now
+            ),
+            ZoomBlock::PerSecond {
+                category: Category::Heavy,
+                until_ms: now.timestamp_millis() + 3000
+            }
+        );
+        assert_eq!(
+            read_zoom_429(None, None, None, "Too many requests", Category::Light, now),
+            ZoomBlock::PerSecond {
+                category: Category::Light,
+                until_ms: now.timestamp_millis() + 1000
+            }
+        );
+    }
+}
