@@ -27,6 +27,9 @@ pub struct PermitRequest {
     pub daily: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The call repeats one that failed (counted for the operator status).
+    #[serde(default)]
+    pub retry: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

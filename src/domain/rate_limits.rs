@@ -177,6 +177,7 @@ pub fn read_zoom_429(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use std::collections::HashMap;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 31, h, m, s).unwrap()
@@ -265,6 +266,38 @@ mod tests {
         assert_eq!(choose_host(&[100, 100, 7], 100, 0), Some(2));
         assert_eq!(choose_host(&[100, 100, 100], 100, 1), None);
         assert_eq!(choose_host(&[], 100, 0), None);
+    }
+
+    /// A host's allowance, kept per UTC day as the coordinator keeps it, across midnight.
+    #[test]
+    fn daily_allowance_run_across_midnight() {
+        let mut used: HashMap<(String, usize), u32> = HashMap::new();
+        let mut take = |now: DateTime<Utc>, cursor: usize| {
+            let day = utc_day(now);
+            let counts: Vec<u32> = (0..2)
+                .map(|h| *used.get(&(day.clone(), h)).unwrap_or(&0))
+                .collect();
+            let host = choose_host(&counts, 3, cursor)?;
+            *used.entry((day, host)).or_default() += 1;
+            Some(host)
+        };
+        let evening = at(23, 59, 0);
+        let granted: Vec<Option<usize>> = (0..7)
+            .map(|i| take(evening + Duration::seconds(i), i as usize))
+            .collect();
+        // Two hosts of 3 each, alternating; the seventh is refused until midnight.
+        assert_eq!(
+            granted,
+            vec![Some(0), Some(1), Some(0), Some(1), Some(0), Some(1), None]
+        );
+        assert_eq!(
+            seconds_until_utc_midnight(evening + Duration::seconds(6)),
+            54
+        );
+        // One second past midnight: a new day, a fresh allowance.
+        let morning = Utc.with_ymd_and_hms(2030, 2, 1, 0, 0, 1).unwrap();
+        assert_eq!(take(morning, 0), Some(0));
+        assert_eq!(take(morning, 1), Some(1));
     }
 
     #[test]

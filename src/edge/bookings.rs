@@ -43,6 +43,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             category: Category::Medium,
             daily: true,
             host: None,
+            retry: false,
         })
         .await?;
     let host = grant.host.unwrap_or_else(|| config.host_users[0].clone());

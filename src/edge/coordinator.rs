@@ -38,6 +38,7 @@ const DELIVERY_MEMORY_SECS: i64 = 48 * 3600;
 /// later (503 with Retry-After) instead of queueing.
 const MAX_PERMIT_WAIT_MS: i64 = 5_000;
 const ZOOM_429_COUNT_KEY: &str = "stats:zoom_429";
+const RETRY_COUNT_KEY: &str = "stats:retries";
 /// After a failed refresh the alarm tries again this much later.
 const REFRESH_RETRY_MS: i64 = 30_000;
 
@@ -178,6 +179,10 @@ impl ZoomCoordinator {
     async fn permit(&self, ask: &PermitRequest) -> Result<PermitAnswer> {
         let config = self.config()?;
         let storage = self.state.storage();
+        if ask.retry {
+            let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+            storage.put(RETRY_COUNT_KEY, retries + 1).await?;
+        }
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         let blocked_until = self
@@ -300,6 +305,7 @@ impl ZoomCoordinator {
             })
         });
         let zoom_429s = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
+        let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
         Ok(json!({
             "utc_day": day,
             "seconds_until_quota_reset": seconds_until_utc_midnight(now),
@@ -307,6 +313,7 @@ impl ZoomCoordinator {
             "blocks": blocks,
             "token": token,
             "zoom_429s": zoom_429s,
+            "retries": retries,
             "per_second_limits": {
                 "light": config.rate_limits.per_second(Category::Light),
                 "medium": config.rate_limits.per_second(Category::Medium),

@@ -90,15 +90,17 @@ impl<'a> ZoomApi<'a> {
 
     /// Takes a permit, then sends. Idempotent calls are retried after transient failures.
     pub async fn send(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
-        self.permit(self.permit_request(call, true)).await?;
+        self.permit(self.permit_request(call, false)).await?;
         self.send_permitted(call).await
     }
 
-    fn permit_request(&self, call: &ZoomCall<'_>, counts_daily: bool) -> PermitRequest {
+    /// The permit for `call`; a retry does not count against the daily allowance again.
+    fn permit_request(&self, call: &ZoomCall<'_>, retry: bool) -> PermitRequest {
         PermitRequest {
             category: call.category,
-            daily: counts_daily && call.daily_host.is_some(),
+            daily: !retry && call.daily_host.is_some(),
             host: call.daily_host.map(str::to_owned),
+            retry,
         }
     }
 
@@ -122,7 +124,7 @@ impl<'a> ZoomApi<'a> {
                     Delay::from(Duration::from_millis(wait)).await;
                     attempt += 1;
                     // A retry is another request to Zoom: it needs its own per-second permit.
-                    self.permit(self.permit_request(call, false)).await?;
+                    self.permit(self.permit_request(call, true)).await?;
                 }
                 other => return other,
             }
@@ -138,7 +140,7 @@ impl<'a> ZoomApi<'a> {
             Some(()) => Ok(reply.into()),
             None => {
                 let fresh = tokens::replace_rejected(self.env, self.config, &token).await?;
-                self.permit(self.permit_request(call, false)).await?;
+                self.permit(self.permit_request(call, true)).await?;
                 let retry = self.send_once(call, &fresh).await?;
                 match self.outcome(call, &retry).await? {
                     Some(()) => Ok(retry.into()),

@@ -191,10 +191,17 @@ pub fn lost_create_answer_makes_no_duplicate(stack: &Stack) {
         "/failures",
         json!({"target": "create_meeting", "delay_ms": 3000}),
     );
+    // The lookup itself meets a transient failure, which an idempotent call retries.
+    stack.control(
+        "/failures",
+        json!({"target": "list_meetings", "status": 503}),
+    );
     let answer = stack.book_json(&booking(2000));
     assert_eq!(answer.status, 201, "{}", answer.body);
     let stats = stack.stats();
     assert_eq!(stats["create_attempts"], 1, "{stats}");
+    assert_eq!(stats["injected_failures"], 2, "{stats}");
+    assert_eq!(admin_status(stack)["retries"], 1);
     let meetings = stack.meetings();
     assert_eq!(meetings.len(), 1);
     assert_eq!(answer.json()["meeting"]["id"], meetings[0]["id"]);
