@@ -1,0 +1,102 @@
+//! `ZoomCoordinator`: the Durable Object (one per Zoom account) that is the account's single
+//! writer: it alone refreshes the access token, grants Zoom permits against the rate limits and
+//! daily quotas, and keeps the booking ledger that webhooks update.
+//!
+//! Split by concern: `token_refresh`, `permits`, `ledger`; this file routes requests to them.
+
+mod ledger;
+mod permits;
+mod token_refresh;
+
+use super::settings;
+use crate::domain::config::Config;
+use crate::domain::coordinator_protocol::{
+    PermitRequest, TokenRequest, Zoom429Report, BOOKINGS_PREFIX, PERMIT_PATH, STATUS_PATH,
+    TOKEN_PATH, WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
+};
+use crate::domain::rate_limits::{Category, PermitSchedule};
+use crate::domain::token_policy::IssuedToken;
+use crate::domain::webhook::event::MeetingEvent;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use token_refresh::RefreshFlight;
+use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+
+#[durable_object]
+pub struct ZoomCoordinator {
+    state: Rc<State>,
+    env: Env,
+    /// Mirror of the stored token; `loaded` says whether storage was read yet.
+    current: Rc<RefCell<Option<IssuedToken>>>,
+    loaded: Cell<bool>,
+    /// The refresh under way, if any; every caller that needs a new token awaits this one.
+    flight: Rc<RefCell<Option<RefreshFlight>>>,
+    /// Per-second send times already granted, per category.
+    schedule: RefCell<PermitSchedule>,
+    /// Category blocks Zoom imposed with a 429: no permit before this time (ms).
+    blocked_until: RefCell<HashMap<Category, i64>>,
+    /// Round-robin position over the host pool.
+    host_cursor: Cell<usize>,
+}
+
+impl DurableObject for ZoomCoordinator {
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state: Rc::new(state),
+            env,
+            current: Rc::default(),
+            loaded: Cell::new(false),
+            flight: Rc::default(),
+            schedule: RefCell::default(),
+            blocked_until: RefCell::default(),
+            host_cursor: Cell::new(0),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        match (req.method(), path.as_str()) {
+            (Method::Post, TOKEN_PATH) => {
+                let ask: TokenRequest = req.json().await.unwrap_or_default();
+                let grant = self.grant(ask.rejected_token.as_deref()).await;
+                Response::from_json(&grant)
+            }
+            (Method::Put, p) if p.starts_with(BOOKINGS_PREFIX) => {
+                self.put_booking(p, req.json().await?).await
+            }
+            (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
+                self.get_booking(&p[BOOKINGS_PREFIX.len()..]).await
+            }
+            (Method::Post, PERMIT_PATH) => {
+                let ask: PermitRequest = req.json().await?;
+                Response::from_json(&self.permit(&ask).await?)
+            }
+            (Method::Post, ZOOM_429_PATH) => {
+                let report: Zoom429Report = req.json().await?;
+                self.record_429(&report).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            (Method::Get, STATUS_PATH) => Response::from_json(&self.status().await?),
+            (Method::Post, WEBHOOK_EVENTS_PATH) => {
+                let event: MeetingEvent = req.json().await?;
+                self.apply_event(&event).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            _ => Response::error("not found", 404),
+        }
+    }
+
+    /// Refreshes the token ahead of expiry so no booking ever waits on a token request.
+    async fn alarm(&self) -> Result<Response> {
+        self.refresh_if_due().await?;
+        Response::ok("")
+    }
+}
+
+impl ZoomCoordinator {
+    fn config(&self) -> Result<Config> {
+        settings::load(&self.env)
+            .map_err(|e| worker::Error::RustError(format!("not configured: {}", e.message())))
+    }
+}

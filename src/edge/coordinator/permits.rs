@@ -1,0 +1,178 @@
+//! Permits for Zoom calls: the per-second schedule, the daily Create/Update quota per host, and
+//! the blocks Zoom imposes with 429s. Plus the operator status that reports them.
+
+use super::ZoomCoordinator;
+use crate::domain::coordinator_protocol::{
+    PermitAnswer, PermitDenied, PermitGrant, PermitRequest, Zoom429Report,
+};
+use crate::domain::rate_limits::{
+    choose_host, seconds_until_utc_midnight, utc_day, Category, ZoomBlock, WINDOW_MS,
+};
+use crate::edge::clock;
+use serde_json::json;
+use worker::Result;
+
+/// Longest a caller is asked to wait for a per-second permit before it is told to come back
+/// later (503 with Retry-After) instead of queueing.
+const MAX_PERMIT_WAIT_MS: i64 = 5_000;
+const ZOOM_429_COUNT_KEY: &str = "stats:zoom_429";
+const RETRY_COUNT_KEY: &str = "stats:retries";
+
+/// Create/update requests a host made on a UTC day.
+fn quota_key(day: &str, host: &str) -> String {
+    format!("quota:{day}:{host}")
+}
+
+fn whole_seconds(ms: i64) -> u32 {
+    ((ms + 999) / 1000).clamp(1, 86_400) as u32
+}
+
+impl ZoomCoordinator {
+    /// Grants one Zoom call: never more per second than the account's budget allows, never a
+    /// create/update beyond a host's daily allowance, never while Zoom has us blocked.
+    pub(super) async fn permit(&self, ask: &PermitRequest) -> Result<PermitAnswer> {
+        let config = self.config()?;
+        let storage = self.state.storage();
+        if ask.retry {
+            let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+            storage.put(RETRY_COUNT_KEY, retries + 1).await?;
+        }
+        let now = clock::now();
+        let now_ms = now.timestamp_millis();
+        let blocked_until = self
+            .blocked_until
+            .borrow()
+            .get(&ask.category)
+            .copied()
+            .unwrap_or(0);
+        let earliest = now_ms.max(blocked_until);
+        if earliest - now_ms > MAX_PERMIT_WAIT_MS {
+            return Ok(Err(PermitDenied::RateLimited {
+                retry_after: whole_seconds(earliest - now_ms),
+            }));
+        }
+        // Daily allowance: read every candidate host's usage (storage reads hold other
+        // events back, so the choice and the increment below see one consistent state).
+        let day = utc_day(now);
+        let mut chosen = None;
+        if ask.daily {
+            let hosts = ask
+                .host
+                .clone()
+                .map_or_else(|| config.host_users.clone(), |h| vec![h]);
+            let mut used = Vec::with_capacity(hosts.len());
+            for host in &hosts {
+                used.push(
+                    storage
+                        .get::<u32>(&quota_key(&day, host))
+                        .await?
+                        .unwrap_or(0),
+                );
+            }
+            let Some(i) = choose_host(&used, config.daily_create_limit, self.host_cursor.get())
+            else {
+                return Ok(Err(PermitDenied::DailyQuotaExhausted {
+                    retry_after: seconds_until_utc_midnight(now),
+                }));
+            };
+            chosen = Some((hosts[i].clone(), used[i], i));
+        }
+        let limit = config.rate_limits.per_second(ask.category);
+        let max_wait = MAX_PERMIT_WAIT_MS - (earliest - now_ms);
+        let Some(send_at) =
+            self.schedule
+                .borrow_mut()
+                .reserve(ask.category, limit, earliest, max_wait)
+        else {
+            return Ok(Err(PermitDenied::RateLimited {
+                retry_after: whole_seconds(WINDOW_MS),
+            }));
+        };
+        let host = match chosen {
+            Some((host, used, index)) => {
+                self.host_cursor.set(index + 1);
+                storage.put(&quota_key(&day, &host), used + 1).await?;
+                Some(host)
+            }
+            None => None,
+        };
+        Ok(Ok(PermitGrant {
+            host,
+            wait_ms: send_at - now_ms,
+        }))
+    }
+
+    /// Zoom answered 429 anyway: stop sending what it blocked until the block passes.
+    pub(super) async fn record_429(&self, report: &Zoom429Report) -> Result<()> {
+        let storage = self.state.storage();
+        let count = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
+        storage.put(ZOOM_429_COUNT_KEY, count + 1).await?;
+        match &report.block {
+            ZoomBlock::PerSecond { category, until_ms } => {
+                let mut blocks = self.blocked_until.borrow_mut();
+                let until = blocks.entry(*category).or_insert(0);
+                *until = (*until).max(*until_ms);
+            }
+            // The host's allowance is spent for the day, whatever our own count said.
+            ZoomBlock::Daily { .. } => {
+                if let Some(host) = &report.host {
+                    let config = self.config()?;
+                    let key = quota_key(&utc_day(clock::now()), host);
+                    storage.put(&key, config.daily_create_limit).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Operator view: today's usage per host, blocks in force, token age (never the token).
+    pub(super) async fn status(&self) -> Result<serde_json::Value> {
+        let config = self.config()?;
+        let storage = self.state.storage();
+        let now = clock::now();
+        let now_ms = now.timestamp_millis();
+        let day = utc_day(now);
+        let mut hosts = Vec::new();
+        for host in &config.host_users {
+            let used = storage
+                .get::<u32>(&quota_key(&day, host))
+                .await?
+                .unwrap_or(0);
+            hosts.push(json!({
+                "host": host,
+                "create_update_used_today": used,
+                "daily_limit": config.daily_create_limit,
+                "daily_quota_exhausted": used >= config.daily_create_limit,
+            }));
+        }
+        let blocks: Vec<_> = self
+            .blocked_until
+            .borrow()
+            .iter()
+            .filter(|(_, until)| **until > now_ms)
+            .map(|(category, until)| json!({"category": category, "seconds_left": whole_seconds(until - now_ms)}))
+            .collect();
+        let token = self.load_current().await.map(|t| {
+            json!({
+                "age_seconds": (now_ms - t.issued_at_ms) / 1000,
+                "expires_in_seconds": (t.expires_at_ms - now_ms) / 1000,
+            })
+        });
+        let zoom_429s = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
+        let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+        Ok(json!({
+            "utc_day": day,
+            "seconds_until_quota_reset": seconds_until_utc_midnight(now),
+            "hosts": hosts,
+            "blocks": blocks,
+            "token": token,
+            "zoom_429s": zoom_429s,
+            "retries": retries,
+            "per_second_limits": {
+                "light": config.rate_limits.per_second(Category::Light),
+                "medium": config.rate_limits.per_second(Category::Medium),
+                "heavy": config.rate_limits.per_second(Category::Heavy),
+            },
+        }))
+    }
+}
