@@ -36,8 +36,9 @@ pub struct PermitRequest {
 pub struct PermitGrant {
     /// The host the allowance was taken from (for `daily` permits).
     pub host: Option<String>,
-    /// Send no earlier than this many milliseconds from now.
-    pub wait_ms: i64,
+    /// The call's slot: send at this time (epoch ms), and not much later (see
+    /// `rate_limits::too_late_to_send`).
+    pub send_at_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

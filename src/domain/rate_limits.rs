@@ -68,6 +68,17 @@ impl PlanLimits {
 /// Zoom a little later than scheduled still never bunch into one of Zoom's seconds.
 pub const WINDOW_MS: i64 = 1100;
 
+/// How late after its scheduled time a call may still be sent. A caller that wakes later than
+/// this (a stalled isolate, a slow hop from the coordinator) asks for a new slot instead: sends
+/// then always fall within `[slot, slot + tolerance]`, and since `WINDOW_MS - 1000` covers the
+/// tolerance, no 1-second window at Zoom ever sees more than the limit.
+pub const SEND_LATENESS_TOLERANCE_MS: i64 = 100;
+
+/// Whether a call scheduled for `send_at_ms` is too late to be sent at `now_ms`.
+pub fn too_late_to_send(send_at_ms: i64, now_ms: i64) -> bool {
+    now_ms - send_at_ms > SEND_LATENESS_TOLERANCE_MS
+}
+
 /// Per-second permits by category as a schedule: each grant is a send time; at most `limit`
 /// send times fall within any `WINDOW_MS`. A caller told to wait sleeps until its send time,
 /// so a burst is spread out instead of refused.
@@ -238,6 +249,14 @@ mod tests {
         assert_eq!(schedule.reserve(Category::Light, 30, 0, 0), Some(0));
         // Once the window has passed, permits are immediate again.
         assert_eq!(schedule.reserve(Category::Heavy, 10, 5000, 0), Some(5000));
+    }
+
+    #[test]
+    fn lateness_tolerance_fits_inside_the_window_margin() {
+        assert!(SEND_LATENESS_TOLERANCE_MS <= WINDOW_MS - 1000);
+        assert!(!too_late_to_send(1000, 1100));
+        assert!(too_late_to_send(1000, 1101));
+        assert!(!too_late_to_send(1000, 900));
     }
 
     #[test]

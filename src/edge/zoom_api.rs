@@ -5,7 +5,7 @@ use super::{clock, coordinator_client, outbound, tokens};
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{PermitGrant, PermitRequest, Zoom429Report};
-use crate::domain::rate_limits::{read_zoom_429, Category, ZoomBlock};
+use crate::domain::rate_limits::{read_zoom_429, too_late_to_send, Category, ZoomBlock};
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::response::{
     classify, retry_after_seconds, retry_backoff_ms, zoom_error_message, ZoomOutcome,
@@ -15,6 +15,8 @@ use std::time::Duration;
 use worker::{console_log, console_warn, Delay, Env, Headers, Method, Request, RequestInit};
 
 const UNREACHABLE_RETRY_AFTER_SECS: u32 = 5;
+/// New slots asked for when a caller keeps waking too late for its slot.
+const MAX_RESCHEDULES: usize = 3;
 /// Retries of an idempotent call after a 5xx, a timeout or a connection failure.
 const IDEMPOTENT_RETRIES: u32 = 2;
 
@@ -79,13 +81,27 @@ impl<'a> ZoomApi<'a> {
         Self { env, config }
     }
 
-    /// Asks the coordinator for a permit and waits until it allows sending.
+    /// Asks the coordinator for a permit and waits for its slot. A caller that wakes too late
+    /// for its slot asks again (for a per-second slot only: the daily allowance is taken).
     pub async fn permit(&self, request: PermitRequest) -> Result<PermitGrant, ApiError> {
-        let grant = coordinator_client::permit(self.env, self.config, &request).await?;
-        if grant.wait_ms > 0 {
-            Delay::from(Duration::from_millis(grant.wait_ms as u64)).await;
+        let mut grant = coordinator_client::permit(self.env, self.config, &request).await?;
+        for _ in 0..MAX_RESCHEDULES {
+            let wait = grant.send_at_ms - clock::now_ms();
+            if wait > 0 {
+                Delay::from(Duration::from_millis(wait as u64)).await;
+            }
+            if !too_late_to_send(grant.send_at_ms, clock::now_ms()) {
+                return Ok(grant);
+            }
+            let again = PermitRequest {
+                daily: false,
+                host: None,
+                ..request.clone()
+            };
+            let slot = coordinator_client::permit(self.env, self.config, &again).await?;
+            grant.send_at_ms = slot.send_at_ms;
         }
-        Ok(grant)
+        Err(ApiError::ZoomRateLimited { retry_after: 1 })
     }
 
     /// Takes a permit, then sends. Idempotent calls are retried after transient failures.

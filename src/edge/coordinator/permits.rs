@@ -98,7 +98,7 @@ impl ZoomCoordinator {
         };
         Ok(Ok(PermitGrant {
             host,
-            wait_ms: send_at - now_ms,
+            send_at_ms: send_at,
         }))
     }
 
