@@ -14,6 +14,16 @@ pub const DEFAULT_PLAN: &str = "pro";
 pub const DEFAULT_DAILY_CREATE_LIMIT: u32 = 100;
 pub const DEFAULT_ZOOM_TIMEOUT_MS: u64 = 10_000;
 
+/// Where the booking path gets its access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStrategy {
+    /// The coordinator's single-flight token, read through isolate memory and KV (the product).
+    Coordinator,
+    /// A fresh token from Zoom before every call, as most tutorials do. Only the benchmark uses
+    /// it, as the baseline; on a legacy account it breaks concurrent calls.
+    PerCall,
+}
+
 /// Zoom Server-to-Server OAuth app credentials. `Debug` never prints them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ZoomCredentials {
@@ -47,6 +57,7 @@ pub struct Config {
     pub daily_create_limit: u32,
     /// How long one Zoom call may take before it counts as failed.
     pub zoom_timeout_ms: u64,
+    pub token_strategy: TokenStrategy,
 }
 
 /// A setting by name, trimmed; blank counts as unset.
@@ -123,6 +134,16 @@ impl Config {
             100_000,
         ) as u32;
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
+        let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
+            None | Some("coordinator") => TokenStrategy::Coordinator,
+            Some("per_call") => TokenStrategy::PerCall,
+            Some(other) => {
+                problems.push(format!(
+                    "TOKEN_STRATEGY '{other}' is not coordinator or per_call"
+                ));
+                TokenStrategy::Coordinator
+            }
+        };
         let default_timezone = match get("DEFAULT_TIMEZONE") {
             None => Tz::UTC,
             Some(name) => name.parse::<Tz>().unwrap_or_else(|_| {
@@ -142,6 +163,7 @@ impl Config {
                 rate_limits: plan_limits.share(share),
                 daily_create_limit,
                 zoom_timeout_ms,
+                token_strategy,
             })
         } else {
             Err(problems)
@@ -178,6 +200,7 @@ mod tests {
         assert_eq!(cfg.rate_limits, PlanLimits([30, 20, 10]));
         assert_eq!(cfg.daily_create_limit, 100);
         assert_eq!(cfg.zoom_timeout_ms, 10_000);
+        assert_eq!(cfg.token_strategy, TokenStrategy::Coordinator);
     }
 
     #[test]
@@ -191,6 +214,7 @@ mod tests {
             ("ZOOM_PLAN", "business"),
             ("ZOOM_RATE_SHARE", "0.5"),
             ("ZOOM_DAILY_CREATE_LIMIT", "50"),
+            ("TOKEN_STRATEGY", "per_call"),
         ]);
         let cfg = Config::from_lookup(lookup(&pairs)).unwrap();
         assert_eq!(cfg.api_base, "http://127.0.0.1:9/v2");
@@ -202,6 +226,7 @@ mod tests {
         assert_eq!(cfg.default_timezone, chrono_tz::Asia::Tokyo);
         assert_eq!(cfg.rate_limits, PlanLimits([40, 30, 20]));
         assert_eq!(cfg.daily_create_limit, 50);
+        assert_eq!(cfg.token_strategy, TokenStrategy::PerCall);
     }
 
     #[test]

@@ -4,9 +4,9 @@
 //! here may already be superseded. That is normal: Zoom answers 401 code 124 and the caller
 //! asks the coordinator to replace exactly that token (see `zoom_api`).
 
-use super::{clock, coordinator_client};
+use super::{clock, coordinator_client, zoom_oauth};
 use crate::domain::api_error::ApiError;
-use crate::domain::config::Config;
+use crate::domain::config::{Config, TokenStrategy};
 use crate::domain::token_policy::IssuedToken;
 use std::cell::RefCell;
 use worker::{console_warn, Env};
@@ -52,6 +52,11 @@ async fn from_kv(env: &Env, config: &Config, now_ms: i64) -> Option<IssuedToken>
 
 /// A token believed valid now.
 pub async fn current(env: &Env, config: &Config) -> Result<IssuedToken, ApiError> {
+    if config.token_strategy == TokenStrategy::PerCall {
+        return zoom_oauth::issue_token(config)
+            .await
+            .map_err(ApiError::from);
+    }
     let now_ms = clock::now_ms();
     if let Some(token) = from_isolate(config, now_ms) {
         return Ok(token);

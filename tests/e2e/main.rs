@@ -5,13 +5,13 @@
 //! Run through `scripts/test.sh`, which builds the worker first.
 
 mod bookings;
-mod harness;
 mod limits;
 mod tokens;
 mod webhooks;
 
 use harness::{Stack, StackOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use zbe_devstack as harness;
 use zoom_emulator::TokenMode;
 
 /// Tokens that live seconds, so a test sees several refreshes by the coordinator's alarm.

@@ -1,6 +1,6 @@
-//! Starts the real stack for end-to-end tests: the Zoom emulator (in-process, on a free loopback
-//! port) and the built worker under `wrangler dev` (workerd with local KV and SQLite Durable
-//! Objects), then talks to both over real HTTP.
+//! Starts the real stack: the Zoom emulator (in-process, on a free loopback port) and the built
+//! worker under `wrangler dev` (workerd with local KV and SQLite Durable Objects), then talks to
+//! both over real HTTP. Used by the end-to-end tests and the benchmark.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -20,8 +20,9 @@ pub const WEBHOOK_SECRET_PREVIOUS: &str = "e2e-webhook-secret-previous";
 pub const ADMIN_TOKEN: &str = "e2e-operator-token-0123456789";
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The repository root (this crate lives one level below it).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn free_port() -> u16 {
@@ -108,7 +109,7 @@ impl Stack {
         assert!(
             root.join("build/index.js").exists()
                 && root.join("node_modules/.bin/wrangler").exists(),
-            "the worker is not built: run scripts/test.sh (it installs, builds, then tests)"
+            "the worker is not built: run scripts/test.sh or scripts/bench.sh (they install and build first)"
         );
         let emulator = serve(options.emulator, "127.0.0.1:0").expect("emulator starts");
         let port = free_port();

@@ -1,0 +1,384 @@
+//! `zbe-bench`: booking throughput and latency of the built worker under `wrangler dev` against
+//! the Zoom emulator, beside the naive baseline (a fresh token before every Zoom call) and the
+//! emulator called directly; webhook verification cost; deployable size. Prints tables.
+//!
+//! ```text
+//! zbe-bench [--zoom-latency-ms 0] [--requests 200] [--levels 1,8,32,64]
+//! ```
+//! Run through `scripts/bench.sh`, which installs and builds first.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde_json::{json, Value};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+use zbe_devstack::{
+    future_utc, root, send_with, Stack, StackOptions, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET,
+    WEBHOOK_SECRET,
+};
+use zoom_booking_edge::domain::webhook::signature::{sign, verify};
+use zoom_emulator::TokenMode;
+
+struct Args {
+    zoom_latency_ms: u64,
+    requests: usize,
+    levels: Vec<usize>,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        zoom_latency_ms: 0,
+        requests: 200,
+        levels: vec![1, 8, 32, 64],
+    };
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = raw.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--zoom-latency-ms" => args.zoom_latency_ms = value.parse().expect("a number of ms"),
+            "--requests" => args.requests = value.parse().expect("a number of requests"),
+            "--levels" => {
+                args.levels = value
+                    .split(',')
+                    .map(|l| l.trim().parse().expect("concurrency levels like 1,8,32"))
+                    .collect()
+            }
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    args
+}
+
+/// One measured run.
+struct Row {
+    mode: &'static str,
+    concurrency: usize,
+    requests: usize,
+    elapsed: Duration,
+    latencies_ms: Vec<f64>,
+    errors: usize,
+    token_requests: Option<u64>,
+    zoom_calls: Option<u64>,
+}
+
+impl Row {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return f64::NAN;
+        }
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+        sorted[rank]
+    }
+
+    fn print(&self) {
+        let ok = self.requests - self.errors;
+        let per_booking = |calls: Option<u64>| match calls {
+            Some(c) if ok > 0 => format!("{:.2}", c as f64 / ok as f64),
+            _ => "-".into(),
+        };
+        println!(
+            "| {:<15} | {:>4} | {:>8} | {:>10.1} | {:>7.1} | {:>7.1} | {:>7.1} | {:>10} | {:>10} | {:>6} |",
+            self.mode,
+            self.concurrency,
+            self.requests,
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            self.percentile(50.0),
+            self.percentile(95.0),
+            self.percentile(99.0),
+            self.token_requests.map_or("-".into(), |t| t.to_string()),
+            per_booking(self.zoom_calls),
+            self.errors,
+        );
+    }
+}
+
+fn table_header() {
+    println!("| mode            | conc | requests | req/s      | p50 ms  | p95 ms  | p99 ms  | token reqs | zoom calls/booking | errors |");
+    println!("|-----------------|------|----------|------------|---------|---------|---------|------------|------------|--------|");
+}
+
+/// Runs `requests` calls of `one` from `concurrency` threads; returns latencies and errors.
+fn drive(
+    concurrency: usize,
+    requests: usize,
+    one: impl Fn(usize) -> bool + Sync,
+) -> (Duration, Vec<f64>, usize) {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let results: Vec<(f64, bool)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= requests {
+                            break out;
+                        }
+                        let t = Instant::now();
+                        let ok = one(i);
+                        out.push((t.elapsed().as_secs_f64() * 1000.0, ok));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    let errors = results.iter().filter(|(_, ok)| !ok).count();
+    (
+        elapsed,
+        results.into_iter().map(|(ms, _)| ms).collect(),
+        errors,
+    )
+}
+
+fn booking_body(i: usize) -> Value {
+    json!({
+        "name": format!("Bench {i}"),
+        "email": format!("bench{i}@example.com"),
+        "start_time": (future_utc(3) + chrono::Duration::minutes(i as i64)).to_rfc3339(),
+    })
+}
+
+fn counters(stack: &Stack) -> (u64, u64) {
+    let stats = stack.stats();
+    (
+        stats["token_requests"].as_u64().unwrap_or(0),
+        stats["api_requests"].as_u64().unwrap_or(0),
+    )
+}
+
+fn bench_worker(mode: &'static str, stack: &Stack, args: &Args) -> Vec<Row> {
+    args.levels
+        .iter()
+        .map(|&concurrency| {
+            let (tokens_before, api_before) = counters(stack);
+            let (elapsed, latencies_ms, errors) = drive(concurrency, args.requests, |i| {
+                stack.book_json(&booking_body(i)).status == 201
+            });
+            let (tokens_after, api_after) = counters(stack);
+            let token_requests = tokens_after - tokens_before;
+            Row {
+                mode,
+                concurrency,
+                requests: args.requests,
+                elapsed,
+                latencies_ms,
+                errors,
+                token_requests: Some(token_requests),
+                zoom_calls: Some(token_requests + api_after - api_before),
+            }
+        })
+        .collect()
+}
+
+/// The same create calls straight at the emulator, with one token: Zoom's own cost here.
+fn bench_emulator_direct(stack: &Stack, args: &Args) -> Vec<Row> {
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let token_url = format!(
+        "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
+        stack.emulator.base_url
+    );
+    let token = send_with(
+        &stack.agent,
+        "POST",
+        &token_url,
+        &[("authorization", &basic)],
+        b"",
+    )
+    .json()["access_token"]
+        .as_str()
+        .expect("a token from the emulator")
+        .to_owned();
+    let url = format!("{}/v2/users/me/meetings", stack.emulator.base_url);
+    let bearer = format!("Bearer {token}");
+    args.levels
+        .iter()
+        .map(|&concurrency| {
+            let (elapsed, latencies_ms, errors) = drive(concurrency, args.requests, |i| {
+                let body = json!({"topic": "Direct", "type": 2, "duration": 30,
+                    "start_time": (future_utc(3) + chrono::Duration::minutes(i as i64)).to_rfc3339()});
+                let headers = [("authorization", bearer.as_str()), ("content-type", "application/json")];
+                send_with(&stack.agent, "POST", &url, &headers, body.to_string().as_bytes()).status == 201
+            });
+            Row {
+                mode: "emulator-direct",
+                concurrency,
+                requests: args.requests,
+                elapsed,
+                latencies_ms,
+                errors,
+                token_requests: None,
+                zoom_calls: None,
+            }
+        })
+        .collect()
+}
+
+/// Webhook verification: the pure check in-process, and a full delivery through the worker.
+fn bench_webhooks(stack: &Stack) {
+    let body = json!({"event": "meeting.started", "event_ts": 1, "payload": {"object": {"id": "1", "topic": "Café 会議"}}}).to_string();
+    let timestamp = (chrono::Utc::now().timestamp()).to_string();
+    let good = sign(WEBHOOK_SECRET, &timestamp, body.as_bytes());
+    let bad = sign("wrong-secret", &timestamp, body.as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    const ROUNDS: u32 = 100_000;
+    println!("\nWebhook verification");
+    println!("| case | in-process per check | through the worker p50 (ms) | status |");
+    println!("|------|----------------------|-----------------------------|--------|");
+    for (name, signature) in [("valid signature", &good), ("invalid signature", &bad)] {
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            let _ = std::hint::black_box(verify(
+                &[WEBHOOK_SECRET],
+                Some(signature),
+                Some(&timestamp),
+                body.as_bytes(),
+                now,
+                300,
+            ));
+        }
+        let per_check = started.elapsed() / ROUNDS;
+        let url = format!("{}/v1/zoom/webhook", stack.worker);
+        let mut latencies = Vec::new();
+        let mut status = 0;
+        for _ in 0..200 {
+            let t = Instant::now();
+            let headers = [
+                ("content-type", "application/json"),
+                ("x-zm-signature", signature.as_str()),
+                ("x-zm-request-timestamp", timestamp.as_str()),
+            ];
+            status = send_with(&stack.agent, "POST", &url, &headers, body.as_bytes()).status;
+            latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "| {name} | {per_check:?} | {:.2} | {status} |",
+            latencies[latencies.len() / 2]
+        );
+    }
+}
+
+fn gzip_size(path: &std::path::Path) -> u64 {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .expect("gzip runs");
+    out.stdout.len() as u64
+}
+
+/// What `wrangler deploy` would upload, raw and gzip-compressed.
+fn report_size() {
+    let outdir = root().join("target/bench-dist");
+    let _ = std::fs::remove_dir_all(&outdir);
+    let status = Command::new(root().join("node_modules/.bin/wrangler"))
+        .args(["deploy", "--dry-run", "--outdir"])
+        .arg(&outdir)
+        .current_dir(root())
+        .env("ZBE_PREBUILT", "1")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("wrangler runs");
+    assert!(status.success(), "wrangler deploy --dry-run failed");
+    println!("\nDeployable size (wrangler deploy --dry-run --outdir)");
+    println!("| file | raw bytes | gzip -9 bytes |");
+    println!("|------|-----------|---------------|");
+    let (mut raw_total, mut gz_total) = (0, 0);
+    let mut files: Vec<_> = std::fs::read_dir(&outdir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for path in files.iter().filter(|p| {
+        p.extension()
+            .is_some_and(|e| e == "js" || e == "mjs" || e == "wasm")
+    }) {
+        let raw = std::fs::metadata(path).unwrap().len();
+        let gz = gzip_size(path);
+        raw_total += raw;
+        gz_total += gz;
+        println!(
+            "| {} | {raw} | {gz} |",
+            path.file_name().unwrap().to_string_lossy()
+        );
+    }
+    println!(
+        "| total | {raw_total} ({:.0} KiB) | {gz_total} ({:.0} KiB) |",
+        raw_total as f64 / 1024.0,
+        gz_total as f64 / 1024.0
+    );
+}
+
+/// Zoom's limits are lifted on both sides: the benchmark measures the worker, not Zoom's pacing.
+fn stack_options(strategy: &str) -> StackOptions {
+    let mut options = StackOptions::new(TokenMode::Multi)
+        .var("ZOOM_PLAN", "unmetered")
+        .var("TOKEN_STRATEGY", strategy);
+    options.emulator.daily_create_limit = u32::MAX;
+    options
+}
+
+fn main() {
+    let args = parse_args();
+    println!(
+        "zbe-bench: {} bookings per level, levels {:?}, emulated Zoom latency {} ms, {} cores",
+        args.requests,
+        args.levels,
+        args.zoom_latency_ms,
+        thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut rows = Vec::new();
+    {
+        let stack = Stack::start("bench-coordinator", stack_options("coordinator"));
+        stack.control("/latency", json!({"ms": args.zoom_latency_ms}));
+        rows.extend(bench_worker("worker", &stack, &args));
+        rows.extend(bench_emulator_direct(&stack, &args));
+        bench_webhooks(&stack);
+    }
+    {
+        let stack = Stack::start("bench-per-call", stack_options("per_call"));
+        stack.control("/latency", json!({"ms": args.zoom_latency_ms}));
+        rows.extend(bench_worker("naive per-call", &stack, &args));
+    }
+    println!("\nBookings (worker = coordinator tokens; naive per-call = a fresh token before every Zoom call)");
+    table_header();
+    for row in &rows {
+        row.print();
+    }
+    for &level in &args.levels {
+        let p50 = |mode: &str| {
+            rows.iter()
+                .find(|r| r.mode == mode && r.concurrency == level)
+                .map(|r| r.percentile(50.0))
+        };
+        if let (Some(worker), Some(direct)) = (p50("worker"), p50("emulator-direct")) {
+            println!(
+                "worker-added p50 at concurrency {level}: {:.1} ms",
+                worker - direct
+            );
+        }
+    }
+    for mode in ["worker", "naive per-call"] {
+        if let Some(row) = rows.iter().find(|r| r.mode == mode && r.concurrency == 64) {
+            let ok = (row.requests - row.errors).max(1) as f64;
+            let per_1000 = row.token_requests.unwrap_or(0) as f64 * 1000.0 / ok;
+            println!("{mode}: token requests per 1000 bookings at concurrency 64: {per_1000:.0}");
+        }
+    }
+    report_size();
+}
