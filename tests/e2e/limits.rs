@@ -1,12 +1,10 @@
 //! Rate limits and quotas end to end, with the emulator enforcing Zoom's limits: the worker
 //! must never trip them, and must tell clients the truth when capacity runs out.
 
-use crate::harness::{future_utc, Stack, StackOptions, ADMIN_TOKEN};
+use crate::harness::{future_utc, run_concurrently, Stack, StackOptions, ADMIN_TOKEN};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use zoom_emulator::TokenMode;
 
 pub const HOSTS: [&str; 3] = ["host@example.com", "host2@example.com", "host3@example.com"];
@@ -53,28 +51,10 @@ fn meetings_per_host(stack: &Stack) -> HashMap<String, usize> {
 
 pub fn quota_300_bookings_at_64_concurrency(stack: &Stack) {
     const TOTAL: usize = 330;
-    let next = AtomicUsize::new(0);
-    let results: Vec<(u16, String, Option<String>)> = thread::scope(|scope| {
-        let workers: Vec<_> = (0..64)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        if i >= TOTAL {
-                            break out;
-                        }
-                        let a = stack.book_json(&booking(i));
-                        let retry_after = a.header("retry-after").map(str::to_owned);
-                        out.push((a.status, a.body, retry_after));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
+    let results = run_concurrently(64, TOTAL, |i| {
+        let a = stack.book_json(&booking(i));
+        let retry_after = a.header("retry-after").map(str::to_owned);
+        (a.status, a.body, retry_after)
     });
     let created = results.iter().filter(|(s, _, _)| *s == 201).count();
     let stats = stack.stats();

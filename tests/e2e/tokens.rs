@@ -1,12 +1,12 @@
 //! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
 //! and tokens re-issued by someone else on the same account.
 
-use crate::harness::{future_utc, Stack, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET};
+use crate::harness::{future_utc, run_concurrently, Stack, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -35,30 +35,10 @@ fn book_concurrently(
     workers: usize,
     progress: &AtomicUsize,
 ) -> Vec<(u16, String)> {
-    let start = Barrier::new(workers);
-    let next = AtomicUsize::new(0);
-    thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    start.wait();
-                    let mut results = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        if i >= total {
-                            break results;
-                        }
-                        let answer = stack.book_json(&booking(i));
-                        results.push((answer.status, answer.body));
-                        progress.fetch_add(1, Ordering::SeqCst);
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    run_concurrently(workers, total, |i| {
+        let answer = stack.book_json(&booking(i));
+        progress.fetch_add(1, Ordering::SeqCst);
+        (answer.status, answer.body)
     })
 }
 

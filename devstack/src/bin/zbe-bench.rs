@@ -10,12 +10,11 @@
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Value};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 use zbe_devstack::{
-    future_utc, root, send_with, Stack, StackOptions, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET,
-    WEBHOOK_SECRET,
+    future_utc, root, run_concurrently, send_with, Stack, StackOptions, ACCOUNT_ID, CLIENT_ID,
+    CLIENT_SECRET, WEBHOOK_SECRET,
 };
 use zoom_booking_edge::domain::webhook::signature::{sign, verify};
 use zoom_emulator::TokenMode;
@@ -107,29 +106,11 @@ fn drive(
     requests: usize,
     one: impl Fn(usize) -> bool + Sync,
 ) -> (Duration, Vec<f64>, usize) {
-    let next = AtomicUsize::new(0);
     let started = Instant::now();
-    let results: Vec<(f64, bool)> = thread::scope(|scope| {
-        let workers: Vec<_> = (0..concurrency)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        if i >= requests {
-                            break out;
-                        }
-                        let t = Instant::now();
-                        let ok = one(i);
-                        out.push((t.elapsed().as_secs_f64() * 1000.0, ok));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
+    let results = run_concurrently(concurrency, requests, |i| {
+        let t = Instant::now();
+        let ok = one(i);
+        (t.elapsed().as_secs_f64() * 1000.0, ok)
     });
     let elapsed = started.elapsed();
     let errors = results.iter().filter(|(_, ok)| !ok).count();
