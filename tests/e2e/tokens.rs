@@ -1,8 +1,7 @@
 //! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
 //! and tokens re-issued by someone else on the same account.
 
-use crate::harness::{future_utc, run_concurrently, Stack, ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET};
-use base64::{engine::general_purpose::STANDARD, Engine};
+use crate::harness::{future_utc, run_concurrently, Stack, CLIENT_SECRET};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -152,21 +151,8 @@ pub fn token_endpoint_failures(stack: &Stack) {
 
 pub fn reissue_elsewhere(stack: &Stack) {
     // Another app on the same account takes a token; on legacy Zoom that kills ours.
-    let basic = format!(
-        "Basic {}",
-        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    );
-    let url = format!(
-        "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
-        stack.emulator.base_url
-    );
-    let other = stack
-        .agent
-        .post(&url)
-        .set("authorization", &basic)
-        .call()
-        .expect("token for the other app");
-    assert_eq!(other.status(), 200);
+    let other = stack.token_for_another_app();
+    assert_eq!(other.status, 200, "{}", other.body);
     let progress = AtomicUsize::new(0);
     let results = book_concurrently(stack, 10, 10, &progress);
     assert_all_created(&results);

@@ -7,14 +7,12 @@
 //! ```
 //! Run through `scripts/bench.sh`, which installs and builds first.
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 use zbe_devstack::{
-    future_utc, root, run_concurrently, send_with, Stack, StackOptions, ACCOUNT_ID, CLIENT_ID,
-    CLIENT_SECRET, WEBHOOK_SECRET,
+    future_utc, root, run_concurrently, send_with, Stack, StackOptions, WEBHOOK_SECRET,
 };
 use zoom_booking_edge::domain::webhook::signature::{sign, verify};
 use zoom_emulator::TokenMode;
@@ -163,22 +161,7 @@ fn bench_worker(mode: &'static str, stack: &Stack, args: &Args) -> Vec<Row> {
 
 /// The same create calls straight at the emulator, with one token: Zoom's own cost here.
 fn bench_emulator_direct(stack: &Stack, args: &Args) -> Vec<Row> {
-    let basic = format!(
-        "Basic {}",
-        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    );
-    let token_url = format!(
-        "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
-        stack.emulator.base_url
-    );
-    let token = send_with(
-        &stack.agent,
-        "POST",
-        &token_url,
-        &[("authorization", &basic)],
-        b"",
-    )
-    .json()["access_token"]
+    let token = stack.token_for_another_app().json()["access_token"]
         .as_str()
         .expect("a token from the emulator")
         .to_owned();

@@ -6,7 +6,8 @@ use crate::domain::coordinator_protocol::{
     PermitAnswer, PermitDenied, PermitGrant, PermitRequest, Zoom429Report,
 };
 use crate::domain::rate_limits::{
-    choose_host, seconds_until_utc_midnight, utc_day, Category, ZoomBlock, WINDOW_MS,
+    choose_host, retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock,
+    WINDOW_MS,
 };
 use crate::edge::clock;
 use serde_json::json;
@@ -21,10 +22,6 @@ const RETRY_COUNT_KEY: &str = "stats:retries";
 /// Create/update requests a host made on a UTC day.
 fn quota_key(day: &str, host: &str) -> String {
     format!("quota:{day}:{host}")
-}
-
-fn whole_seconds(ms: i64) -> u32 {
-    ((ms + 999) / 1000).clamp(1, 86_400) as u32
 }
 
 impl ZoomCoordinator {
@@ -48,7 +45,7 @@ impl ZoomCoordinator {
         let earliest = now_ms.max(blocked_until);
         if earliest - now_ms > MAX_PERMIT_WAIT_MS {
             return Ok(Err(PermitDenied::RateLimited {
-                retry_after: whole_seconds(earliest - now_ms),
+                retry_after: retry_after_secs(earliest - now_ms),
             }));
         }
         // Daily allowance: read every candidate host's usage (storage reads hold other
@@ -85,7 +82,7 @@ impl ZoomCoordinator {
                 .reserve(ask.category, limit, earliest, max_wait)
         else {
             return Ok(Err(PermitDenied::RateLimited {
-                retry_after: whole_seconds(WINDOW_MS),
+                retry_after: retry_after_secs(WINDOW_MS),
             }));
         };
         let host = match chosen {
@@ -150,7 +147,7 @@ impl ZoomCoordinator {
             .borrow()
             .iter()
             .filter(|(_, until)| **until > now_ms)
-            .map(|(category, until)| json!({"category": category, "seconds_left": whole_seconds(until - now_ms)}))
+            .map(|(category, until)| json!({"category": category, "seconds_left": retry_after_secs(until - now_ms)}))
             .collect();
         let token = self.load_current().await.map(|t| {
             json!({
