@@ -22,6 +22,7 @@ mkdir -p .wrangler
 # Local-only values: the emulator's credentials and a webhook secret / operator token for dev.
 WEBHOOK_SECRET="local-webhook-secret"
 ADMIN_TOKEN="local-admin-token-change-me"
+SIGNING_KEY="local-booking-signing-key-change-me-0123456789"
 setsid target/release/zoom-emulator --port "$EMULATOR_PORT" --token-mode "$TOKEN_MODE" \
   --webhook-secret "$WEBHOOK_SECRET" --webhook-url "http://127.0.0.1:$PORT/v1/zoom/webhook" \
   > .wrangler/emulator.log 2>&1 &
@@ -33,6 +34,7 @@ ZBE_PREBUILT=1 setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$POR
   --var ZOOM_ACCOUNT_ID:emulated-account --var ZOOM_CLIENT_ID:emulated-client \
   --var ZOOM_CLIENT_SECRET:emulated-secret \
   --var "ZOOM_WEBHOOK_SECRET_TOKEN:$WEBHOOK_SECRET" --var "ADMIN_TOKEN:$ADMIN_TOKEN" \
+  --var "BOOKING_SIGNING_KEY:$SIGNING_KEY" --test-scheduled \
   > .wrangler/wrangler.log 2>&1 < /dev/null &
 pids+=($!)
 
@@ -49,7 +51,12 @@ Logs: .wrangler/wrangler.log, .wrangler/emulator.log. Try:
 Meetings at the emulator: curl -s $emulator/_emulator/meetings
 Have the emulator send Zoom a signed webhook (meeting id from the booking):
   curl -s -X POST $emulator/_emulator/webhooks/deliver -d '{"event":"meeting.started","meeting_id":MEETING_ID}'
-Then read the booking: curl -s -H 'authorization: Bearer $ADMIN_TOKEN' http://127.0.0.1:$PORT/v1/bookings/BOOKING_ID
+Then read the booking with its manage_token (from the 201 answer):
+  curl -s -H 'authorization: Bearer MANAGE_TOKEN' http://127.0.0.1:$PORT/v1/bookings/BOOKING_ID
+Reschedule: curl -s -X PATCH -H 'authorization: Bearer MANAGE_TOKEN' -H 'content-type: application/json' \
+  -d '{"duration":45}' http://127.0.0.1:$PORT/v1/bookings/BOOKING_ID
+Cancel:     curl -s -X DELETE -H 'authorization: Bearer MANAGE_TOKEN' http://127.0.0.1:$PORT/v1/bookings/BOOKING_ID
+Run the calendar sync (the Cron Trigger) now: curl -s http://127.0.0.1:$PORT/__scheduled
 Ctrl-C stops everything.
 MSG
     wait -n "${pids[@]}" || true

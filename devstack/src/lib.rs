@@ -19,6 +19,7 @@ pub const CLIENT_SECRET: &str = "e2e-secret-value";
 pub const WEBHOOK_SECRET: &str = "e2e-webhook-secret-current";
 pub const WEBHOOK_SECRET_PREVIOUS: &str = "e2e-webhook-secret-previous";
 pub const ADMIN_TOKEN: &str = "e2e-operator-token-0123456789";
+pub const BOOKING_SIGNING_KEY: &str = "e2e-booking-signing-key-0123456789abcdef";
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The repository root (this crate lives one level below it).
@@ -64,9 +65,13 @@ impl StackOptions {
                     Some(WEBHOOK_SECRET_PREVIOUS.into()),
                 ),
                 ("ADMIN_TOKEN", Some(ADMIN_TOKEN.into())),
+                ("BOOKING_SIGNING_KEY", Some(BOOKING_SIGNING_KEY.into())),
                 // These stacks book far more than 100 meetings on one host over a run; the daily
                 // allowance has its own stack (`quota`) where it is what is examined.
                 ("ZOOM_DAILY_CREATE_LIMIT", Some("100000".into())),
+                // Likewise, these stacks book many meetings at the same hour on one host; the
+                // one-meeting-at-a-time rule is examined in the `slots` stack.
+                ("ZOOM_HOST_MAX_CONCURRENT", Some("100000".into())),
             ],
         }
     }
@@ -126,6 +131,8 @@ impl Stack {
             &port.to_string(),
             "--inspector-port",
             &free_port().to_string(),
+            // Exposes `/__scheduled`, so tests can fire the Cron Trigger.
+            "--test-scheduled",
             "--persist-to",
             state_dir.join("state").to_str().unwrap(),
             "--var",
@@ -262,6 +269,55 @@ impl Stack {
         send_with(&self.agent, "POST", &url, &[("authorization", &basic)], b"")
     }
 
+    fn other_app_token(&self) -> String {
+        let answer = self.token_for_another_app();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Schedules a meeting straight at the emulator, as a person in Zoom's own app (or another
+    /// integration) would: the worker does not hear of it.
+    pub fn meeting_made_elsewhere(
+        &self,
+        host: &str,
+        start: chrono::DateTime<chrono::Utc>,
+        minutes: u32,
+    ) -> Value {
+        let token = self.other_app_token();
+        let url = format!("{}/v2/users/{host}/meetings", self.emulator.base_url);
+        let body = json!({"topic": "Booked by hand", "type": 2, "duration": minutes,
+            "start_time": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
+        let answer = send_with(
+            &self.agent,
+            "POST",
+            &url,
+            &[
+                ("authorization", &format!("Bearer {token}")),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.json()
+    }
+
+    /// Deletes a meeting straight at the emulator (as the host would in Zoom's app).
+    pub fn delete_meeting_elsewhere(&self, meeting_id: u64) {
+        let token = self.other_app_token();
+        let url = format!("{}/v2/meetings/{meeting_id}", self.emulator.base_url);
+        let answer = send_with(
+            &self.agent,
+            "DELETE",
+            &url,
+            &[("authorization", &format!("Bearer {token}"))],
+            b"",
+        );
+        assert_eq!(answer.status, 204, "{}", answer.body);
+    }
+
     /// Has the emulator deliver a signed webhook to the worker (see `zoom_emulator::webhooks`).
     pub fn deliver(&self, mut request: Value) -> Value {
         request["url"] = json!(format!("{}/v1/zoom/webhook", self.worker));
@@ -304,6 +360,51 @@ impl Stack {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// `GET /v1/admin/status` with the operator token.
+    pub fn admin_status(&self) -> Value {
+        let url = format!("{}/v1/admin/status", self.worker);
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        let answer = send_with(&self.agent, "GET", &url, &[("authorization", &bearer)], b"");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()
+    }
+
+    /// Fires the worker's Cron Trigger (wrangler's `/__scheduled`) and waits for it to finish.
+    pub fn run_scheduled(&self) {
+        let answer = self.request("GET", "/__scheduled?cron=*/10+*+*+*+*", None, b"");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+
+    /// `POST /v1/bookings` (JSON) with extra headers, e.g. `Idempotency-Key`.
+    pub fn book_with(&self, body: &Value, headers: &[(&str, &str)]) -> Answer {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        let url = format!("{}/v1/bookings", self.worker);
+        send_with(&self.agent, "POST", &url, &all, body.to_string().as_bytes())
+    }
+
+    /// A call on `/v1/bookings/{id}{suffix}` as the holder of `token` (a manage token).
+    pub fn manage(
+        &self,
+        method: &str,
+        booking_id: &str,
+        suffix: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Answer {
+        let url = format!("{}/v1/bookings/{booking_id}{suffix}", self.worker);
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = Vec::new();
+        if let Some(bearer) = &bearer {
+            headers.push(("authorization", bearer.as_str()));
+        }
+        let payload = body.map(Value::to_string).unwrap_or_default();
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        send_with(&self.agent, method, &url, &headers, payload.as_bytes())
     }
 
     /// Clears the emulator's meetings, counters and injections (tokens stay valid).
@@ -404,6 +505,15 @@ pub fn send_with(
         headers,
         body: text,
     }
+}
+
+/// An address no other booking of this test process used. The worker answers a repeat of the
+/// same email, start and length within 10 minutes with the booking it already made, so
+/// scenarios that mean to create a meeting each time need fresh addresses.
+pub fn unique_email(label: &str) -> String {
+    static SEQUENCE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{label}.{n}@example.com")
 }
 
 /// A start time `days` ahead, whole hours, in UTC.

@@ -12,6 +12,9 @@
 //!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
 //!   delete_meeting, invitation, api (any /v2 call)
 //! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
+//! - `POST /_emulator/page_size`          `{"max":N}` largest meeting-list page (Zoom: 300)
+//! - `POST /_emulator/users/settings`     `{"user":"host@example.com","use_pmi":true}` the
+//!   user's meetings are scheduled on their personal meeting ID
 //! - `POST /_emulator/webhooks/deliver`   signed webhook deliveries (see `webhooks`)
 
 use crate::http::{EmuRequest, Reply};
@@ -101,6 +104,28 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
             }
             None => bad_request("expected {\"offset_ms\": N}"),
         },
+        ("POST", "/page_size") => match body.get("max").and_then(Value::as_u64) {
+            Some(max) if max >= 1 => {
+                state.max_page_size = max as usize;
+                Reply::json(200, json!({ "max": max }))
+            }
+            _ => bad_request("expected {\"max\": N} with N >= 1"),
+        },
+        ("POST", "/users/settings") => {
+            let user = body.get("user").and_then(Value::as_str);
+            let use_pmi = body.get("use_pmi").and_then(Value::as_bool);
+            match (user, use_pmi) {
+                (Some(user), Some(use_pmi)) if state.settings.users.iter().any(|u| u == user) => {
+                    if use_pmi {
+                        state.pmi_users.insert(user.to_owned());
+                    } else {
+                        state.pmi_users.remove(user);
+                    }
+                    Reply::json(200, json!({ "user": user, "use_pmi": use_pmi }))
+                }
+                _ => bad_request("expected {\"user\": <known user email>, \"use_pmi\": bool}"),
+            }
+        }
         _ => Reply::json(404, json!({ "error": "unknown control route" })),
     }
 }

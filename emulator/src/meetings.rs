@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 
-const MAX_PAGE_SIZE: usize = 300;
 const DEFAULT_PAGE_SIZE: usize = 30;
 const MAX_TOPIC_CHARS: usize = 200;
 const MAX_AGENDA_CHARS: usize = 2000;
@@ -249,6 +248,11 @@ fn resolve_user(state: &State, user: &str) -> Result<(usize, String), Reply> {
     found.ok_or_else(|| Reply::zoom_error(404, 1001, format!("User does not exist: {user}.")))
 }
 
+/// A user's personal meeting ID: ten digits, fixed per user.
+fn personal_meeting_id(index: usize) -> String {
+    (5_000_000_000u64 + index as u64 * 1_111_111).to_string()
+}
+
 fn host_id(index: usize) -> String {
     format!("EmuHost{index:02}xQ")
 }
@@ -375,9 +379,15 @@ fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         "approval_type": 2,
         "use_pmi": false,
     });
+    if state.pmi_users.contains(&email) {
+        settings["use_pmi"] = Value::Bool(true);
+    }
     if let (Some(Value::Object(given)), Value::Object(base)) = (&fields.settings, &mut settings) {
         base.extend(given.clone());
     }
+    // A scheduled meeting on the host's PMI: its own meeting id for the API, the PMI to join.
+    let pmi = (settings["use_pmi"] == Value::Bool(true)).then(|| personal_meeting_id(index));
+    let join_number = pmi.clone().unwrap_or_else(|| id.to_string());
     let meeting = Meeting {
         id,
         uuid,
@@ -392,8 +402,9 @@ fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         agenda: fields.agenda.unwrap_or_default(),
         created_at: rfc3339(now_utc(state)),
         start_url: format!("{}/s/{id}?zak={zak}", state.base_url),
-        join_url: format!("{}/j/{id}?pwd={encrypted}.1", state.base_url),
+        join_url: format!("{}/j/{join_number}?pwd={encrypted}.1", state.base_url),
         password,
+        pmi,
         settings,
     };
     state.counters.meetings_created += 1;
@@ -445,6 +456,7 @@ fn update(state: &mut State, req: &EmuRequest, id: u64) -> Reply {
 }
 
 fn list(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
+    state.counters.list_requests += 1;
     let (_, email) = match resolve_user(state, user) {
         Ok(found) => found,
         Err(reply) => return reply,
@@ -454,7 +466,7 @@ fn list(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         .get("page_size")
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
+        .clamp(1, state.max_page_size.max(1));
     let offset = match req.query.get("next_page_token").filter(|t| !t.is_empty()) {
         None => 0,
         Some(token) => match token
@@ -768,5 +780,58 @@ mod tests {
         }
         assert_eq!(seen.len(), 7);
         assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn page_size_is_capped_by_the_control_setting() {
+        let (mut s, t) = setup(None, 100);
+        for day in 1..=5 {
+            let start = format!("2030-01-0{day}T00:30:00Z");
+            call(
+                &mut s,
+                &t,
+                "POST",
+                "/v2/users/me/meetings",
+                Some(meeting_body(&start)),
+            );
+        }
+        s.max_page_size = 2;
+        let url = "/v2/users/me/meetings?type=upcoming&page_size=300";
+        let page = call(&mut s, &t, "GET", url, None).body.unwrap();
+        assert_eq!(page["meetings"].as_array().unwrap().len(), 2);
+        assert_eq!(page["page_size"], 2);
+        assert_eq!(page["next_page_token"], "npt2");
+    }
+
+    #[test]
+    fn pmi_users_get_meetings_joined_by_their_pmi() {
+        let (mut s, t) = setup(None, 100);
+        s.pmi_users.insert("host@example.com".into());
+        let url = "/v2/users/me/meetings";
+        let made = call(
+            &mut s,
+            &t,
+            "POST",
+            url,
+            Some(meeting_body("2030-01-01T00:30:00Z")),
+        );
+        let body = made.body.unwrap();
+        let pmi = body["pmi"].as_str().unwrap().to_owned();
+        assert_ne!(pmi, body["id"].to_string());
+        assert!(body["join_url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/j/{pmi}?")));
+        assert_eq!(body["settings"]["use_pmi"], true);
+        // Another user's meetings keep their own number.
+        let other = "/v2/users/host2@example.com/meetings";
+        let plain = call(
+            &mut s,
+            &t,
+            "POST",
+            other,
+            Some(meeting_body("2030-01-01T00:30:00Z")),
+        );
+        assert!(plain.body.unwrap().get("pmi").is_none());
     }
 }

@@ -3,7 +3,7 @@
 use crate::rng::Rng;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How re-issuing a token affects earlier ones.
@@ -111,6 +111,9 @@ pub struct Meeting {
     pub start_url: String,
     pub join_url: String,
     pub password: String,
+    /// The host's personal meeting ID, when the meeting uses it (`settings.use_pmi`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pmi: Option<String>,
     pub settings: Value,
 }
 
@@ -140,6 +143,8 @@ pub struct Counters {
     pub meetings_created: u64,
     pub meetings_updated: u64,
     pub meetings_deleted: u64,
+    /// Pages of `GET /users/{id}/meetings` served.
+    pub list_requests: u64,
     /// 429 answers, per-second and daily.
     pub rate_limited: u64,
     pub injected_failures: u64,
@@ -160,9 +165,16 @@ pub struct State {
     pub latency_ms: u64,
     /// Added to the wall clock, so tests can cross a UTC midnight.
     pub clock_offset_ms: i64,
+    /// Largest page `GET /users/{id}/meetings` returns (Zoom: 300), so tests can make pages.
+    pub max_page_size: usize,
+    /// Users whose meeting settings schedule meetings on their personal meeting ID.
+    pub pmi_users: HashSet<String>,
     pub counters: Counters,
     pub rng: Rng,
 }
+
+/// Zoom's largest list page.
+pub const MAX_PAGE_SIZE: usize = 300;
 
 impl State {
     pub fn new(settings: Settings, base_url: String) -> Self {
@@ -181,6 +193,8 @@ impl State {
             failures: Vec::new(),
             latency_ms: 0,
             clock_offset_ms: 0,
+            max_page_size: MAX_PAGE_SIZE,
+            pmi_users: HashSet::new(),
             counters: Counters::default(),
             rng: Rng::seeded(seed),
         }
@@ -206,6 +220,8 @@ impl State {
         self.failures.clear();
         self.latency_ms = 0;
         self.clock_offset_ms = 0;
+        self.max_page_size = MAX_PAGE_SIZE;
+        self.pmi_users.clear();
         self.counters = Counters::default();
     }
 

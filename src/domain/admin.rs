@@ -1,6 +1,7 @@
 //! Operator authentication: `Authorization: Bearer <ADMIN_TOKEN>`.
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::manage_token::bearer;
 use subtle::ConstantTimeEq;
 
 /// Shortest operator token accepted: a guessable token would make the endpoint public.
@@ -22,10 +23,7 @@ pub fn authorize(configured: Option<&str>, authorization: Option<&str>) -> Resul
             })
         }
     };
-    let presented = authorization
-        .and_then(|h| h.trim().strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    let presented = bearer(authorization).unwrap_or_default();
     if bool::from(presented.as_bytes().ct_eq(configured.as_bytes())) {
         Ok(())
     } else {

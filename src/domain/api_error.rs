@@ -94,15 +94,27 @@ pub enum ApiError {
     ZoomRejected { status: u16, zoom_code: Option<i64> },
     /// 503: the coordinator (Durable Object) failed; nothing was committed.
     CoordinatorUnavailable { retry_after: u32 },
+    /// 400: an `Idempotency-Key` header that is empty or too long.
+    InvalidIdempotencyKey { max_chars: usize },
+    /// 422: an `Idempotency-Key` already used for a different request.
+    IdempotencyKeyReused,
+    /// 409: the first request under this `Idempotency-Key` (or the same submission) is still
+    /// being processed, or the booking is being changed by another request.
+    RequestInProgress { retry_after: u32 },
+    /// 409: no host is free for the requested time.
+    SlotUnavailable,
+    /// 409: the booking was cancelled; it can no longer be changed.
+    BookingCancelled,
 }
 
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            Self::Malformed(_) => 400,
+            Self::Malformed(_) | Self::InvalidIdempotencyKey { .. } => 400,
             Self::PayloadTooLarge { .. } => 413,
             Self::UnsupportedMediaType => 415,
-            Self::InvalidField(_) => 422,
+            Self::InvalidField(_) | Self::IdempotencyKeyReused => 422,
+            Self::RequestInProgress { .. } | Self::SlotUnavailable | Self::BookingCancelled => 409,
             Self::WebhookUnauthorized(_) | Self::Unauthorized => 401,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
@@ -143,6 +155,11 @@ impl ApiError {
             Self::ZoomError { .. } => "zoom_error",
             Self::ZoomRejected { .. } => "zoom_rejected",
             Self::CoordinatorUnavailable { .. } => "coordinator_unavailable",
+            Self::InvalidIdempotencyKey { .. } => "invalid_idempotency_key",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::RequestInProgress { .. } => "request_in_progress",
+            Self::SlotUnavailable => "slot_unavailable",
+            Self::BookingCancelled => "booking_cancelled",
         }
     }
 
@@ -153,7 +170,8 @@ impl ApiError {
             | Self::ZoomUnavailable { retry_after }
             | Self::ZoomRateLimited { retry_after }
             | Self::DailyQuotaExhausted { retry_after }
-            | Self::CoordinatorUnavailable { retry_after } => Some(*retry_after),
+            | Self::CoordinatorUnavailable { retry_after }
+            | Self::RequestInProgress { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
             _ => None,
         }
@@ -232,6 +250,21 @@ impl ApiError {
                 "The booking coordinator is unavailable; nothing was booked. Try again shortly."
                     .to_owned()
             }
+            Self::InvalidIdempotencyKey { max_chars } => {
+                format!("Idempotency-Key must be 1 to {max_chars} characters.")
+            }
+            Self::IdempotencyKeyReused => "This Idempotency-Key was already used for a \
+                 different request; use a new key for a new booking."
+                .to_owned(),
+            Self::RequestInProgress { .. } => "The same request is still being processed; \
+                 retry shortly to get its answer."
+                .to_owned(),
+            Self::SlotUnavailable => "No host is free at that time; nothing was booked. \
+                 Choose another time."
+                .to_owned(),
+            Self::BookingCancelled => {
+                "The booking was cancelled and can no longer be changed.".to_owned()
+            }
         }
     }
 
@@ -297,6 +330,31 @@ mod tests {
             assert_eq!(err.status(), 502);
             assert_eq!(err.retry_after(), None);
         }
+    }
+
+    #[test]
+    fn booking_conflicts_are_distinct_409s_and_key_misuse_is_a_client_error() {
+        let conflicts = [
+            ApiError::RequestInProgress { retry_after: 1 },
+            ApiError::SlotUnavailable,
+            ApiError::BookingCancelled,
+        ];
+        let codes: Vec<_> = conflicts.iter().map(ApiError::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "request_in_progress",
+                "slot_unavailable",
+                "booking_cancelled"
+            ]
+        );
+        assert!(conflicts.iter().all(|e| e.status() == 409));
+        assert_eq!(conflicts[0].retry_after(), Some(1));
+        assert_eq!(ApiError::IdempotencyKeyReused.status(), 422);
+        assert_eq!(
+            ApiError::InvalidIdempotencyKey { max_chars: 255 }.status(),
+            400
+        );
     }
 
     #[test]

@@ -13,6 +13,10 @@ pub const DEFAULT_PLAN: &str = "pro";
 /// Zoom's Create/Update allowance per host user per UTC day.
 pub const DEFAULT_DAILY_CREATE_LIMIT: u32 = 100;
 pub const DEFAULT_ZOOM_TIMEOUT_MS: u64 = 10_000;
+/// Overlapping meetings a host may have: a Pro user hosts one meeting at a time.
+pub const DEFAULT_HOST_MAX_CONCURRENT: u32 = 1;
+/// Shortest `BOOKING_SIGNING_KEY` accepted: manage tokens are only as strong as this key.
+pub const MIN_SIGNING_KEY_CHARS: usize = 32;
 
 /// Where the booking path gets its access tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +46,16 @@ impl fmt::Debug for ZoomCredentials {
     }
 }
 
+/// The key manage tokens are signed with (`BOOKING_SIGNING_KEY`). `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey(pub String);
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub credentials: ZoomCredentials,
@@ -55,6 +69,9 @@ pub struct Config {
     /// This service's per-second budget per category (the plan's limits times the share).
     pub rate_limits: PlanLimits,
     pub daily_create_limit: u32,
+    /// Overlapping meetings one host may have in the ledger (`ZOOM_HOST_MAX_CONCURRENT`).
+    pub host_max_concurrent: u32,
+    pub booking_signing_key: SigningKey,
     /// How long one Zoom call may take before it counts as failed.
     pub zoom_timeout_ms: u64,
     pub token_strategy: TokenStrategy,
@@ -84,6 +101,14 @@ impl Config {
             client_id: required("ZOOM_CLIENT_ID"),
             client_secret: required("ZOOM_CLIENT_SECRET"),
         };
+        let booking_signing_key = SigningKey(required("BOOKING_SIGNING_KEY"));
+        if !booking_signing_key.0.is_empty()
+            && booking_signing_key.0.chars().count() < MIN_SIGNING_KEY_CHARS
+        {
+            problems.push(format!(
+                "BOOKING_SIGNING_KEY must be at least {MIN_SIGNING_KEY_CHARS} characters"
+            ));
+        }
         let mut base_url = |name: &str, default: &str| {
             let value = get(name).unwrap_or_else(|| default.to_owned());
             if !(value.starts_with("https://") || value.starts_with("http://")) {
@@ -133,6 +158,11 @@ impl Config {
             u64::from(DEFAULT_DAILY_CREATE_LIMIT),
             100_000,
         ) as u32;
+        let host_max_concurrent = positive(
+            "ZOOM_HOST_MAX_CONCURRENT",
+            u64::from(DEFAULT_HOST_MAX_CONCURRENT),
+            100_000,
+        ) as u32;
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
         let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
             None | Some("coordinator") => TokenStrategy::Coordinator,
@@ -162,6 +192,8 @@ impl Config {
                 default_timezone,
                 rate_limits: plan_limits.share(share),
                 daily_create_limit,
+                host_max_concurrent,
+                booking_signing_key,
                 zoom_timeout_ms,
                 token_strategy,
             })
@@ -184,10 +216,14 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const SECRETS: [(&str, &str); 3] = [
+    const SECRETS: [(&str, &str); 4] = [
         ("ZOOM_ACCOUNT_ID", "acct"),
         ("ZOOM_CLIENT_ID", "cid"),
         ("ZOOM_CLIENT_SECRET", "s3cret"),
+        (
+            "BOOKING_SIGNING_KEY",
+            "signing-key-0123456789abcdef-0123456789",
+        ),
     ];
 
     #[test]
@@ -199,6 +235,7 @@ mod tests {
         assert_eq!(cfg.default_timezone, Tz::UTC);
         assert_eq!(cfg.rate_limits, PlanLimits([30, 20, 10]));
         assert_eq!(cfg.daily_create_limit, 100);
+        assert_eq!(cfg.host_max_concurrent, 1);
         assert_eq!(cfg.zoom_timeout_ms, 10_000);
         assert_eq!(cfg.token_strategy, TokenStrategy::Coordinator);
     }
@@ -215,6 +252,7 @@ mod tests {
             ("ZOOM_RATE_SHARE", "0.5"),
             ("ZOOM_DAILY_CREATE_LIMIT", "50"),
             ("TOKEN_STRATEGY", "per_call"),
+            ("ZOOM_HOST_MAX_CONCURRENT", "2"),
         ]);
         let cfg = Config::from_lookup(lookup(&pairs)).unwrap();
         assert_eq!(cfg.api_base, "http://127.0.0.1:9/v2");
@@ -227,6 +265,7 @@ mod tests {
         assert_eq!(cfg.rate_limits, PlanLimits([40, 30, 20]));
         assert_eq!(cfg.daily_create_limit, 50);
         assert_eq!(cfg.token_strategy, TokenStrategy::PerCall);
+        assert_eq!(cfg.host_max_concurrent, 2);
     }
 
     #[test]
@@ -238,6 +277,8 @@ mod tests {
             ("ZOOM_PLAN", "gold"),
             ("ZOOM_RATE_SHARE", "1.5"),
             ("ZOOM_TIMEOUT_MS", "0"),
+            ("BOOKING_SIGNING_KEY", "short-key"),
+            ("ZOOM_HOST_MAX_CONCURRENT", "0"),
         ]))
         .unwrap_err();
         assert_eq!(
@@ -246,9 +287,11 @@ mod tests {
                 "ZOOM_ACCOUNT_ID is missing",
                 "ZOOM_CLIENT_ID is missing",
                 "ZOOM_CLIENT_SECRET is missing",
+                "BOOKING_SIGNING_KEY must be at least 32 characters",
                 "ZOOM_API_BASE must be an http(s) URL",
                 "ZOOM_PLAN 'gold' is not free, pro or business",
                 "ZOOM_RATE_SHARE must be a number in (0, 1]",
+                "ZOOM_HOST_MAX_CONCURRENT must be a whole number from 1 to 100000",
                 "ZOOM_TIMEOUT_MS must be a whole number from 1 to 60000",
                 "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA time zone",
             ]
@@ -260,5 +303,6 @@ mod tests {
         let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("s3cret") && !printed.contains("cid"));
+        assert!(!printed.contains("signing-key"));
     }
 }

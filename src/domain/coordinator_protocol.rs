@@ -2,6 +2,9 @@
 //! Object. Both sides serialize these types, so they cannot drift apart.
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::idempotency::StoredAnswer;
+use crate::domain::booking::BookingRecord;
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::oauth::TokenFailure;
@@ -17,16 +20,27 @@ pub const PERMIT_PATH: &str = "/permit";
 pub const ZOOM_429_PATH: &str = "/zoom-429";
 /// `GET` the operator status.
 pub const STATUS_PATH: &str = "/status";
+/// `POST` a `ReserveRequest` before creating a meeting: idempotency, host and slot in one step.
+pub const RESERVE_PATH: &str = "/reservations";
+/// `POST` a `CommitBooking` once Zoom created the meeting.
+pub const COMMIT_PATH: &str = "/reservations/commit";
+/// `POST` a `ReleaseReservation` when the booking failed after its reservation.
+pub const RELEASE_PATH: &str = "/reservations/release";
+/// `POST` a `RescheduleRequest` before moving a meeting at Zoom.
+pub const RESCHEDULE_PATH: &str = "/reschedules";
+/// `POST` a `RescheduleCommit` once Zoom moved the meeting.
+pub const RESCHEDULE_COMMIT_PATH: &str = "/reschedules/commit";
+/// `POST` a `RescheduleRelease` when Zoom did not move it.
+pub const RESCHEDULE_RELEASE_PATH: &str = "/reschedules/release";
+/// `POST` a `CancelBooking` once Zoom no longer has the meeting.
+pub const CANCEL_PATH: &str = "/cancellations";
+/// `POST` a `HostSync`: a host's complete list of upcoming meetings, read from Zoom.
+pub const HOST_SYNC_PATH: &str = "/host-sync";
 
-/// Body of `POST /permit`: one Zoom call of `category`. With `daily`, the call is a meeting
-/// create or update and counts against a host's daily allowance: `host` names the meeting's
-/// host, or `None` lets the coordinator pick one with allowance left (round-robin).
+/// Body of `POST /permit`: one Zoom call of `category`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermitRequest {
     pub category: Category,
-    pub daily: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
     /// The call repeats one that failed (counted for the operator status).
     #[serde(default)]
     pub retry: bool,
@@ -34,8 +48,6 @@ pub struct PermitRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermitGrant {
-    /// The host the allowance was taken from (for `daily` permits).
-    pub host: Option<String>,
     /// The call's slot: send at this time (epoch ms), and not much later (see
     /// `rate_limits::too_late_to_send`).
     pub send_at_ms: i64,
@@ -44,8 +56,6 @@ pub struct PermitGrant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PermitDenied {
-    /// Every eligible host has used its allowance for this UTC day.
-    DailyQuotaExhausted { retry_after: u32 },
     /// The per-second budget (or a block Zoom imposed) would make the caller wait too long.
     RateLimited { retry_after: u32 },
 }
@@ -55,9 +65,6 @@ pub type PermitAnswer = Result<PermitGrant, PermitDenied>;
 impl From<PermitDenied> for ApiError {
     fn from(denied: PermitDenied) -> Self {
         match denied {
-            PermitDenied::DailyQuotaExhausted { retry_after } => {
-                ApiError::DailyQuotaExhausted { retry_after }
-            }
             PermitDenied::RateLimited { retry_after } => ApiError::ZoomRateLimited { retry_after },
         }
     }
@@ -112,6 +119,110 @@ impl From<TokenGrantError> for ApiError {
             },
         }
     }
+}
+
+/// Body of `POST /reservations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReserveRequest {
+    pub booking_id: String,
+    /// Stored idempotency key (`client:…` or the derived `auto:…`).
+    pub idempotency_key: String,
+    pub fingerprint: String,
+    pub span: Span,
+}
+
+/// Why the coordinator refused to go ahead with a booking change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    KeyReused,
+    InProgress,
+    SlotUnavailable,
+    DailyQuotaExhausted { retry_after: u32 },
+    Cancelled,
+    NotFound,
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::KeyReused => ApiError::IdempotencyKeyReused,
+            Refusal::InProgress => ApiError::RequestInProgress { retry_after: 1 },
+            Refusal::SlotUnavailable => ApiError::SlotUnavailable,
+            Refusal::DailyQuotaExhausted { retry_after } => {
+                ApiError::DailyQuotaExhausted { retry_after }
+            }
+            Refusal::Cancelled => ApiError::BookingCancelled,
+            Refusal::NotFound => ApiError::NotFound,
+        }
+    }
+}
+
+/// Answer to `POST /reservations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReserveOutcome {
+    /// The slot is held on `host` (and its daily allowance taken): create the meeting.
+    Reserved {
+        host: String,
+    },
+    /// The key already made a booking: this is its answer.
+    Replay(StoredAnswer),
+    Refused(Refusal),
+}
+
+/// Body of `POST /reservations/commit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitBooking {
+    pub record: BookingRecord,
+    pub idempotency_key: String,
+    pub fingerprint: String,
+    /// How long the key's answer is replayed.
+    pub key_retention_ms: i64,
+    pub answer: StoredAnswer,
+}
+
+/// Body of `POST /reservations/release`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseReservation {
+    pub booking_id: String,
+    pub idempotency_key: String,
+    /// Keep the slot held until its lease lapses: the meeting may exist at Zoom after all.
+    pub keep_slot: bool,
+}
+
+/// Body of `POST /reschedules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RescheduleRequest {
+    pub booking_id: String,
+    pub span: Span,
+}
+
+/// Answer to `POST /reschedules`: the booking as it stands, or why it cannot move.
+pub type RescheduleOutcome = Result<BookingRecord, Refusal>;
+
+/// Body of `POST /reschedules/commit`: the schedule Zoom now has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RescheduleCommit {
+    pub booking_id: String,
+    pub start_time: chrono::DateTime<chrono::Utc>,
+    pub duration: u32,
+    pub timezone: String,
+}
+
+/// Body of `POST /reschedules/release` and `POST /cancellations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRef {
+    pub booking_id: String,
+}
+
+/// Body of `POST /host-sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostSync {
+    pub host: String,
+    /// Zoom's user id for `host`, so webhooks (which name hosts by id) can be mapped to it.
+    pub host_id: Option<String>,
+    pub meetings: Vec<(u64, Span)>,
 }
 
 pub fn booking_path(booking_id: &str) -> String {

@@ -145,15 +145,6 @@ pub fn seconds_until_utc_midnight(now: DateTime<Utc>) -> u32 {
     retry_after_secs((next_utc_midnight(now) - now).num_milliseconds())
 }
 
-/// Round-robin over hosts: the first host at or after `cursor` whose `used` count is under
-/// `limit`. Returns its index.
-pub fn choose_host(used: &[u32], limit: u32, cursor: usize) -> Option<usize> {
-    let n = used.len();
-    (0..n)
-        .map(|offset| (cursor + offset) % n.max(1))
-        .find(|&i| used[i] < limit)
-}
-
 /// What a Zoom 429 says is blocked, and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "snake_case")]
@@ -197,6 +188,7 @@ pub fn read_zoom_429(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::booking::host_pool::{choose_host, HostLoad};
     use chrono::TimeZone;
     use std::collections::HashMap;
 
@@ -296,16 +288,6 @@ mod tests {
         assert_eq!(seconds_until_utc_midnight(almost), 1);
     }
 
-    #[test]
-    fn hosts_are_taken_in_turn_while_they_have_allowance() {
-        assert_eq!(choose_host(&[0, 0, 0], 100, 0), Some(0));
-        assert_eq!(choose_host(&[0, 0, 0], 100, 1), Some(1));
-        assert_eq!(choose_host(&[0, 0, 0], 100, 5), Some(2));
-        assert_eq!(choose_host(&[100, 100, 7], 100, 0), Some(2));
-        assert_eq!(choose_host(&[100, 100, 100], 100, 1), None);
-        assert_eq!(choose_host(&[], 100, 0), None);
-    }
-
     /// A host's allowance, kept per UTC day as the coordinator keeps it, across midnight.
     #[test]
     fn daily_allowance_run_across_midnight() {
@@ -315,7 +297,14 @@ mod tests {
             let counts: Vec<u32> = (0..2)
                 .map(|h| *used.get(&(day.clone(), h)).unwrap_or(&0))
                 .collect();
-            let host = choose_host(&counts, 3, cursor)?;
+            let loads: Vec<HostLoad> = counts
+                .iter()
+                .map(|&used_today| HostLoad {
+                    used_today,
+                    overlapping: 0,
+                })
+                .collect();
+            let host = choose_host(&loads, 3, 1, cursor).ok()?;
             *used.entry((day, host)).or_default() += 1;
             Some(host)
         };

@@ -4,11 +4,17 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::BookingRecord;
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
-    booking_path, PermitAnswer, PermitGrant, PermitRequest, TokenGrant, TokenRequest,
-    Zoom429Report, PERMIT_PATH, STATUS_PATH, TOKEN_PATH, WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
+    booking_path, BookingRef, CommitBooking, HostSync, PermitAnswer, PermitGrant, PermitRequest,
+    ReleaseReservation, RescheduleCommit, RescheduleOutcome, RescheduleRequest, ReserveOutcome,
+    ReserveRequest, TokenGrant, TokenRequest, Zoom429Report, CANCEL_PATH, COMMIT_PATH,
+    HOST_SYNC_PATH, PERMIT_PATH, RELEASE_PATH, RESCHEDULE_COMMIT_PATH, RESCHEDULE_PATH,
+    RESCHEDULE_RELEASE_PATH, RESERVE_PATH, STATUS_PATH, TOKEN_PATH, WEBHOOK_EVENTS_PATH,
+    ZOOM_429_PATH,
 };
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::webhook::event::MeetingEvent;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use worker::{console_error, Env, Method, Request, RequestInit, Response, Stub};
 
@@ -46,9 +52,68 @@ async fn call(
         .map_err(|e| unavailable(path, e))
 }
 
-/// Protocol types serialize infallibly (plain structs of strings and numbers).
-fn json(body: &impl serde::Serialize) -> Option<String> {
-    serde_json::to_string(body).ok()
+fn expect_success(context: &str, response: &Response) -> Result<(), ApiError> {
+    match response.status_code() {
+        200..=299 => Ok(()),
+        status => Err(unavailable(
+            context,
+            worker::Error::RustError(format!("status {status}")),
+        )),
+    }
+}
+
+/// `POST`s a protocol message (protocol types serialize infallibly) and checks for success.
+async fn post(
+    env: &Env,
+    account_id: &str,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<Response, ApiError> {
+    let response = call(
+        env,
+        account_id,
+        Method::Post,
+        path,
+        serde_json::to_string(body).ok(),
+    )
+    .await?;
+    expect_success(path, &response)?;
+    Ok(response)
+}
+
+/// `POST`s a protocol message and reads the answer.
+async fn exchange<T: DeserializeOwned>(
+    env: &Env,
+    account_id: &str,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<T, ApiError> {
+    let mut response = post(env, account_id, path, body).await?;
+    response.json().await.map_err(|e| unavailable(path, e))
+}
+
+/// A `POST` whose answer is a booking record, or 404.
+async fn record_answer(
+    env: &Env,
+    account_id: &str,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<Option<BookingRecord>, ApiError> {
+    let body = serde_json::to_string(body).ok();
+    let mut response = call(env, account_id, Method::Post, path, body).await?;
+    if response.status_code() == 404 {
+        return Ok(None);
+    }
+    expect_success(path, &response)?;
+    response
+        .json()
+        .await
+        .map(Some)
+        .map_err(|e| unavailable(path, e))
+}
+
+fn account(config: &Config) -> &str {
+    &config.credentials.account_id
 }
 
 /// The coordinator's current token, or a replacement for `rejected` if that is still current.
@@ -60,35 +125,74 @@ pub async fn request_token(
     let body = TokenRequest {
         rejected_token: rejected.map(str::to_owned),
     };
-    let account = &config.credentials.account_id;
-    let mut response = call(env, account, Method::Post, TOKEN_PATH, json(&body)).await?;
-    let grant: TokenGrant = response
-        .json()
-        .await
-        .map_err(|e| unavailable("token answer", e))?;
+    let grant: TokenGrant = exchange(env, account(config), TOKEN_PATH, &body).await?;
     grant.map_err(ApiError::from)
 }
 
-/// Commits a booking to the ledger. Success means it is durably stored.
-pub async fn record_booking(
+/// Decides a new booking in one step: replay, refusal, or a held slot on a chosen host.
+pub async fn reserve(
     env: &Env,
     config: &Config,
-    record: &BookingRecord,
-) -> Result<(), ApiError> {
-    let path = booking_path(&record.booking_id);
-    let account = &config.credentials.account_id;
-    let response = call(env, account, Method::Put, &path, json(record)).await?;
-    expect_success("ledger write", &response)
+    request: &ReserveRequest,
+) -> Result<ReserveOutcome, ApiError> {
+    exchange(env, account(config), RESERVE_PATH, request).await
 }
 
-fn expect_success(context: &str, response: &Response) -> Result<(), ApiError> {
-    match response.status_code() {
-        200..=299 => Ok(()),
-        status => Err(unavailable(
-            context,
-            worker::Error::RustError(format!("status {status}")),
-        )),
-    }
+/// Commits a booking to the ledger. Success means it is durably stored.
+pub async fn commit(env: &Env, config: &Config, commit: &CommitBooking) -> Result<(), ApiError> {
+    post(env, account(config), COMMIT_PATH, commit)
+        .await
+        .map(drop)
+}
+
+pub async fn release(
+    env: &Env,
+    config: &Config,
+    release: &ReleaseReservation,
+) -> Result<(), ApiError> {
+    post(env, account(config), RELEASE_PATH, release)
+        .await
+        .map(drop)
+}
+
+pub async fn reserve_reschedule(
+    env: &Env,
+    config: &Config,
+    request: &RescheduleRequest,
+) -> Result<RescheduleOutcome, ApiError> {
+    exchange(env, account(config), RESCHEDULE_PATH, request).await
+}
+
+pub async fn commit_reschedule(
+    env: &Env,
+    config: &Config,
+    commit: &RescheduleCommit,
+) -> Result<Option<BookingRecord>, ApiError> {
+    record_answer(env, account(config), RESCHEDULE_COMMIT_PATH, commit).await
+}
+
+pub async fn release_reschedule(
+    env: &Env,
+    config: &Config,
+    booking: &BookingRef,
+) -> Result<(), ApiError> {
+    post(env, account(config), RESCHEDULE_RELEASE_PATH, booking)
+        .await
+        .map(drop)
+}
+
+pub async fn cancel(
+    env: &Env,
+    config: &Config,
+    booking: &BookingRef,
+) -> Result<Option<BookingRecord>, ApiError> {
+    record_answer(env, account(config), CANCEL_PATH, booking).await
+}
+
+/// Hands a host's complete upcoming-meeting list to the coordinator; answers how many of them
+/// were made outside the service.
+pub async fn sync_host(env: &Env, config: &Config, sync: &HostSync) -> Result<usize, ApiError> {
+    exchange(env, account(config), HOST_SYNC_PATH, sync).await
 }
 
 /// The ledger record of a booking, if it exists.
@@ -116,30 +220,18 @@ pub async fn apply_event(
     account_id: &str,
     event: &MeetingEvent,
 ) -> Result<(), ApiError> {
-    let response = call(
-        env,
-        account_id,
-        Method::Post,
-        WEBHOOK_EVENTS_PATH,
-        json(event),
-    )
-    .await?;
-    expect_success("webhook event", &response)
+    post(env, account_id, WEBHOOK_EVENTS_PATH, event)
+        .await
+        .map(drop)
 }
 
-/// A permit for one Zoom call (and, for creates, the host to book on).
+/// A per-second permit for one Zoom call.
 pub async fn permit(
     env: &Env,
     config: &Config,
     request: &PermitRequest,
 ) -> Result<PermitGrant, ApiError> {
-    let account = &config.credentials.account_id;
-    let mut response = call(env, account, Method::Post, PERMIT_PATH, json(request)).await?;
-    expect_success("permit", &response)?;
-    let answer: PermitAnswer = response
-        .json()
-        .await
-        .map_err(|e| unavailable("permit answer", e))?;
+    let answer: PermitAnswer = exchange(env, account(config), PERMIT_PATH, request).await?;
     answer.map_err(ApiError::from)
 }
 
@@ -148,15 +240,14 @@ pub async fn report_429(
     config: &Config,
     report: &Zoom429Report,
 ) -> Result<(), ApiError> {
-    let account = &config.credentials.account_id;
-    let response = call(env, account, Method::Post, ZOOM_429_PATH, json(report)).await?;
-    expect_success("429 report", &response)
+    post(env, account(config), ZOOM_429_PATH, report)
+        .await
+        .map(drop)
 }
 
 /// The coordinator's operator status (usage, blocks, token age; never token values).
 pub async fn status(env: &Env, config: &Config) -> Result<Value, ApiError> {
-    let account = &config.credentials.account_id;
-    let mut response = call(env, account, Method::Get, STATUS_PATH, None).await?;
+    let mut response = call(env, account(config), Method::Get, STATUS_PATH, None).await?;
     expect_success("status", &response)?;
     response.json().await.map_err(|e| unavailable("status", e))
 }

@@ -1,6 +1,7 @@
 //! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
 
 mod bookings;
+mod calendar_sync;
 mod clock;
 mod coordinator;
 mod coordinator_client;
@@ -11,10 +12,10 @@ mod settings;
 mod tokens;
 mod webhooks;
 mod zoom_api;
+mod zoom_meetings;
 mod zoom_oauth;
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::is_booking_id;
 use serde_json::json;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -32,14 +33,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Response, ApiError> {
     let method = req.method();
     let path = req.path();
-    if let Some(booking_id) = path.strip_prefix("/v1/bookings/") {
-        return match method {
-            Method::Get if is_booking_id(booking_id) => {
-                operator::show_booking(&req, env, booking_id).await
-            }
-            Method::Get => Err(ApiError::NotFound),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        };
+    if let Some(rest) = path.strip_prefix("/v1/bookings/") {
+        let rest = rest.to_owned();
+        return bookings::route_one(req, env, &rest).await;
     }
     match path.as_str() {
         "/healthz" => match method {

@@ -64,6 +64,10 @@ fn settings_come_from_runtime_bindings() {
         ("ZOOM_ACCOUNT_ID", "acct"),
         ("ZOOM_CLIENT_ID", "cid"),
         ("ZOOM_CLIENT_SECRET", "secret"),
+        (
+            "BOOKING_SIGNING_KEY",
+            "signing-key-0123456789abcdef-0123456789",
+        ),
         ("ZOOM_HOST_USER", "host@example.com"),
         ("DEFAULT_TIMEZONE", "Asia/Tokyo"),
     ]);

@@ -54,7 +54,8 @@ impl From<CallError> for ApiError {
     }
 }
 
-/// One Zoom call: what it is, and whose daily allowance it uses (creates and updates).
+/// One Zoom call: what it is, and whose daily allowance it uses (creates and updates; the
+/// allowance itself is taken with the slot, this names the host a daily-limit 429 blocks).
 pub struct ZoomCall<'a> {
     pub method: Method,
     pub path: String,
@@ -83,11 +84,11 @@ impl<'a> ZoomApi<'a> {
         Self { env, config }
     }
 
-    /// Asks the coordinator for a permit and waits for its slot. A caller that wakes too late
-    /// for its slot asks again (for a per-second slot only: the daily allowance is taken).
-    pub async fn permit(&self, request: PermitRequest) -> Result<PermitGrant, ApiError> {
-        let mut grant = coordinator_client::permit(self.env, self.config, &request).await?;
+    /// Asks the coordinator for a per-second permit and waits for its slot. A caller that wakes
+    /// too late for its slot asks for another.
+    async fn permit(&self, request: PermitRequest) -> Result<PermitGrant, ApiError> {
         for _ in 0..MAX_RESCHEDULES {
+            let grant = coordinator_client::permit(self.env, self.config, &request).await?;
             let wait = grant.send_at_ms - clock::now_ms();
             if wait > 0 {
                 Delay::from(Duration::from_millis(wait as u64)).await;
@@ -95,13 +96,6 @@ impl<'a> ZoomApi<'a> {
             if !too_late_to_send(grant.send_at_ms, clock::now_ms()) {
                 return Ok(grant);
             }
-            let again = PermitRequest {
-                daily: false,
-                host: None,
-                ..request.clone()
-            };
-            let slot = coordinator_client::permit(self.env, self.config, &again).await?;
-            grant.send_at_ms = slot.send_at_ms;
         }
         Err(ApiError::ZoomRateLimited { retry_after: 1 })
     }
@@ -109,21 +103,17 @@ impl<'a> ZoomApi<'a> {
     /// Takes a permit, then sends. Idempotent calls are retried after transient failures.
     pub async fn send(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
         self.permit(self.permit_request(call, false)).await?;
-        self.send_permitted(call).await
+        self.send_after_permit(call).await
     }
 
-    /// The permit for `call`; a retry does not count against the daily allowance again.
     fn permit_request(&self, call: &ZoomCall<'_>, retry: bool) -> PermitRequest {
         PermitRequest {
             category: call.category,
-            daily: !retry && call.daily_host.is_some(),
-            host: call.daily_host.map(str::to_owned),
             retry,
         }
     }
 
-    /// Sends a call whose permit was already taken (e.g. a create whose permit chose the host).
-    pub async fn send_permitted(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
+    async fn send_after_permit(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
         let mut attempt = 0;
         loop {
             match self.send_authenticated(call).await {

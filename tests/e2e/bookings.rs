@@ -1,6 +1,6 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
-use crate::harness::{future_utc, merged, Stack};
+use crate::harness::{future_utc, merged, unique_email, Stack};
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -43,7 +43,10 @@ pub fn json_booking(stack: &Stack) {
     assert_no_host_secrets(&answer.body);
     assert!(answer.headers.values().all(|v| !v.contains("zak")));
     let body = answer.json();
-    assert_eq!(keys(&body), set(&["booking_id", "status", "meeting"]));
+    assert_eq!(
+        keys(&body),
+        set(&["booking_id", "status", "meeting", "manage_token"])
+    );
     assert_eq!(body["status"], "scheduled");
     let booking_id = body["booking_id"].as_str().unwrap();
     assert!(booking_id.starts_with("bk_") && booking_id.len() > 20);
@@ -58,11 +61,13 @@ pub fn json_booking(stack: &Stack) {
             "id",
             "join_url",
             "password",
+            "pmi",
             "start_time",
             "duration",
             "timezone"
         ])
     );
+    assert_eq!(meeting["pmi"], Value::Null);
     let expected_start = start.to_rfc3339_opts(SecondsFormat::Secs, true);
     assert_eq!(meeting["start_time"], expected_start);
     assert_eq!(meeting["duration"], 45);
@@ -381,7 +386,7 @@ pub fn routes(stack: &Stack) {
 }
 
 fn valid_booking() -> Value {
-    json!({"name": "Ada", "email": "ada@example.com", "start_time": future_utc(5).to_rfc3339()})
+    json!({"name": "Ada", "email": unique_email("ada"), "start_time": future_utc(5).to_rfc3339()})
 }
 
 pub fn zoom_server_error(stack: &Stack) {

@@ -1,7 +1,7 @@
 //! Rate limits and quotas end to end, with the emulator enforcing Zoom's limits: the worker
 //! must never trip them, and must tell clients the truth when capacity runs out.
 
-use crate::harness::{future_utc, run_concurrently, Stack, StackOptions, ADMIN_TOKEN};
+use crate::harness::{future_utc, run_concurrently, Stack, StackOptions};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -24,19 +24,6 @@ fn booking(i: usize) -> Value {
     // Distinct starts, so a lost-answer lookup could never confuse two bookings.
     let start = future_utc(2) + Duration::minutes(i as i64 * 7);
     json!({"name": format!("Guest {i}"), "email": format!("g{i}@example.com"), "start_time": start.to_rfc3339()})
-}
-
-fn admin_status(stack: &Stack) -> Value {
-    let url = format!("{}/v1/admin/status", stack.worker);
-    let answer = crate::harness::send_with(
-        &stack.agent,
-        "GET",
-        &url,
-        &[("authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-        b"",
-    );
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.json()
 }
 
 fn meetings_per_host(stack: &Stack) -> HashMap<String, usize> {
@@ -81,7 +68,7 @@ pub fn quota_300_bookings_at_64_concurrency(stack: &Stack) {
             "Retry-After {seconds} vs {until_midnight}"
         );
     }
-    let status = admin_status(stack);
+    let status = stack.admin_status();
     for host in status["hosts"].as_array().unwrap() {
         assert_eq!(host["create_update_used_today"], 100, "{status}");
         assert_eq!(host["daily_quota_exhausted"], true);
@@ -129,7 +116,7 @@ pub fn zoom_429_forms_block_until_they_pass(stack: &Stack) {
         "headers": {"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Remaining": "0", "Retry-After": midnight_http_date},
         "body": {"code": 429, "message": "Too many requests"}}));
     assert_eq!(book(1).status, 429);
-    let status = admin_status(stack);
+    let status = stack.admin_status();
     let exhausted: Vec<&str> = status["hosts"]
         .as_array()
         .unwrap()
@@ -162,7 +149,7 @@ pub fn zoom_429_forms_block_until_they_pass(stack: &Stack) {
     );
     assert!(held.header("retry-after").unwrap().parse::<u32>().unwrap() >= 2);
     assert_eq!(creates(), before, "a call went out during the block");
-    assert_eq!(admin_status(stack)["blocks"].as_array().unwrap().len(), 1);
+    assert_eq!(stack.admin_status()["blocks"].as_array().unwrap().len(), 1);
 }
 
 /// A create whose answer is lost (Zoom acted, the response timed out) is found, not re-sent.
@@ -181,7 +168,7 @@ pub fn lost_create_answer_makes_no_duplicate(stack: &Stack) {
     let stats = stack.stats();
     assert_eq!(stats["create_attempts"], 1, "{stats}");
     assert_eq!(stats["injected_failures"], 2, "{stats}");
-    assert_eq!(admin_status(stack)["retries"], 1);
+    assert_eq!(stack.admin_status()["retries"], 1);
     let meetings = stack.meetings();
     assert_eq!(meetings.len(), 1);
     assert_eq!(answer.json()["meeting"]["id"], meetings[0]["id"]);

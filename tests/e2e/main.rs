@@ -6,6 +6,8 @@
 
 mod bookings;
 mod limits;
+mod manage;
+mod slots;
 mod tokens;
 mod webhooks;
 
@@ -145,8 +147,8 @@ fn groups() -> Vec<Group> {
                     webhooks::unknown_meetings_are_acknowledged_and_ignored,
                 ),
                 (
-                    "booking_view_requires_operator_token",
-                    webhooks::booking_view_requires_the_operator_token,
+                    "booking_view_requires_a_token",
+                    webhooks::booking_view_requires_a_token,
                 ),
             ],
         },
@@ -171,6 +173,64 @@ fn groups() -> Vec<Group> {
                     limits::zoom_429_forms_block_until_they_pass,
                 ),
             ],
+        },
+        Group {
+            name: "slots",
+            options: slots::one_host,
+            scenarios: vec![
+                (
+                    "same_key_twice_one_meeting_other_body_422",
+                    slots::same_key_twice_makes_one_meeting,
+                ),
+                (
+                    "second_request_in_flight_is_409",
+                    slots::second_request_while_first_in_flight_is_409,
+                ),
+                (
+                    "bad_keys_400_invalid_bodies_store_nothing",
+                    slots::bad_keys_and_invalid_bodies_store_nothing,
+                ),
+                (
+                    "keyless_double_submit_returns_first_booking",
+                    slots::keyless_double_submit_returns_the_first_booking,
+                ),
+                (
+                    "20_concurrent_one_slot_one_host_1_meeting_19_409",
+                    slots::twenty_concurrent_one_host_one_meeting,
+                ),
+                (
+                    "sync_follows_3_pages_and_blocks_meetings_made_elsewhere",
+                    slots::meetings_made_elsewhere_block_after_sync_across_pages,
+                ),
+                (
+                    "webhooks_keep_meetings_made_elsewhere_current",
+                    slots::webhooks_keep_meetings_made_elsewhere_current,
+                ),
+                (
+                    "pmi_host_shows_pmi_keeps_meeting_id",
+                    slots::pmi_hosts_show_the_pmi_and_keep_the_meeting_id,
+                ),
+                (
+                    "owner_reads_strangers_get_401_404",
+                    manage::owner_reads_and_strangers_learn_nothing,
+                ),
+                (
+                    "reschedule_moves_meeting_keeps_join_link",
+                    manage::reschedule_moves_the_meeting_and_keeps_the_join_link,
+                ),
+                (
+                    "cancel_deletes_and_is_idempotent",
+                    manage::cancel_deletes_and_is_idempotent,
+                ),
+            ],
+        },
+        Group {
+            name: "host-pool",
+            options: slots::three_hosts,
+            scenarios: vec![(
+                "20_concurrent_one_slot_3_hosts_3_meetings",
+                slots::twenty_concurrent_three_hosts_three_meetings,
+            )],
         },
         Group {
             name: "unconfigured",

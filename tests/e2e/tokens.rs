@@ -1,7 +1,7 @@
 //! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
 //! and tokens re-issued by someone else on the same account.
 
-use crate::harness::{future_utc, run_concurrently, Stack, CLIENT_SECRET};
+use crate::harness::{future_utc, run_concurrently, unique_email, Stack, CLIENT_SECRET};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 fn booking(i: usize) -> Value {
     json!({
         "name": format!("Guest {i}"),
-        "email": format!("guest{i}@example.com"),
+        "email": unique_email(&format!("guest{i}")),
         "start_time": future_utc(1 + (i % 20) as i64).to_rfc3339(),
     })
 }

@@ -1,7 +1,13 @@
-//! Bookings: validating submissions and the ledger record kept by the coordinator.
+//! Bookings: validating submissions, choosing a host, idempotency, owner tokens, and the ledger
+//! record kept by the coordinator.
 
+pub mod access;
+pub mod host_pool;
+pub mod idempotency;
+pub mod manage_token;
 pub mod record;
 pub mod request;
+pub mod reschedule;
 
 pub use record::{
     booking_id_from_random, is_booking_id, Attendance, BookingRecord, BookingStatus,

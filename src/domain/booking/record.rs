@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::booking::host_pool::Span;
 use crate::domain::webhook::event::{Participant, RecordingFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub struct MeetingDetails {
     pub uuid: String,
     pub join_url: String,
     pub password: Option<String>,
+    /// The host's personal meeting ID when Zoom used it (`use_pmi`): the number guests dial.
+    /// `id` stays the key for API calls.
+    #[serde(default)]
+    pub pmi: Option<String>,
     pub start_time: DateTime<Utc>,
     pub duration: u32,
     pub timezone: String,
@@ -119,11 +124,44 @@ impl BookingRecord {
                 "id": m.id,
                 "join_url": m.join_url,
                 "password": m.password,
+                "pmi": m.pmi,
                 "start_time": rfc3339_utc(m.start_time),
                 "duration": m.duration,
                 "timezone": m.timezone,
             }
         })
+    }
+}
+
+impl BookingRecord {
+    /// The time this booking holds on its host; a cancelled booking holds none.
+    pub fn held_span(&self) -> Option<Span> {
+        (self.status != BookingStatus::Cancelled)
+            .then(|| Span::of(self.meeting.start_time, self.meeting.duration))
+    }
+
+    /// Applies a reschedule Zoom accepted. The change is stamped with `now_ms` as if it were a
+    /// `meeting.updated` event, so an older webhook delivered late cannot undo it.
+    pub fn reschedule(
+        &mut self,
+        start_time: DateTime<Utc>,
+        duration: u32,
+        timezone: &str,
+        now_ms: i64,
+    ) {
+        self.meeting.start_time = start_time;
+        self.meeting.duration = duration;
+        self.meeting.timezone = timezone.to_owned();
+        let life = &mut self.lifecycle;
+        life.start_time_event_ts = Some(now_ms);
+        life.duration_event_ts = Some(now_ms);
+        life.timezone_event_ts = Some(now_ms);
+    }
+
+    /// Marks the booking cancelled (its meeting is gone at Zoom).
+    pub fn cancel(&mut self, now_ms: i64) {
+        self.status = BookingStatus::Cancelled;
+        self.lifecycle.deleted_event_ts.get_or_insert(now_ms);
     }
 }
 
@@ -205,9 +243,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn public_view_has_the_documented_shape() {
-        let record = BookingRecord {
+    fn record() -> BookingRecord {
+        BookingRecord {
             booking_id: "bk_x".into(),
             status: BookingStatus::Scheduled,
             host_user: "me".into(),
@@ -219,6 +256,7 @@ mod tests {
                 uuid: "u==".into(),
                 join_url: "https://zoom.us/j/85012345678?pwd=x".into(),
                 password: Some("123456".into()),
+                pmi: None,
                 start_time: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap(),
                 duration: 30,
                 timezone: "Asia/Tokyo".into(),
@@ -228,9 +266,30 @@ mod tests {
             attendance: Vec::new(),
             recording: None,
             webhook_events: WebhookTally::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn reschedule_outranks_older_webhooks_and_cancel_frees_the_slot() {
+        let mut booking = record();
+        let start = booking.meeting.start_time;
+        assert_eq!(booking.held_span(), Some(Span::of(start, 30)));
+        let later = start + chrono::Duration::hours(2);
+        booking.reschedule(later, 45, "Europe/Berlin", 5_000);
+        assert_eq!(booking.held_span(), Some(Span::of(later, 45)));
+        assert_eq!(booking.meeting.timezone, "Europe/Berlin");
+        assert_eq!(booking.lifecycle.start_time_event_ts, Some(5_000));
+        booking.cancel(6_000);
+        booking.cancel(7_000);
+        assert_eq!(booking.status, BookingStatus::Cancelled);
+        assert_eq!(booking.lifecycle.deleted_event_ts, Some(6_000));
+        assert_eq!(booking.held_span(), None);
+    }
+
+    #[test]
+    fn public_view_has_the_documented_shape() {
         assert_eq!(
-            record.public_view(),
+            record().public_view(),
             json!({
                 "booking_id": "bk_x",
                 "status": "scheduled",
@@ -238,6 +297,7 @@ mod tests {
                     "id": 85012345678u64,
                     "join_url": "https://zoom.us/j/85012345678?pwd=x",
                     "password": "123456",
+                    "pmi": null,
                     "start_time": "2030-01-02T03:04:05Z",
                     "duration": 30,
                     "timezone": "Asia/Tokyo"

@@ -60,10 +60,15 @@ enum RawValue {
     Other,
 }
 
-struct RawFields(HashMap<String, RawValue>);
+pub(super) struct RawFields(HashMap<String, RawValue>);
 
 impl RawFields {
-    fn from_body(kind: BodyKind, body: &[u8]) -> Result<Self, ApiError> {
+    pub(super) fn from_body(kind: BodyKind, body: &[u8]) -> Result<Self, ApiError> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            });
+        }
         match kind {
             BodyKind::Json => Self::from_json(body),
             BodyKind::Form => Self::from_form(body),
@@ -107,6 +112,15 @@ impl RawFields {
         Ok(Self(fields))
     }
 
+    /// Whether the field was sent with a value (blank counts as absent).
+    pub(super) fn has(&self, field: &str) -> bool {
+        match self.0.get(field) {
+            None => false,
+            Some(RawValue::Text(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        }
+    }
+
     /// The trimmed text of a field; blank counts as absent (an HTML form sends empty inputs).
     fn text(&self, field: &'static str) -> Result<Option<String>, FieldError> {
         match self.0.get(field) {
@@ -123,7 +137,7 @@ impl RawFields {
         }
     }
 
-    fn required_text(&self, field: &'static str) -> Result<String, FieldError> {
+    pub(super) fn required_text(&self, field: &'static str) -> Result<String, FieldError> {
         self.text(field)?.ok_or_else(|| {
             FieldError::new(
                 field,
@@ -141,11 +155,6 @@ pub fn parse_booking(
     default_timezone: Tz,
     now: DateTime<Utc>,
 ) -> Result<ValidBooking, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
     let fields = RawFields::from_body(kind, body)?;
     Ok(validate(&fields, default_timezone, now)?)
 }
@@ -159,31 +168,9 @@ fn validate(
     check_text("name", &name, MAX_NAME_CHARS, false)?;
     let email = fields.required_text("email")?;
     check_email(&email)?;
-    let timezone = match fields.text("timezone")? {
-        None => default_timezone,
-        Some(tz) => tz.parse::<Tz>().map_err(|_| {
-            FieldError::new(
-                "timezone",
-                FieldErrorKind::UnknownTimezone,
-                format!("'{tz}' is not an IANA time zone name such as 'Europe/Berlin'."),
-            )
-        })?,
-    };
+    let timezone = parse_timezone(fields, default_timezone)?;
     let start = parse_start_time(&fields.required_text("start_time")?, timezone)?;
-    if start <= now {
-        return Err(FieldError::new(
-            "start_time",
-            FieldErrorKind::StartTimeInPast,
-            "'start_time' must be in the future.",
-        ));
-    }
-    if start > now + Duration::days(MAX_DAYS_AHEAD) {
-        return Err(FieldError::new(
-            "start_time",
-            FieldErrorKind::StartTimeTooFar,
-            format!("'start_time' must be within {MAX_DAYS_AHEAD} days."),
-        ));
-    }
+    check_start_window(start, now)?;
     let duration_minutes = parse_duration(fields)?;
     let topic = match fields.text("topic")? {
         Some(topic) => {
@@ -205,6 +192,42 @@ fn validate(
         topic,
         agenda,
     })
+}
+
+/// `timezone`, or `default` when absent.
+pub(super) fn parse_timezone(fields: &RawFields, default: Tz) -> Result<Tz, FieldError> {
+    match fields.text("timezone")? {
+        None => Ok(default),
+        Some(tz) => tz.parse::<Tz>().map_err(|_| {
+            FieldError::new(
+                "timezone",
+                FieldErrorKind::UnknownTimezone,
+                format!("'{tz}' is not an IANA time zone name such as 'Europe/Berlin'."),
+            )
+        }),
+    }
+}
+
+/// A meeting can be booked from now until `MAX_DAYS_AHEAD` days ahead.
+pub(super) fn check_start_window(
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), FieldError> {
+    if start <= now {
+        return Err(FieldError::new(
+            "start_time",
+            FieldErrorKind::StartTimeInPast,
+            "'start_time' must be in the future.",
+        ));
+    }
+    if start > now + Duration::days(MAX_DAYS_AHEAD) {
+        return Err(FieldError::new(
+            "start_time",
+            FieldErrorKind::StartTimeTooFar,
+            format!("'start_time' must be within {MAX_DAYS_AHEAD} days."),
+        ));
+    }
+    Ok(())
 }
 
 /// Zoom caps topics at 200 characters; a long name must not make the default topic invalid.
@@ -283,7 +306,7 @@ fn check_email(email: &str) -> Result<(), FieldError> {
 /// RFC 3339 with an offset is taken as-is; `YYYY-MM-DDTHH:MM[:SS]` is read as wall-clock time in
 /// `timezone`. A wall-clock time skipped by a DST change is refused; one that occurs twice
 /// takes the earlier instant (what a calendar shows first).
-fn parse_start_time(input: &str, timezone: Tz) -> Result<DateTime<Utc>, FieldError> {
+pub(super) fn parse_start_time(input: &str, timezone: Tz) -> Result<DateTime<Utc>, FieldError> {
     let invalid =
         |message: String| FieldError::new("start_time", FieldErrorKind::InvalidStartTime, message);
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(input) {
@@ -313,7 +336,7 @@ fn truncate_to_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     t.with_nanosecond(0).unwrap_or(t)
 }
 
-fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
+pub(super) fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
     let invalid = || {
         FieldError::new(
             "duration",

@@ -2,6 +2,7 @@
 //! the `event_ts` it came with and the status is derived from the facts, so events that arrive
 //! out of order (Zoom gives no ordering guarantee, and retries late) end in the same state.
 
+use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::{Attendance, BookingRecord, BookingStatus, Recording};
 use crate::domain::webhook::event::{Effect, MeetingEvent, Participant};
 use chrono::{DateTime, Utc};
@@ -76,9 +77,45 @@ pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
                 });
             }
         }
-        Effect::Ignored => {}
+        // The booking made this meeting: the ledger already knows everything in it.
+        Effect::Created { .. } | Effect::Ignored => {}
     }
     record.status = derive_status(record);
+}
+
+/// What a meeting made outside this service now holds on its host's calendar, after `event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalSlot {
+    Unchanged,
+    Holds(Span),
+    Free,
+}
+
+/// Keeps the slots of meetings made outside the worker current between scheduled syncs.
+/// `known` is what the ledger holds for the meeting now. An update that names only some fields
+/// keeps the others; a meeting whose time is unknown is left to the next sync.
+pub fn external_slot(event: &MeetingEvent, known: Option<Span>) -> ExternalSlot {
+    let minutes = |span: Span| ((span.end_ms - span.start_ms) / 60_000) as u32;
+    let (start, duration) = match &event.effect {
+        Effect::Deleted => return ExternalSlot::Free,
+        Effect::Created {
+            start_time,
+            duration,
+        }
+        | Effect::Updated {
+            start_time,
+            duration,
+            ..
+        } => (
+            start_time.or_else(|| known.and_then(|k| DateTime::from_timestamp_millis(k.start_ms))),
+            duration.or_else(|| known.map(minutes)),
+        ),
+        _ => return ExternalSlot::Unchanged,
+    };
+    match (start, duration) {
+        (Some(start), Some(minutes)) => ExternalSlot::Holds(Span::of(start, minutes)),
+        _ => ExternalSlot::Unchanged,
+    }
 }
 
 /// Ended if the last end is no older than the last start (a meeting that took place stays
@@ -155,6 +192,7 @@ mod tests {
                 uuid: "u".into(),
                 join_url: "j".into(),
                 password: None,
+                pmi: None,
                 start_time: t(0),
                 duration: 30,
                 timezone: "UTC".into(),
@@ -172,6 +210,7 @@ mod tests {
             name: "x".into(),
             event_ts: ts,
             meeting_id: Some(9),
+            host_id: None,
             effect,
         }
     }
@@ -363,5 +402,56 @@ mod tests {
         let recording = r.recording.unwrap();
         assert_eq!(recording.files, vec![file]);
         assert_eq!(recording.password.as_deref(), Some("pw"));
+    }
+
+    #[test]
+    fn meetings_made_elsewhere_hold_their_slot_until_deleted() {
+        let at = |minutes_after: i64| t(0) + chrono::Duration::minutes(minutes_after);
+        let span = |start_min: i64, minutes: u32| Span::of(at(start_min), minutes);
+        let created = ev(
+            1,
+            Effect::Created {
+                start_time: Some(t(0)),
+                duration: Some(30),
+            },
+        );
+        assert_eq!(
+            external_slot(&created, None),
+            ExternalSlot::Holds(span(0, 30))
+        );
+        let moved = ev(
+            2,
+            Effect::Updated {
+                start_time: Some(at(60)),
+                duration: None,
+                timezone: None,
+            },
+        );
+        assert_eq!(
+            external_slot(&moved, Some(span(0, 30))),
+            ExternalSlot::Holds(span(60, 30))
+        );
+        // Only the length changed, and the start is unknown: wait for the sync.
+        let longer = ev(
+            3,
+            Effect::Updated {
+                start_time: None,
+                duration: Some(45),
+                timezone: None,
+            },
+        );
+        assert_eq!(external_slot(&longer, None), ExternalSlot::Unchanged);
+        assert_eq!(
+            external_slot(&longer, Some(span(60, 30))),
+            ExternalSlot::Holds(span(60, 45))
+        );
+        assert_eq!(
+            external_slot(&ev(4, Effect::Deleted), Some(span(60, 45))),
+            ExternalSlot::Free
+        );
+        assert_eq!(
+            external_slot(&ev(5, Effect::Ignored), Some(span(60, 45))),
+            ExternalSlot::Unchanged
+        );
     }
 }

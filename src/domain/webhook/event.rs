@@ -45,6 +45,11 @@ pub enum Effect {
     Ended {
         at: DateTime<Utc>,
     },
+    /// A meeting was scheduled (by this service or anyone else on the account).
+    Created {
+        start_time: Option<DateTime<Utc>>,
+        duration: Option<u32>,
+    },
     Deleted,
     Updated {
         start_time: Option<DateTime<Utc>>,
@@ -75,6 +80,9 @@ pub struct MeetingEvent {
     /// Zoom's `event_ts`, milliseconds since the epoch: orders events of one meeting.
     pub event_ts: i64,
     pub meeting_id: Option<u64>,
+    /// Zoom's user id of the meeting's host (`object.host_id`).
+    #[serde(default)]
+    pub host_id: Option<String>,
     pub effect: Effect,
 }
 
@@ -113,6 +121,13 @@ fn time(v: &Value, field: &str) -> Option<DateTime<Utc>> {
         .as_str()
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
+}
+
+fn minutes(object: &Value) -> Option<u32> {
+    object
+        .get("duration")
+        .and_then(Value::as_u64)
+        .and_then(|d| u32::try_from(d).ok())
 }
 
 /// `object.id`: a string in `meeting.*`, a number in `recording.*`.
@@ -158,13 +173,14 @@ pub fn parse(body: &[u8]) -> Result<Delivery, ParseError> {
         "meeting.ended" => Effect::Ended {
             at: time(&object, "end_time").unwrap_or(event_time),
         },
+        "meeting.created" => Effect::Created {
+            start_time: time(&object, "start_time"),
+            duration: minutes(&object),
+        },
         "meeting.deleted" => Effect::Deleted,
         "meeting.updated" => Effect::Updated {
             start_time: time(&object, "start_time"),
-            duration: object
-                .get("duration")
-                .and_then(Value::as_u64)
-                .and_then(|d| u32::try_from(d).ok()),
+            duration: minutes(&object),
             timezone: text(&object, "timezone"),
         },
         "meeting.participant_joined" | "meeting.participant_left" => match participant(&object) {
@@ -212,6 +228,7 @@ pub fn parse(body: &[u8]) -> Result<Delivery, ParseError> {
         name,
         event_ts,
         meeting_id: meeting_id(&object),
+        host_id: text(&object, "host_id"),
         effect,
     }))
 }

@@ -1,10 +1,12 @@
 //! Meeting API payloads: `POST /users/{userId}/meetings` and the meeting object Zoom returns.
 
+use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::record::rfc3339_utc;
+use crate::domain::booking::reschedule::Reschedule;
 use crate::domain::booking::{BookingRecord, BookingStatus, MeetingDetails, ValidBooking};
 use crate::domain::zoom::path_segment;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 /// Zoom meeting type 2: a scheduled meeting.
@@ -47,6 +49,26 @@ pub fn is_meeting_for(entry: &Value, booking: &ValidBooking) -> bool {
         && entry["topic"].as_str() == Some(booking.topic.as_str())
 }
 
+/// `/meetings/{id}`: get, update (PATCH) or delete one meeting.
+pub fn meeting_path(meeting_id: u64) -> String {
+    format!("/meetings/{meeting_id}")
+}
+
+/// `GET /meetings/{id}/invitation`: the invitation text guests are sent.
+pub fn invitation_path(meeting_id: u64) -> String {
+    format!("/meetings/{meeting_id}/invitation")
+}
+
+/// Body of Update Meeting for a reschedule: only the schedule changes, so the meeting id, join
+/// link and passcode guests already have stay valid.
+pub fn reschedule_body(change: &Reschedule) -> Value {
+    json!({
+        "start_time": rfc3339_utc(change.start),
+        "duration": change.duration_minutes,
+        "timezone": change.timezone.name(),
+    })
+}
+
 /// `GET /users/{id}/meetings` for upcoming meetings, one page.
 pub fn list_upcoming_path(host_user: &str, page_token: &str) -> String {
     format!(
@@ -72,6 +94,69 @@ pub struct ZoomMeeting {
     pub duration: Option<u32>,
     #[serde(default)]
     pub timezone: Option<String>,
+    /// The host's personal meeting ID, when the host's settings make Zoom use it (`use_pmi`).
+    #[serde(default, deserialize_with = "id_text")]
+    pub pmi: Option<String>,
+}
+
+/// Zoom sends some ids as strings and some as numbers; either becomes text.
+fn id_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// One entry of a host's upcoming-meetings list: enough to know when the host is busy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedMeeting {
+    pub id: u64,
+    pub span: Span,
+}
+
+/// One page of `GET /users/{id}/meetings`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// Meetings with a fixed start and length (recurring meetings without a fixed time and
+    /// instant meetings hold no slot and are left out).
+    pub meetings: Vec<ListedMeeting>,
+    /// Zoom's user id of the host (`host_id`), as webhooks name it.
+    pub host_id: Option<String>,
+    /// Empty on the last page.
+    pub next_page_token: String,
+}
+
+impl ListPage {
+    pub fn parse(body: &str) -> Option<ListPage> {
+        let page: Value = serde_json::from_str(body).ok()?;
+        let entries = page.get("meetings")?.as_array()?;
+        let meetings = entries
+            .iter()
+            .filter_map(|m| {
+                let start = m["start_time"]
+                    .as_str()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())?;
+                let minutes = u32::try_from(m["duration"].as_u64()?).ok()?;
+                Some(ListedMeeting {
+                    id: m["id"].as_u64()?,
+                    span: Span::of(start.with_timezone(&Utc), minutes),
+                })
+            })
+            .collect();
+        let host_id = entries
+            .iter()
+            .find_map(|m| m["host_id"].as_str())
+            .map(str::to_owned);
+        Some(ListPage {
+            meetings,
+            host_id,
+            next_page_token: page["next_page_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
 }
 
 impl ZoomMeeting {
@@ -100,6 +185,7 @@ impl ZoomMeeting {
                 uuid: self.uuid,
                 join_url: self.join_url,
                 password: self.password,
+                pmi: self.pmi,
                 start_time: self.start_time.unwrap_or(booking.start),
                 duration: self.duration.unwrap_or(booking.duration_minutes),
                 timezone: self
@@ -184,6 +270,62 @@ mod tests {
             list_upcoming_path("a@b.io", "x y"),
             "/users/a@b.io/meetings?type=upcoming&page_size=300&next_page_token=x+y"
         );
+    }
+
+    #[test]
+    fn a_pmi_meeting_keeps_both_ids() {
+        for pmi in [r#""5641291234""#, "5641291234"] {
+            let zoom = format!(
+                r#"{{"id":86220627999,"join_url":"https://zoom.us/j/5641291234?pwd=p","pmi":{pmi}}}"#
+            );
+            let record = ZoomMeeting::parse(&zoom).unwrap().into_record(
+                "bk_1".into(),
+                "me",
+                &booking(),
+                Utc::now(),
+            );
+            assert_eq!(record.meeting.id, 86220627999);
+            assert_eq!(record.meeting.pmi.as_deref(), Some("5641291234"));
+        }
+        let plain = ZoomMeeting::parse(r#"{"id":1,"join_url":"j","pmi":""}"#).unwrap();
+        assert_eq!(plain.pmi, None);
+    }
+
+    #[test]
+    fn list_pages_keep_slots_and_the_page_token() {
+        let body = r#"{"next_page_token":"npt2","meetings":[
+            {"id":11,"host_id":"KDcuGIm1QgePTO8WbOqwIQ","start_time":"2030-01-02T09:00:00Z","duration":30},
+            {"id":12,"type":3,"duration":60},
+            {"id":13,"start_time":"2030-01-02T10:00:00Z"}]}"#;
+        let page = ListPage::parse(body).unwrap();
+        let nine = Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap();
+        assert_eq!(
+            page.meetings,
+            vec![ListedMeeting {
+                id: 11,
+                span: Span::of(nine, 30)
+            }]
+        );
+        assert_eq!(page.host_id.as_deref(), Some("KDcuGIm1QgePTO8WbOqwIQ"));
+        assert_eq!(page.next_page_token, "npt2");
+        let last = ListPage::parse(r#"{"meetings":[]}"#).unwrap();
+        assert!(last.next_page_token.is_empty() && last.host_id.is_none());
+        assert!(ListPage::parse(r#"{"code":124}"#).is_none());
+    }
+
+    #[test]
+    fn reschedule_changes_only_the_schedule() {
+        let change = Reschedule {
+            start: Utc.with_ymd_and_hms(2030, 1, 3, 8, 0, 0).unwrap(),
+            timezone: chrono_tz::Europe::Berlin,
+            duration_minutes: 45,
+        };
+        assert_eq!(
+            reschedule_body(&change),
+            json!({"start_time": "2030-01-03T08:00:00Z", "duration": 45, "timezone": "Europe/Berlin"})
+        );
+        assert_eq!(meeting_path(5), "/meetings/5");
+        assert_eq!(invitation_path(5), "/meetings/5/invitation");
     }
 
     #[test]

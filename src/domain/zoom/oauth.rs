@@ -68,6 +68,7 @@ mod tests {
                     "ZOOM_CLIENT_ID" => "client",
                     "ZOOM_CLIENT_SECRET" => "secret",
                     "ZOOM_OAUTH_BASE" => "http://127.0.0.1:1/",
+                    "BOOKING_SIGNING_KEY" => "signing-key-0123456789abcdef-0123456789",
                     _ => return None,
                 }
                 .to_owned(),

@@ -6,6 +6,10 @@ use serde::Deserialize;
 
 /// Zoom's error code for an unknown, expired or invalidated access token.
 pub const INVALID_ACCESS_TOKEN: i64 = 124;
+/// "Meeting does not exist" (with 404).
+pub const MEETING_NOT_FOUND: i64 = 3001;
+/// What Zoom answers to a DELETE of a meeting it no longer has in a deletable state.
+pub const INVALID_MEETING: i64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoomOutcome {
@@ -57,6 +61,21 @@ pub fn classify(status: u16, body: &str) -> ZoomOutcome {
     }
 }
 
+/// Whether a failed DELETE means the meeting is already gone (deleted by someone else, or by an
+/// earlier attempt whose answer was lost): for a cancel, that is success.
+pub fn means_already_deleted(err: &ApiError) -> bool {
+    matches!(
+        err,
+        ApiError::ZoomRejected {
+            status: 404,
+            zoom_code: Some(MEETING_NOT_FOUND)
+        } | ApiError::ZoomRejected {
+            zoom_code: Some(INVALID_MEETING),
+            ..
+        }
+    )
+}
+
 /// `Retry-After` as whole seconds from `now`: delta-seconds or an HTTP date, clamped to
 /// 1 s .. 1 day so a garbled header can neither spin a client nor lock it out for long.
 pub fn retry_after_seconds(header: Option<&str>, now: DateTime<Utc>) -> Option<u32> {
@@ -78,6 +97,19 @@ pub fn retry_after_seconds(header: Option<&str>, now: DateTime<Utc>) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_meeting_zoom_no_longer_has_counts_as_deleted() {
+        let rejected = |status, body: &str| match classify(status, body) {
+            ZoomOutcome::Failed(err) => err,
+            other => panic!("{other:?}"),
+        };
+        assert!(means_already_deleted(&rejected(404, r#"{"code":3001}"#)));
+        assert!(means_already_deleted(&rejected(400, r#"{"code":300}"#)));
+        assert!(!means_already_deleted(&rejected(404, r#"{"code":1001}"#)));
+        assert!(!means_already_deleted(&rejected(400, r#"{"code":3000}"#)));
+        assert!(!means_already_deleted(&rejected(500, r#"{"code":3001}"#)));
+    }
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

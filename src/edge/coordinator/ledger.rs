@@ -1,10 +1,11 @@
-//! The booking ledger: records written by the booking path, read by operators, and updated once
-//! per webhook delivery.
+//! The booking ledger: records written by the booking path, read by owners and operators, and
+//! updated once per webhook delivery. Webhooks about meetings made outside the service keep
+//! their slots in the calendar current.
 
+use super::calendar::external_holder;
 use super::ZoomCoordinator;
 use crate::domain::booking::BookingRecord;
-use crate::domain::coordinator_protocol::booking_path;
-use crate::domain::webhook::effects;
+use crate::domain::webhook::effects::{self, external_slot, ExternalSlot};
 use crate::domain::webhook::event::MeetingEvent;
 use crate::edge::clock;
 use serde_json::json;
@@ -30,43 +31,39 @@ fn plain_object(value: &serde_json::Value) -> Result<js_sys::Object> {
 }
 
 impl ZoomCoordinator {
-    pub(super) async fn put_booking(&self, path: &str, record: BookingRecord) -> Result<Response> {
-        if path != booking_path(&record.booking_id) {
-            return Response::error("booking id does not match path", 400);
-        }
-        // Record and meeting index in one write, so neither exists without the other.
+    /// Writes a record and its meeting index in one write, so neither exists without the other.
+    pub(super) async fn store_booking(&self, record: &BookingRecord) -> Result<()> {
         let entries = json!({
-            ledger_key(&record.booking_id): &record,
+            ledger_key(&record.booking_id): record,
             meeting_key(record.meeting.id): &record.booking_id,
         });
         self.state
             .storage()
             .put_multiple_raw(plain_object(&entries)?)
-            .await?;
-        Ok(Response::empty()?.with_status(204))
+            .await
+    }
+
+    pub(super) async fn booking_record(&self, booking_id: &str) -> Result<Option<BookingRecord>> {
+        self.state.storage().get(&ledger_key(booking_id)).await
     }
 
     pub(super) async fn get_booking(&self, booking_id: &str) -> Result<Response> {
-        match self
-            .state
-            .storage()
-            .get::<BookingRecord>(&ledger_key(booking_id))
-            .await?
-        {
+        match self.booking_record(booking_id).await? {
             Some(record) => Response::from_json(&record),
             None => Response::error("no such booking", 404),
         }
     }
 
-    /// Applies a webhook event to the booking of its meeting, once per delivery identity.
-    /// Events for meetings this service did not book are ignored.
+    /// Applies a webhook event once per delivery identity: to its booking, or (for a meeting made
+    /// outside the service) to the slot it holds.
     pub(super) async fn apply_event(&self, event: &MeetingEvent) -> Result<()> {
+        self.ensure_schema()?;
         let storage = self.state.storage();
         let Some(meeting_id) = event.meeting_id else {
             return Ok(());
         };
         let Some(booking_id) = storage.get::<String>(&meeting_key(meeting_id)).await? else {
-            return Ok(());
+            return self.apply_external_event(meeting_id, event);
         };
         let key = ledger_key(&booking_id);
         let Some(mut record) = storage.get::<BookingRecord>(&key).await? else {
@@ -77,33 +74,51 @@ impl ZoomCoordinator {
         if self.first_delivery(&event.dedupe_key())? {
             effects::apply(&mut record, event);
             record.webhook_events.applied += 1;
+            // A meeting moved or deleted at Zoom moves or frees the booking's slot.
+            self.hold_for_booking(&record)?;
         } else {
             record.webhook_events.duplicates_ignored += 1;
         }
         storage.put(&key, &record).await
     }
 
+    /// A meeting this service did not book: created, moved or deleted on a host's calendar.
+    /// Events for hosts the service does not know (yet) wait for the next sync.
+    fn apply_external_event(&self, meeting_id: u64, event: &MeetingEvent) -> Result<()> {
+        if !self.first_delivery(&event.dedupe_key())? {
+            return Ok(());
+        }
+        let holder = external_holder(meeting_id);
+        let now_ms = clock::now_ms();
+        let known = self.held(&holder, now_ms)?;
+        match external_slot(event, known.as_ref().map(|(_, span)| *span)) {
+            ExternalSlot::Unchanged => Ok(()),
+            ExternalSlot::Free => self.free(&holder),
+            ExternalSlot::Holds(span) => {
+                let host = match known {
+                    Some((host, _)) => Some(host),
+                    None => match &event.host_id {
+                        Some(host_id) => self.host_of(host_id)?,
+                        None => None,
+                    },
+                };
+                match host {
+                    Some(host) => self.hold(&holder, &host, span, None, Some(meeting_id)),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
     /// Remembers a delivery identity; false if it was seen before (a Zoom redelivery).
     fn first_delivery(&self, dedupe_key: &str) -> Result<bool> {
-        let sql = self.state.storage().sql();
         let now = clock::now_ms().div_euclid(1000);
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS webhook_deliveries \
-             (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)",
-            None,
+        let inserted: Vec<serde_json::Value> = self.rows(
+            "INSERT INTO webhook_deliveries (key, seen_at) VALUES (?, ?) \
+             ON CONFLICT (key) DO NOTHING RETURNING key",
+            vec![dedupe_key.into(), now.into()],
         )?;
-        sql.exec(
-            "CREATE INDEX IF NOT EXISTS webhook_deliveries_seen_at ON webhook_deliveries (seen_at)",
-            None,
-        )?;
-        let inserted: Vec<serde_json::Value> = sql
-            .exec(
-                "INSERT INTO webhook_deliveries (key, seen_at) VALUES (?, ?) \
-                 ON CONFLICT (key) DO NOTHING RETURNING key",
-                vec![dedupe_key.into(), now.into()],
-            )?
-            .to_array()?;
-        sql.exec(
+        self.execute(
             "DELETE FROM webhook_deliveries WHERE seen_at < ?",
             vec![(now - DELIVERY_MEMORY_SECS).into()],
         )?;

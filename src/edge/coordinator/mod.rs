@@ -2,17 +2,29 @@
 //! writer: it alone refreshes the access token, grants Zoom permits against the rate limits and
 //! daily quotas, and keeps the booking ledger that webhooks update.
 //!
-//! Split by concern: `token_refresh`, `permits`, `ledger`; this file routes requests to them.
+//! Split by concern: `token_refresh`, `permits` (per-second budget), `reservations` (new
+//! bookings: idempotency, host choice, slot), `changes` (reschedule, cancel), `calendar` and
+//! `attempts` (SQLite tables), `host_sync`, `ledger` (records, webhooks); this file routes.
 
+mod attempts;
+mod calendar;
+mod changes;
+mod host_sync;
 mod ledger;
 mod permits;
+mod reservations;
+mod schema;
 mod token_refresh;
 
 use super::settings;
+use crate::domain::booking::BookingRecord;
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
-    PermitRequest, TokenRequest, Zoom429Report, BOOKINGS_PREFIX, PERMIT_PATH, STATUS_PATH,
-    TOKEN_PATH, WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
+    BookingRef, CommitBooking, HostSync, PermitRequest, ReleaseReservation, RescheduleCommit,
+    RescheduleRequest, ReserveRequest, TokenRequest, Zoom429Report, BOOKINGS_PREFIX, CANCEL_PATH,
+    COMMIT_PATH, HOST_SYNC_PATH, PERMIT_PATH, RELEASE_PATH, RESCHEDULE_COMMIT_PATH,
+    RESCHEDULE_PATH, RESCHEDULE_RELEASE_PATH, RESERVE_PATH, STATUS_PATH, TOKEN_PATH,
+    WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
 };
 use crate::domain::rate_limits::{Category, PermitSchedule};
 use crate::domain::token_policy::IssuedToken;
@@ -38,6 +50,8 @@ pub struct ZoomCoordinator {
     blocked_until: RefCell<HashMap<Category, i64>>,
     /// Round-robin position over the host pool.
     host_cursor: Cell<usize>,
+    /// Whether this instance created its SQLite tables yet.
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for ZoomCoordinator {
@@ -51,6 +65,7 @@ impl DurableObject for ZoomCoordinator {
             schedule: RefCell::default(),
             blocked_until: RefCell::default(),
             host_cursor: Cell::new(0),
+            schema_ready: Cell::new(false),
         }
     }
 
@@ -61,9 +76,6 @@ impl DurableObject for ZoomCoordinator {
                 let ask: TokenRequest = req.json().await.unwrap_or_default();
                 let grant = self.grant(ask.rejected_token.as_deref()).await;
                 Response::from_json(&grant)
-            }
-            (Method::Put, p) if p.starts_with(BOOKINGS_PREFIX) => {
-                self.put_booking(p, req.json().await?).await
             }
             (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
                 self.get_booking(&p[BOOKINGS_PREFIX.len()..]).await
@@ -78,6 +90,39 @@ impl DurableObject for ZoomCoordinator {
                 Ok(Response::empty()?.with_status(204))
             }
             (Method::Get, STATUS_PATH) => Response::from_json(&self.status().await?),
+            (Method::Post, RESERVE_PATH) => {
+                let ask: ReserveRequest = req.json().await?;
+                Response::from_json(&self.reserve(&ask).await?)
+            }
+            (Method::Post, COMMIT_PATH) => {
+                let commit: CommitBooking = req.json().await?;
+                self.commit(&commit).await?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            (Method::Post, RELEASE_PATH) => {
+                self.release(&req.json::<ReleaseReservation>().await?)?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            (Method::Post, RESCHEDULE_PATH) => {
+                let ask: RescheduleRequest = req.json().await?;
+                Response::from_json(&self.reserve_reschedule(&ask).await?)
+            }
+            (Method::Post, RESCHEDULE_COMMIT_PATH) => {
+                let commit: RescheduleCommit = req.json().await?;
+                Self::record_or_404(self.commit_reschedule(&commit).await?)
+            }
+            (Method::Post, RESCHEDULE_RELEASE_PATH) => {
+                self.release_reschedule(&req.json::<BookingRef>().await?)?;
+                Ok(Response::empty()?.with_status(204))
+            }
+            (Method::Post, CANCEL_PATH) => {
+                let booking: BookingRef = req.json().await?;
+                Self::record_or_404(self.cancel(&booking).await?)
+            }
+            (Method::Post, HOST_SYNC_PATH) => {
+                let sync: HostSync = req.json().await?;
+                Response::from_json(&self.sync_host(&sync)?)
+            }
             (Method::Post, WEBHOOK_EVENTS_PATH) => {
                 let event: MeetingEvent = req.json().await?;
                 self.apply_event(&event).await?;
@@ -94,9 +139,35 @@ impl DurableObject for ZoomCoordinator {
     }
 }
 
+/// Create/Update requests a host made on a UTC day.
+fn quota_key(day: &str, host: &str) -> String {
+    format!("quota:{day}:{host}")
+}
+
 impl ZoomCoordinator {
     fn config(&self) -> Result<Config> {
         settings::load(&self.env)
             .map_err(|e| worker::Error::RustError(format!("not configured: {}", e.message())))
+    }
+
+    fn record_or_404(record: Option<BookingRecord>) -> Result<Response> {
+        match record {
+            Some(record) => Response::from_json(&record),
+            None => Response::error("no such booking", 404),
+        }
+    }
+
+    /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).
+    async fn quota_used(&self, day: &str, host: &str) -> Result<u32> {
+        let used = self.state.storage().get(&quota_key(day, host)).await?;
+        Ok(used.unwrap_or(0))
+    }
+
+    /// Counts one more Create/Update for `host`, which had used `used`.
+    async fn take_quota(&self, day: &str, host: &str, used: u32) -> Result<()> {
+        self.state
+            .storage()
+            .put(&quota_key(day, host), used + 1)
+            .await
     }
 }

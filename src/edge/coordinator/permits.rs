@@ -1,13 +1,13 @@
-//! Permits for Zoom calls: the per-second schedule, the daily Create/Update quota per host, and
-//! the blocks Zoom imposes with 429s. Plus the operator status that reports them.
+//! Permits for Zoom calls: the per-second schedule and the blocks Zoom imposes with 429s. (The
+//! daily Create/Update allowance is taken with the slot, in `reservations` and `changes`.) Plus
+//! the operator status that reports them.
 
-use super::ZoomCoordinator;
+use super::{quota_key, ZoomCoordinator};
 use crate::domain::coordinator_protocol::{
     PermitAnswer, PermitDenied, PermitGrant, PermitRequest, Zoom429Report,
 };
 use crate::domain::rate_limits::{
-    choose_host, retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock,
-    WINDOW_MS,
+    retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock, WINDOW_MS,
 };
 use crate::edge::clock;
 use serde_json::json;
@@ -19,14 +19,9 @@ const MAX_PERMIT_WAIT_MS: i64 = 5_000;
 const ZOOM_429_COUNT_KEY: &str = "stats:zoom_429";
 const RETRY_COUNT_KEY: &str = "stats:retries";
 
-/// Create/update requests a host made on a UTC day.
-fn quota_key(day: &str, host: &str) -> String {
-    format!("quota:{day}:{host}")
-}
-
 impl ZoomCoordinator {
-    /// Grants one Zoom call: never more per second than the account's budget allows, never a
-    /// create/update beyond a host's daily allowance, never while Zoom has us blocked.
+    /// Grants one Zoom call: never more per second than the account's budget allows, never
+    /// while Zoom has us blocked.
     pub(super) async fn permit(&self, ask: &PermitRequest) -> Result<PermitAnswer> {
         let config = self.config()?;
         let storage = self.state.storage();
@@ -48,32 +43,6 @@ impl ZoomCoordinator {
                 retry_after: retry_after_secs(earliest - now_ms),
             }));
         }
-        // Daily allowance: read every candidate host's usage (storage reads hold other
-        // events back, so the choice and the increment below see one consistent state).
-        let day = utc_day(now);
-        let mut chosen = None;
-        if ask.daily {
-            let hosts = ask
-                .host
-                .clone()
-                .map_or_else(|| config.host_users.clone(), |h| vec![h]);
-            let mut used = Vec::with_capacity(hosts.len());
-            for host in &hosts {
-                used.push(
-                    storage
-                        .get::<u32>(&quota_key(&day, host))
-                        .await?
-                        .unwrap_or(0),
-                );
-            }
-            let Some(i) = choose_host(&used, config.daily_create_limit, self.host_cursor.get())
-            else {
-                return Ok(Err(PermitDenied::DailyQuotaExhausted {
-                    retry_after: seconds_until_utc_midnight(now),
-                }));
-            };
-            chosen = Some((hosts[i].clone(), used[i], i));
-        }
         let limit = config.rate_limits.per_second(ask.category);
         let max_wait = MAX_PERMIT_WAIT_MS - (earliest - now_ms);
         let Some(send_at) =
@@ -85,16 +54,7 @@ impl ZoomCoordinator {
                 retry_after: retry_after_secs(WINDOW_MS),
             }));
         };
-        let host = match chosen {
-            Some((host, used, index)) => {
-                self.host_cursor.set(index + 1);
-                storage.put(&quota_key(&day, &host), used + 1).await?;
-                Some(host)
-            }
-            None => None,
-        };
         Ok(Ok(PermitGrant {
-            host,
             send_at_ms: send_at,
         }))
     }
@@ -129,17 +89,17 @@ impl ZoomCoordinator {
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         let day = utc_day(now);
+        self.ensure_schema()?;
         let mut hosts = Vec::new();
         for host in &config.host_users {
-            let used = storage
-                .get::<u32>(&quota_key(&day, host))
-                .await?
-                .unwrap_or(0);
+            let used = self.quota_used(&day, host).await?;
+            let made_elsewhere = self.external_meetings(host, now_ms)?;
             hosts.push(json!({
                 "host": host,
                 "create_update_used_today": used,
                 "daily_limit": config.daily_create_limit,
                 "daily_quota_exhausted": used >= config.daily_create_limit,
+                "upcoming_meetings_made_elsewhere": made_elsewhere,
             }));
         }
         let blocks: Vec<_> = self

@@ -1,0 +1,226 @@
+//! Turning retries and double submits into one booking.
+//!
+//! A client's `Idempotency-Key` names one booking attempt for 24 hours and more. A submission
+//! without a key gets a derived key (email, start, duration), remembered for 10 minutes, so a
+//! double-clicked form still makes one meeting. The coordinator stores the attempts; the rules
+//! for what a repeated key means live here.
+
+use crate::domain::api_error::ApiError;
+use crate::domain::booking::ValidBooking;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const MAX_KEY_CHARS: usize = 255;
+/// How long a client key's answer is replayed (the promise is at least 24 h).
+pub const CLIENT_KEY_RETENTION_MS: i64 = 48 * 3600 * 1000;
+/// How long an identical keyless submission returns the booking it already made.
+pub const DUPLICATE_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// How long an attempt counts as in flight if its worker never reports back (it crashed or was
+/// evicted); after that the key may be used again. Longer than any booking takes.
+pub const IN_FLIGHT_LEASE_MS: i64 = 5 * 60 * 1000;
+
+/// The `Idempotency-Key` header, checked: `None` when absent.
+pub fn client_key(header: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(raw) = header else {
+        return Ok(None);
+    };
+    let key = raw.trim();
+    if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+        return Err(ApiError::InvalidIdempotencyKey {
+            max_chars: MAX_KEY_CHARS,
+        });
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    URL_SAFE_NO_PAD.encode(hash.finalize())
+}
+
+/// What the booking asks for, independent of JSON key order, form encoding or whitespace: two
+/// bodies with the same fingerprint are the same request.
+pub fn fingerprint(booking: &ValidBooking) -> String {
+    digest(&[
+        &booking.name,
+        &booking.email.to_ascii_lowercase(),
+        &booking.start.timestamp().to_string(),
+        booking.timezone.name(),
+        &booking.duration_minutes.to_string(),
+        &booking.topic,
+        booking.agenda.as_deref().unwrap_or(""),
+    ])
+}
+
+/// The key a keyless submission is remembered under: the same person, slot and length.
+pub fn duplicate_key(booking: &ValidBooking) -> String {
+    let hash = digest(&[
+        &booking.email.to_ascii_lowercase(),
+        &booking.start.timestamp().to_string(),
+        &booking.duration_minutes.to_string(),
+    ]);
+    format!("auto:{hash}")
+}
+
+/// The stored key of a client-chosen `Idempotency-Key` (a namespace apart from derived keys).
+pub fn stored_client_key(key: &str) -> String {
+    format!("client:{key}")
+}
+
+/// One attempt as the coordinator remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub fingerprint: String,
+    pub booking_id: String,
+    /// The answer, once the attempt succeeded.
+    pub answer: Option<StoredAnswer>,
+    /// While in flight: when the attempt is presumed dead.
+    pub lease_until_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+/// What a new request under an existing key gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repeat {
+    /// No live attempt under the key: go ahead.
+    Proceed,
+    /// The key already made a booking: answer what it answered then.
+    Replay(StoredAnswer),
+    /// The key was used for a different request (`idempotency_key_reused`).
+    KeyReused,
+    /// The first request under the key is still being processed (`request_in_progress`).
+    InProgress,
+}
+
+/// The rule for a key seen before. A key whose record expired, or whose attempt died without an
+/// answer, is free again; a failed attempt leaves no record at all.
+pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> Repeat {
+    let Some(attempt) = existing.filter(|a| a.expires_at_ms > now_ms) else {
+        return Repeat::Proceed;
+    };
+    if attempt.fingerprint != fingerprint {
+        return Repeat::KeyReused;
+    }
+    match &attempt.answer {
+        Some(answer) => Repeat::Replay(answer.clone()),
+        None if attempt.lease_until_ms > now_ms => Repeat::InProgress,
+        None => Repeat::Proceed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    fn booking() -> ValidBooking {
+        ValidBooking {
+            name: "Ada".into(),
+            email: "Ada@Example.com".into(),
+            start: Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap(),
+            timezone: chrono_tz::Europe::Berlin,
+            duration_minutes: 30,
+            topic: "Intro".into(),
+            agenda: None,
+        }
+    }
+
+    fn attempt(answer: Option<StoredAnswer>) -> Attempt {
+        Attempt {
+            fingerprint: fingerprint(&booking()),
+            booking_id: "bk_1".into(),
+            answer,
+            lease_until_ms: 1_000,
+            expires_at_ms: 10_000,
+        }
+    }
+
+    #[test]
+    fn keys_must_be_present_and_short() {
+        assert_eq!(client_key(None), Ok(None));
+        assert_eq!(client_key(Some(" k1 ")), Ok(Some("k1".into())));
+        assert_eq!(
+            client_key(Some(&"x".repeat(255))).unwrap().unwrap().len(),
+            255
+        );
+        for bad in ["", "   ", &"x".repeat(256)] {
+            let err = client_key(Some(bad)).unwrap_err();
+            assert_eq!((err.status(), err.code()), (400, "invalid_idempotency_key"));
+        }
+    }
+
+    #[test]
+    fn fingerprints_see_every_field_but_not_email_case() {
+        let base = fingerprint(&booking());
+        let mut same = booking();
+        same.email = "ada@example.com".into();
+        assert_eq!(fingerprint(&same), base);
+        let changes: [fn(&mut ValidBooking); 6] = [
+            |b| b.name.push('!'),
+            |b| b.start += chrono::Duration::minutes(1),
+            |b| b.timezone = chrono_tz::UTC,
+            |b| b.duration_minutes = 45,
+            |b| b.topic.push('!'),
+            |b| b.agenda = Some("Notes".into()),
+        ];
+        for change in changes {
+            let mut other = booking();
+            change(&mut other);
+            assert_ne!(fingerprint(&other), base, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_ignore_name_and_topic() {
+        let mut other = booking();
+        other.name = "Ada L.".into();
+        other.topic = "Something else".into();
+        assert_eq!(duplicate_key(&other), duplicate_key(&booking()));
+        other.duration_minutes = 60;
+        assert_ne!(duplicate_key(&other), duplicate_key(&booking()));
+        assert!(duplicate_key(&other).starts_with("auto:"));
+        assert_ne!(stored_client_key("auto:x"), "auto:x");
+    }
+
+    #[test]
+    fn repeats_replay_refuse_or_proceed() {
+        let fp = fingerprint(&booking());
+        let done = StoredAnswer {
+            status: 201,
+            body: json!({"booking_id": "bk_1"}),
+        };
+        assert_eq!(on_repeat(None, &fp, 0), Repeat::Proceed);
+        assert_eq!(
+            on_repeat(Some(&attempt(Some(done.clone()))), &fp, 5_000),
+            Repeat::Replay(done.clone())
+        );
+        assert_eq!(
+            on_repeat(Some(&attempt(Some(done.clone()))), "other", 5_000),
+            Repeat::KeyReused
+        );
+        assert_eq!(
+            on_repeat(Some(&attempt(None)), &fp, 500),
+            Repeat::InProgress
+        );
+        // The in-flight attempt's worker is presumed dead after its lease.
+        assert_eq!(on_repeat(Some(&attempt(None)), &fp, 1_500), Repeat::Proceed);
+        // An expired record is forgotten, whatever it held.
+        assert_eq!(
+            on_repeat(Some(&attempt(Some(done))), "other", 10_000),
+            Repeat::Proceed
+        );
+    }
+}

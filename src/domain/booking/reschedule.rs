@@ -1,0 +1,160 @@
+//! `PATCH /v1/bookings/{id}`: what an owner may change (start, time zone, duration), validated by
+//! the same rules as a new booking. Who attends and what the meeting is called stay fixed: the
+//! guests already hold the join link.
+
+use super::request::{
+    check_start_window, parse_duration, parse_start_time, parse_timezone, RawFields,
+};
+use super::{BodyKind, MeetingDetails};
+use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// Fields a booking has that a reschedule cannot change.
+const FIXED_FIELDS: [&str; 4] = ["name", "email", "topic", "agenda"];
+
+/// The meeting's schedule after a valid reschedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reschedule {
+    pub start: DateTime<Utc>,
+    pub timezone: Tz,
+    pub duration_minutes: u32,
+}
+
+/// Validates a reschedule of `current`. A `start_time` without an offset is read in the new
+/// `timezone` if one is sent, else in the meeting's own. Only a start that is sent must lie in
+/// the future: changing the length or zone of a meeting keeps its start.
+pub fn parse_reschedule(
+    kind: BodyKind,
+    body: &[u8],
+    current: &MeetingDetails,
+    now: DateTime<Utc>,
+) -> Result<Reschedule, ApiError> {
+    let fields = RawFields::from_body(kind, body)?;
+    Ok(validate(&fields, current, now)?)
+}
+
+fn validate(
+    fields: &RawFields,
+    current: &MeetingDetails,
+    now: DateTime<Utc>,
+) -> Result<Reschedule, FieldError> {
+    if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
+        return Err(FieldError::new(
+            fixed,
+            FieldErrorKind::WrongType,
+            format!("'{fixed}' cannot be changed; cancel the booking and book again."),
+        ));
+    }
+    if !["start_time", "timezone", "duration"]
+        .iter()
+        .any(|f| fields.has(f))
+    {
+        return Err(FieldError::new(
+            "start_time",
+            FieldErrorKind::Missing,
+            "Send 'start_time', 'timezone' or 'duration' to reschedule.",
+        ));
+    }
+    let current_tz = current.timezone.parse::<Tz>().unwrap_or(Tz::UTC);
+    let timezone = parse_timezone(fields, current_tz)?;
+    let start = if fields.has("start_time") {
+        let start = parse_start_time(&fields.required_text("start_time")?, timezone)?;
+        check_start_window(start, now)?;
+        start
+    } else {
+        current.start_time
+    };
+    let duration_minutes = if fields.has("duration") {
+        parse_duration(fields)?
+    } else {
+        current.duration
+    };
+    Ok(Reschedule {
+        start,
+        timezone,
+        duration_minutes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    fn current() -> MeetingDetails {
+        MeetingDetails {
+            id: 1,
+            uuid: "u".into(),
+            join_url: "https://zoom.us/j/1".into(),
+            password: None,
+            pmi: None,
+            start_time: Utc.with_ymd_and_hms(2030, 3, 5, 9, 0, 0).unwrap(),
+            duration: 30,
+            timezone: "Europe/Berlin".into(),
+        }
+    }
+
+    fn json(body: &str) -> Result<Reschedule, ApiError> {
+        parse_reschedule(BodyKind::Json, body.as_bytes(), &current(), now())
+    }
+
+    fn field_code(body: &str) -> (&'static str, &'static str) {
+        match json(body).unwrap_err() {
+            ApiError::InvalidField(f) => (f.field, f.kind.code()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn local_start_is_read_in_the_meetings_zone_unless_a_new_one_is_sent() {
+        let moved = json(r#"{"start_time":"2030-03-06T10:00"}"#).unwrap();
+        assert_eq!(
+            moved.start,
+            Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap()
+        );
+        assert_eq!(moved.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(moved.duration_minutes, 30);
+        let tokyo = json(r#"{"start_time":"2030-03-06T10:00","timezone":"Asia/Tokyo"}"#).unwrap();
+        assert_eq!(
+            tokyo.start,
+            Utc.with_ymd_and_hms(2030, 3, 6, 1, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn unchanged_fields_keep_their_values() {
+        let longer = json(r#"{"duration":45}"#).unwrap();
+        assert_eq!(longer.start, current().start_time);
+        assert_eq!(longer.duration_minutes, 45);
+        let form = parse_reschedule(BodyKind::Form, b"timezone=UTC", &current(), now()).unwrap();
+        assert_eq!(form.timezone, Tz::UTC);
+        assert_eq!(form.start, current().start_time);
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        assert_eq!(field_code("{}"), ("start_time", "missing_field"));
+        assert_eq!(
+            field_code(r#"{"start_time":"2030-02-01T10:00:00Z"}"#),
+            ("start_time", "start_time_in_past")
+        );
+        assert_eq!(
+            field_code(r#"{"duration":2}"#),
+            ("duration", "invalid_duration")
+        );
+        assert_eq!(
+            field_code(r#"{"timezone":"Mars/Base"}"#),
+            ("timezone", "unknown_timezone")
+        );
+        assert_eq!(
+            field_code(r#"{"email":"x@example.com","duration":45}"#),
+            ("email", "invalid_field")
+        );
+        assert!(matches!(json("[1]"), Err(ApiError::Malformed(_))));
+    }
+}

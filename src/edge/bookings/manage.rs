@@ -1,0 +1,162 @@
+//! The owner's side of a booking: read, reschedule, cancel, invitation. The token is checked
+//! before the ledger is read, so a stranger cannot tell which bookings exist.
+
+use super::read_body;
+use crate::domain::api_error::ApiError;
+use crate::domain::booking::access::{authorize, Access};
+use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::reschedule::parse_reschedule;
+use crate::domain::booking::{BookingRecord, BookingStatus};
+use crate::domain::config::Config;
+use crate::domain::coordinator_protocol::{BookingRef, RescheduleCommit, RescheduleRequest};
+use crate::domain::zoom::meetings::reschedule_body;
+use crate::domain::zoom::response::means_already_deleted;
+use crate::edge::zoom_api::{CallError, ZoomApi};
+use crate::edge::{clock, coordinator_client, http, settings};
+use serde_json::json;
+use worker::{console_warn, Env, Request, Response};
+
+/// Checks the caller's token for `booking_id`, then loads the booking.
+async fn authorized(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    booking_id: &str,
+) -> Result<(Access, BookingRecord), ApiError> {
+    let admin_token = env.secret("ADMIN_TOKEN").map(|s| s.to_string()).ok();
+    let authorization = req.headers().get("authorization").ok().flatten();
+    let access = authorize(
+        &config.booking_signing_key.0,
+        admin_token.as_deref(),
+        booking_id,
+        authorization.as_deref(),
+    )?;
+    let record = coordinator_client::booking(env, &config.credentials.account_id, booking_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((access, record))
+}
+
+/// Changes are the owner's alone; the operator may only read.
+async fn owned(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    booking_id: &str,
+) -> Result<BookingRecord, ApiError> {
+    match authorized(req, env, config, booking_id).await? {
+        (Access::Owner, record) => Ok(record),
+        (Access::Operator, _) => Err(ApiError::NotFound),
+    }
+}
+
+fn view(record: &BookingRecord) -> Response {
+    http::json_response(200, &record.detail_view())
+}
+
+/// `GET /v1/bookings/{id}`.
+pub async fn show(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+    let config = settings::load(env)?;
+    let (_, record) = authorized(req, env, &config, booking_id).await?;
+    Ok(view(&record))
+}
+
+/// `PATCH /v1/bookings/{id}`: moves the meeting at Zoom (same meeting, same join link).
+pub async fn reschedule(
+    mut req: Request,
+    env: &Env,
+    booking_id: &str,
+) -> Result<Response, ApiError> {
+    let config = settings::load(env)?;
+    let record = owned(&req, env, &config, booking_id).await?;
+    if record.status == BookingStatus::Cancelled {
+        return Err(ApiError::BookingCancelled);
+    }
+    let (kind, body) = read_body(&mut req).await?;
+    let change = parse_reschedule(kind, &body, &record.meeting, clock::now())?;
+    let meeting = &record.meeting;
+    if change.start == meeting.start_time
+        && change.duration_minutes == meeting.duration
+        && change.timezone.name() == meeting.timezone
+    {
+        return Ok(view(&record));
+    }
+    let booking = BookingRef {
+        booking_id: booking_id.to_owned(),
+    };
+    let ask = RescheduleRequest {
+        booking_id: booking_id.to_owned(),
+        span: Span::of(change.start, change.duration_minutes),
+    };
+    let current = coordinator_client::reserve_reschedule(env, &config, &ask)
+        .await?
+        .map_err(ApiError::from)?;
+    let zoom = ZoomApi::new(env, &config);
+    let moved = zoom
+        .update_meeting(
+            current.meeting.id,
+            &current.host_user,
+            &reschedule_body(&change),
+        )
+        .await;
+    if let Err(err) = moved {
+        if let Err(release) = coordinator_client::release_reschedule(env, &config, &booking).await {
+            console_warn!("reschedule hold not released: {release:?}");
+        }
+        return Err(err.into());
+    }
+    let commit = RescheduleCommit {
+        booking_id: booking_id.to_owned(),
+        start_time: change.start,
+        duration: change.duration_minutes,
+        timezone: change.timezone.name().to_owned(),
+    };
+    let updated = coordinator_client::commit_reschedule(env, &config, &commit)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(view(&updated))
+}
+
+/// `DELETE /v1/bookings/{id}`: idempotent; a meeting Zoom no longer has is cancelled already.
+pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+    let config = settings::load(env)?;
+    let record = owned(req, env, &config, booking_id).await?;
+    if record.status == BookingStatus::Cancelled {
+        return Ok(view(&record));
+    }
+    let zoom = ZoomApi::new(env, &config);
+    match zoom.delete_meeting(record.meeting.id).await {
+        Ok(_) => {}
+        Err(CallError::Failed(err)) if means_already_deleted(&err) => {}
+        Err(err) => return Err(err.into()),
+    }
+    let booking = BookingRef {
+        booking_id: booking_id.to_owned(),
+    };
+    let cancelled = coordinator_client::cancel(env, &config, &booking)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(view(&cancelled))
+}
+
+/// `GET /v1/bookings/{id}/invitation`: Zoom's invitation text for the guests.
+pub async fn invitation(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+    let config = settings::load(env)?;
+    let (_, record) = authorized(req, env, &config, booking_id).await?;
+    if record.status == BookingStatus::Cancelled {
+        return Err(ApiError::BookingCancelled);
+    }
+    let reply = ZoomApi::new(env, &config)
+        .invitation(record.meeting.id)
+        .await?;
+    let text = serde_json::from_str::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["invitation"].as_str().map(str::to_owned))
+        .ok_or(ApiError::ZoomError {
+            status: reply.status,
+        })?;
+    Ok(http::json_response(
+        200,
+        &json!({ "booking_id": booking_id, "invitation": text }),
+    ))
+}

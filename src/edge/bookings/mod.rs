@@ -1,0 +1,50 @@
+//! `/v1/bookings`: create (anyone), and read / reschedule / cancel / invitation (the booking's
+//! owner, by its `manage_token`).
+
+mod create;
+mod manage;
+
+use super::http;
+use crate::domain::api_error::ApiError;
+use crate::domain::booking::{body_kind, is_booking_id, BodyKind, MAX_BODY_BYTES};
+use worker::{Env, Method, Request, Response};
+
+pub use create::create;
+
+/// Routes `/v1/bookings/{id}` and `/v1/bookings/{id}/invitation`.
+pub async fn route_one(req: Request, env: &Env, rest: &str) -> Result<Response, ApiError> {
+    let (booking_id, sub) = match rest.split_once('/') {
+        Some((id, sub)) => (id, Some(sub)),
+        None => (rest, None),
+    };
+    if !is_booking_id(booking_id) {
+        return Err(ApiError::NotFound);
+    }
+    match (sub, req.method()) {
+        (None, Method::Get) => manage::show(&req, env, booking_id).await,
+        (None, Method::Patch) => manage::reschedule(req, env, booking_id).await,
+        (None, Method::Delete) => manage::cancel(&req, env, booking_id).await,
+        (None, _) => Err(ApiError::MethodNotAllowed {
+            allow: "GET, PATCH, DELETE",
+        }),
+        (Some("invitation"), Method::Get) => manage::invitation(&req, env, booking_id).await,
+        (Some("invitation"), _) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        (Some(_), _) => Err(ApiError::NotFound),
+    }
+}
+
+/// Reads a JSON or form body, refusing oversized ones before reading them.
+async fn read_body(req: &mut Request) -> Result<(BodyKind, Vec<u8>), ApiError> {
+    let content_type = req.headers().get("content-type").ok().flatten();
+    let kind = body_kind(content_type.as_deref())?;
+    if http::declared_length(req).is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::Malformed("the body could not be read".into()))?;
+    Ok((kind, body))
+}

@@ -1,0 +1,98 @@
+//! Changing a booking after the fact: reschedule (hold the new slot, then commit or release) and
+//! cancel. Only the booking's own host is considered: the join link guests hold is that host's.
+
+use super::calendar::{booking_holder, reschedule_holder};
+use super::ZoomCoordinator;
+use crate::domain::booking::idempotency::IN_FLIGHT_LEASE_MS;
+use crate::domain::booking::{BookingRecord, BookingStatus};
+use crate::domain::coordinator_protocol::{
+    BookingRef, Refusal, RescheduleCommit, RescheduleOutcome, RescheduleRequest,
+};
+use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day};
+use crate::edge::clock;
+use worker::Result;
+
+impl ZoomCoordinator {
+    /// Holds the new slot on the booking's host (and takes a Create/Update from its allowance,
+    /// as Zoom counts the PATCH), or says why the booking cannot move there.
+    pub(super) async fn reserve_reschedule(
+        &self,
+        ask: &RescheduleRequest,
+    ) -> Result<RescheduleOutcome> {
+        let config = self.config()?;
+        self.ensure_schema()?;
+        let now = clock::now();
+        let now_ms = now.timestamp_millis();
+        let Some(record) = self.booking_record(&ask.booking_id).await? else {
+            return Ok(Err(Refusal::NotFound));
+        };
+        if record.status == BookingStatus::Cancelled {
+            return Ok(Err(Refusal::Cancelled));
+        }
+        let pending = reschedule_holder(&ask.booking_id);
+        if self.held(&pending, now_ms)?.is_some() {
+            return Ok(Err(Refusal::InProgress));
+        }
+        let host = &record.host_user;
+        let day = utc_day(now);
+        let used = self.quota_used(&day, host).await?;
+        if used >= config.daily_create_limit {
+            return Ok(Err(Refusal::DailyQuotaExhausted {
+                retry_after: seconds_until_utc_midnight(now),
+            }));
+        }
+        let own = booking_holder(&ask.booking_id);
+        let busy = self.overlapping_per_host(ask.span, now_ms, [&own, &pending])?;
+        if busy.get(host).copied().unwrap_or(0) >= config.host_max_concurrent {
+            return Ok(Err(Refusal::SlotUnavailable));
+        }
+        self.hold(
+            &pending,
+            host,
+            ask.span,
+            Some(now_ms + IN_FLIGHT_LEASE_MS),
+            None,
+        )?;
+        self.take_quota(&day, host, used).await?;
+        Ok(Ok(record))
+    }
+
+    /// Zoom moved the meeting: the booking and its slot follow.
+    pub(super) async fn commit_reschedule(
+        &self,
+        commit: &RescheduleCommit,
+    ) -> Result<Option<BookingRecord>> {
+        self.ensure_schema()?;
+        let Some(mut record) = self.booking_record(&commit.booking_id).await? else {
+            return Ok(None);
+        };
+        record.reschedule(
+            commit.start_time,
+            commit.duration,
+            &commit.timezone,
+            clock::now_ms(),
+        );
+        self.hold_for_booking(&record)?;
+        self.free(&reschedule_holder(&record.booking_id))?;
+        self.store_booking(&record).await?;
+        Ok(Some(record))
+    }
+
+    pub(super) fn release_reschedule(&self, booking: &BookingRef) -> Result<()> {
+        self.ensure_schema()?;
+        self.free(&reschedule_holder(&booking.booking_id))
+    }
+
+    /// Zoom no longer has the meeting: the booking is cancelled and its slot is free.
+    pub(super) async fn cancel(&self, booking: &BookingRef) -> Result<Option<BookingRecord>> {
+        self.ensure_schema()?;
+        let Some(mut record) = self.booking_record(&booking.booking_id).await? else {
+            return Ok(None);
+        };
+        record.cancel(clock::now_ms());
+        self.hold_for_booking(&record)?;
+        self.free(&reschedule_holder(&record.booking_id))?;
+        self.store_booking(&record).await?;
+        Ok(Some(record))
+    }
+}

@@ -1,0 +1,23 @@
+//! Merging a host's meetings as Zoom lists them (the scheduled sync) into the calendar, so
+//! meetings booked by hand block their slots too.
+
+use super::ZoomCoordinator;
+use crate::domain::coordinator_protocol::HostSync;
+use crate::edge::clock;
+use worker::{console_log, Result};
+
+impl ZoomCoordinator {
+    pub(super) fn sync_host(&self, sync: &HostSync) -> Result<usize> {
+        self.ensure_schema()?;
+        if let Some(host_id) = &sync.host_id {
+            self.learn_host_id(host_id, &sync.host)?;
+        }
+        let added = self.replace_external(&sync.host, &sync.meetings, clock::now_ms())?;
+        console_log!(
+            "sync {}: {} upcoming meetings, {added} made outside the service",
+            sync.host,
+            sync.meetings.len()
+        );
+        Ok(added)
+    }
+}

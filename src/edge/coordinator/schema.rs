@@ -1,0 +1,56 @@
+//! The coordinator's SQLite tables (the Durable Object is SQLite-backed). Key-value storage keeps
+//! the token, counters and booking records; these tables hold what needs range queries or expiry.
+
+use super::ZoomCoordinator;
+use serde::de::DeserializeOwned;
+use worker::{Result, SqlStorageValue};
+
+const TABLES: &[&str] = &[
+    // Redelivered webhooks are recognised by their identity (see `ledger`).
+    "CREATE TABLE IF NOT EXISTS webhook_deliveries \
+     (key TEXT PRIMARY KEY, seen_at INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_seen_at ON webhook_deliveries (seen_at)",
+    // Time each host is busy: booked meetings (`booking:{id}`), reservations in flight (with a
+    // lease), pending reschedules (`reschedule:{id}`) and meetings made outside the service
+    // (`zoom:{meeting id}`). Spans are epoch ms, end exclusive.
+    "CREATE TABLE IF NOT EXISTS slots (holder TEXT PRIMARY KEY, host TEXT NOT NULL, \
+     start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, lease_until_ms INTEGER, \
+     meeting_id INTEGER)",
+    "CREATE INDEX IF NOT EXISTS slots_by_host_time ON slots (host, start_ms)",
+    // Booking attempts by idempotency key, with the answer to replay.
+    "CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, \
+     booking_id TEXT NOT NULL, answer TEXT, lease_until_ms INTEGER NOT NULL, \
+     expires_at_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS attempts_expiry ON attempts (expires_at_ms)",
+    // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
+    "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
+];
+
+impl ZoomCoordinator {
+    /// Runs one statement (synchronous: no other request interleaves with it).
+    pub(super) fn execute(&self, query: &str, bindings: Vec<SqlStorageValue>) -> Result<()> {
+        self.state.storage().sql().exec(query, bindings)?;
+        Ok(())
+    }
+
+    /// Runs one query and reads its rows.
+    pub(super) fn rows<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> Result<Vec<T>> {
+        self.state.storage().sql().exec(query, bindings)?.to_array()
+    }
+
+    /// Creates the tables once per object instance.
+    pub(super) fn ensure_schema(&self) -> Result<()> {
+        if !self.schema_ready.get() {
+            let sql = self.state.storage().sql();
+            for statement in TABLES {
+                sql.exec(statement, None)?;
+            }
+            self.schema_ready.set(true);
+        }
+        Ok(())
+    }
+}

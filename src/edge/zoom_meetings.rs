@@ -1,0 +1,86 @@
+//! The Zoom meeting calls the product makes, each with its rate-limit category and (for creates
+//! and updates) the host whose daily allowance it uses.
+
+use super::zoom_api::{CallError, ZoomApi, ZoomCall, ZoomReply};
+use crate::domain::rate_limits::Category;
+use crate::domain::zoom::meetings::{
+    create_meeting_path, invitation_path, list_upcoming_path, meeting_path,
+};
+use serde_json::Value;
+use worker::Method;
+
+impl ZoomApi<'_> {
+    async fn call(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<&Value>,
+        category: Category,
+        daily_host: Option<&str>,
+    ) -> Result<ZoomReply, CallError> {
+        let call = ZoomCall {
+            method,
+            path,
+            body,
+            category,
+            daily_host,
+        };
+        self.send(&call).await
+    }
+
+    /// `POST /users/{host}/meetings`.
+    pub async fn create_meeting(&self, host: &str, body: &Value) -> Result<ZoomReply, CallError> {
+        let path = create_meeting_path(host);
+        self.call(Method::Post, path, Some(body), Category::Medium, Some(host))
+            .await
+    }
+
+    /// One page of `GET /users/{host}/meetings?type=upcoming`.
+    pub async fn upcoming_page(
+        &self,
+        host: &str,
+        page_token: &str,
+    ) -> Result<ZoomReply, CallError> {
+        let path = list_upcoming_path(host, page_token);
+        self.call(Method::Get, path, None, Category::Medium, None)
+            .await
+    }
+
+    /// `GET /meetings/{id}`.
+    pub async fn get_meeting(&self, meeting_id: u64) -> Result<ZoomReply, CallError> {
+        self.call(
+            Method::Get,
+            meeting_path(meeting_id),
+            None,
+            Category::Light,
+            None,
+        )
+        .await
+    }
+
+    /// `PATCH /meetings/{id}`: counts against `host`'s daily allowance like a create.
+    pub async fn update_meeting(
+        &self,
+        meeting_id: u64,
+        host: &str,
+        body: &Value,
+    ) -> Result<ZoomReply, CallError> {
+        let path = meeting_path(meeting_id);
+        self.call(Method::Patch, path, Some(body), Category::Light, Some(host))
+            .await
+    }
+
+    /// `DELETE /meetings/{id}`.
+    pub async fn delete_meeting(&self, meeting_id: u64) -> Result<ZoomReply, CallError> {
+        let path = meeting_path(meeting_id);
+        self.call(Method::Delete, path, None, Category::Light, None)
+            .await
+    }
+
+    /// `GET /meetings/{id}/invitation`.
+    pub async fn invitation(&self, meeting_id: u64) -> Result<ZoomReply, CallError> {
+        let path = invitation_path(meeting_id);
+        self.call(Method::Get, path, None, Category::Light, None)
+            .await
+    }
+}
