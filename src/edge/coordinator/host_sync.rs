@@ -4,7 +4,7 @@
 use super::ZoomCoordinator;
 use crate::domain::coordinator_protocol::HostSync;
 use crate::edge::clock;
-use worker::{console_log, Result};
+use worker::Result;
 
 impl ZoomCoordinator {
     pub(super) fn sync_host(&self, sync: &HostSync) -> Result<usize> {
@@ -12,12 +12,6 @@ impl ZoomCoordinator {
         if let Some(host_id) = &sync.host_id {
             self.learn_host_id(host_id, &sync.host)?;
         }
-        let added = self.replace_external(&sync.host, &sync.meetings, clock::now_ms())?;
-        console_log!(
-            "sync {}: {} upcoming meetings, {added} made outside the service",
-            sync.host,
-            sync.meetings.len()
-        );
-        Ok(added)
+        self.replace_external(&sync.host, &sync.meetings, clock::now_ms())
     }
 }
