@@ -162,13 +162,17 @@ impl From<Refusal> for ApiError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReserveOutcome {
-    /// The slot is held on `host` (and its daily allowance taken): create the meeting.
+    /// The slot is held on `host` (and its daily allowance taken): create the meeting, sent at
+    /// `send_at_ms` (the create's per-second permit, granted in the same step).
     Reserved {
         host: String,
+        send_at_ms: i64,
     },
     /// The key already made a booking: this is its answer.
     Replay(StoredAnswer),
     Refused(Refusal),
+    /// The per-second budget is spent for now; nothing was reserved.
+    RateLimited(PermitDenied),
 }
 
 /// Body of `POST /reservations/commit`.

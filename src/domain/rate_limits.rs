@@ -134,6 +134,10 @@ pub fn next_utc_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// Zoom's category for Create Meeting: the coordinator grants a booking's create its slot in
+/// this category together with the reservation.
+pub const CREATE_CATEGORY: Category = Category::Medium;
+
 /// A wait in milliseconds as `Retry-After` seconds: rounded up (retrying early only earns
 /// another refusal) and kept within 1 s .. 1 day.
 pub fn retry_after_secs(millis: i64) -> u32 {

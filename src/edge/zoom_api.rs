@@ -4,7 +4,7 @@
 use super::{clock, coordinator_client, outbound, tokens};
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{PermitGrant, PermitRequest, Zoom429Report};
+use crate::domain::coordinator_protocol::{PermitRequest, Zoom429Report};
 use crate::domain::rate_limits::{
     read_zoom_429, retry_after_secs, too_late_to_send, Category, ZoomBlock,
 };
@@ -84,17 +84,28 @@ impl<'a> ZoomApi<'a> {
         Self { env, config }
     }
 
-    /// Asks the coordinator for a per-second permit and waits for its slot. A caller that wakes
-    /// too late for its slot asks for another.
-    async fn permit(&self, request: PermitRequest) -> Result<PermitGrant, ApiError> {
+    /// Waits for the call's per-second slot: `granted` if the coordinator already gave one, else
+    /// a new permit. A caller that wakes too late for its slot asks for another.
+    async fn wait_for_slot(
+        &self,
+        request: PermitRequest,
+        mut granted: Option<i64>,
+    ) -> Result<(), ApiError> {
         for _ in 0..MAX_RESCHEDULES {
-            let grant = coordinator_client::permit(self.env, self.config, &request).await?;
-            let wait = grant.send_at_ms - clock::now_ms();
+            let send_at_ms = match granted.take() {
+                Some(at) => at,
+                None => {
+                    coordinator_client::permit(self.env, self.config, &request)
+                        .await?
+                        .send_at_ms
+                }
+            };
+            let wait = send_at_ms - clock::now_ms();
             if wait > 0 {
                 Delay::from(Duration::from_millis(wait as u64)).await;
             }
-            if !too_late_to_send(grant.send_at_ms, clock::now_ms()) {
-                return Ok(grant);
+            if !too_late_to_send(send_at_ms, clock::now_ms()) {
+                return Ok(());
             }
         }
         Err(ApiError::ZoomRateLimited { retry_after: 1 })
@@ -102,8 +113,16 @@ impl<'a> ZoomApi<'a> {
 
     /// Takes a permit, then sends. Idempotent calls are retried after transient failures.
     pub async fn send(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
-        self.permit(self.permit_request(call, false)).await?;
-        self.send_after_permit(call).await
+        self.send_in_slots(call, None).await
+    }
+
+    /// Sends in a slot the coordinator granted with another decision (a booking's reservation).
+    pub async fn send_at(
+        &self,
+        call: &ZoomCall<'_>,
+        send_at_ms: i64,
+    ) -> Result<ZoomReply, CallError> {
+        self.send_in_slots(call, Some(send_at_ms)).await
     }
 
     fn permit_request(&self, call: &ZoomCall<'_>, retry: bool) -> PermitRequest {
@@ -113,10 +132,17 @@ impl<'a> ZoomApi<'a> {
         }
     }
 
-    async fn send_after_permit(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
+    /// Every request to Zoom goes out in its own per-second slot: the first in `granted` (or a
+    /// new permit), each retry in a new one.
+    async fn send_in_slots(
+        &self,
+        call: &ZoomCall<'_>,
+        mut granted: Option<i64>,
+    ) -> Result<ZoomReply, CallError> {
         let mut attempt = 0;
         loop {
-            match self.send_authenticated(call).await {
+            let slot = self.permit_request(call, attempt > 0);
+            match self.send_authenticated(call, slot, granted.take()).await {
                 Err(CallError::OutcomeUnknown)
                 | Err(CallError::Failed(ApiError::ZoomError { .. }))
                     if is_idempotent(&call.method) && attempt < IDEMPOTENT_RETRIES =>
@@ -131,8 +157,6 @@ impl<'a> ZoomApi<'a> {
                     );
                     Delay::from(Duration::from_millis(wait)).await;
                     attempt += 1;
-                    // A retry is another request to Zoom: it needs its own per-second permit.
-                    self.permit(self.permit_request(call, true)).await?;
                 }
                 other => return other,
             }
@@ -140,15 +164,26 @@ impl<'a> ZoomApi<'a> {
     }
 
     /// Sends with the current token; after a 124 (a stale or re-issued token, which Zoom did not
-    /// act on) the coordinator replaces it and the call is sent exactly once more.
-    async fn send_authenticated(&self, call: &ZoomCall<'_>) -> Result<ZoomReply, CallError> {
+    /// act on) the coordinator replaces it and the call is sent exactly once more. The token is
+    /// in hand before the slot is waited for, so nothing stands between the slot and the send.
+    async fn send_authenticated(
+        &self,
+        call: &ZoomCall<'_>,
+        slot: PermitRequest,
+        granted: Option<i64>,
+    ) -> Result<ZoomReply, CallError> {
         let token = tokens::current(self.env, self.config).await?;
+        self.wait_for_slot(slot.clone(), granted).await?;
         let reply = self.send_once(call, &token).await?;
         match self.outcome(call, &reply).await? {
             Some(()) => Ok(reply.into()),
             None => {
                 let fresh = tokens::replace_rejected(self.env, self.config, &token).await?;
-                self.permit(self.permit_request(call, true)).await?;
+                let retry_slot = PermitRequest {
+                    retry: true,
+                    ..slot
+                };
+                self.wait_for_slot(retry_slot, None).await?;
                 let retry = self.send_once(call, &fresh).await?;
                 match self.outcome(call, &retry).await? {
                     Some(()) => Ok(retry.into()),

@@ -2,7 +2,7 @@
 //! and updates) the host whose daily allowance it uses.
 
 use super::zoom_api::{CallError, ZoomApi, ZoomCall, ZoomReply};
-use crate::domain::rate_limits::Category;
+use crate::domain::rate_limits::{Category, CREATE_CATEGORY};
 use crate::domain::zoom::meetings::{
     create_meeting_path, invitation_path, list_upcoming_path, meeting_path,
 };
@@ -28,11 +28,21 @@ impl ZoomApi<'_> {
         self.send(&call).await
     }
 
-    /// `POST /users/{host}/meetings`.
-    pub async fn create_meeting(&self, host: &str, body: &Value) -> Result<ZoomReply, CallError> {
-        let path = create_meeting_path(host);
-        self.call(Method::Post, path, Some(body), Category::Medium, Some(host))
-            .await
+    /// `POST /users/{host}/meetings`, in the per-second slot granted with the reservation.
+    pub async fn create_meeting(
+        &self,
+        host: &str,
+        body: &Value,
+        send_at_ms: i64,
+    ) -> Result<ZoomReply, CallError> {
+        let call = ZoomCall {
+            method: Method::Post,
+            path: create_meeting_path(host),
+            body: Some(body),
+            category: CREATE_CATEGORY,
+            daily_host: Some(host),
+        };
+        self.send_at(&call, send_at_ms).await
     }
 
     /// One page of `GET /users/{host}/meetings?type=upcoming`.

@@ -69,13 +69,18 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         fingerprint: attempt.fingerprint.clone(),
         span: Span::of(booking.start, booking.duration_minutes),
     };
-    let host = match coordinator_client::reserve(env, &config, &reserve).await? {
-        ReserveOutcome::Reserved { host } => host,
+    let (host, send_at_ms) = match coordinator_client::reserve(env, &config, &reserve).await? {
+        ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),
         ReserveOutcome::Replay(answer) => return Ok(answer_response(&answer, true)),
         ReserveOutcome::Refused(refusal) => return Err(refusal.into()),
+        ReserveOutcome::RateLimited(denied) => return Err(denied.into()),
     };
     let zoom = ZoomApi::new(env, &config);
-    match book(&zoom, env, &config, &host, &booking, &booking_id, &attempt).await {
+    let slot = Slot {
+        host: &host,
+        send_at_ms,
+    };
+    match book(&zoom, env, &config, slot, &booking, &booking_id, &attempt).await {
         Ok(answer) => Ok(answer_response(&answer, false)),
         Err((err, meeting_may_exist)) => {
             let release = ReleaseReservation {
@@ -104,18 +109,26 @@ fn answer_response(answer: &StoredAnswer, replayed: bool) -> Response {
     http::json_response_with(answer.status, &answer.body, headers)
 }
 
+/// Where and when the create goes: the reserved host, in the per-second slot granted with it.
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    host: &'a str,
+    send_at_ms: i64,
+}
+
 /// Creates the meeting on the reserved host and commits it. On failure, says whether the
 /// meeting may exist at Zoom anyway (so the slot stays held until its lease lapses).
 async fn book(
     zoom: &ZoomApi<'_>,
     env: &Env,
     config: &Config,
-    host: &str,
+    slot: Slot<'_>,
     booking: &ValidBooking,
     booking_id: &str,
     attempt: &AttemptKey,
 ) -> Result<StoredAnswer, (ApiError, bool)> {
-    let meeting = create_meeting(zoom, host, booking)
+    let host = slot.host;
+    let meeting = create_meeting(zoom, slot, booking)
         .await
         .map_err(|err| match err {
             CallError::OutcomeUnknown => (CallError::OutcomeUnknown.into(), true),
@@ -152,13 +165,12 @@ async fn book(
 /// meetings are searched first, since Zoom may have created it.
 async fn create_meeting(
     zoom: &ZoomApi<'_>,
-    host: &str,
+    slot: Slot<'_>,
     booking: &ValidBooking,
 ) -> Result<ZoomMeeting, CallError> {
-    match zoom
-        .create_meeting(host, &create_meeting_body(booking))
-        .await
-    {
+    let host = slot.host;
+    let body = create_meeting_body(booking);
+    match zoom.create_meeting(host, &body, slot.send_at_ms).await {
         Ok(reply) => {
             ZoomMeeting::parse(&reply.body).ok_or(CallError::Failed(ApiError::ZoomError {
                 status: reply.status,

@@ -3,6 +3,7 @@
 //! the operator status that reports them.
 
 use super::{quota_key, ZoomCoordinator};
+use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
     PermitAnswer, PermitDenied, PermitGrant, PermitRequest, Zoom429Report,
 };
@@ -29,34 +30,40 @@ impl ZoomCoordinator {
             let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
             storage.put(RETRY_COUNT_KEY, retries + 1).await?;
         }
-        let now = clock::now();
-        let now_ms = now.timestamp_millis();
+        Ok(self
+            .send_slot(&config, ask.category, clock::now_ms())
+            .map(|send_at_ms| PermitGrant { send_at_ms }))
+    }
+
+    /// Takes the next send time for a call of `category` in the per-second schedule, after any
+    /// block Zoom imposed; refused if the caller would wait more than `MAX_PERMIT_WAIT_MS`.
+    /// Synchronous, so callers can take a slot in the same step as other decisions.
+    pub(super) fn send_slot(
+        &self,
+        config: &Config,
+        category: Category,
+        now_ms: i64,
+    ) -> std::result::Result<i64, PermitDenied> {
         let blocked_until = self
             .blocked_until
             .borrow()
-            .get(&ask.category)
+            .get(&category)
             .copied()
             .unwrap_or(0);
         let earliest = now_ms.max(blocked_until);
         if earliest - now_ms > MAX_PERMIT_WAIT_MS {
-            return Ok(Err(PermitDenied::RateLimited {
+            return Err(PermitDenied::RateLimited {
                 retry_after: retry_after_secs(earliest - now_ms),
-            }));
+            });
         }
-        let limit = config.rate_limits.per_second(ask.category);
+        let limit = config.rate_limits.per_second(category);
         let max_wait = MAX_PERMIT_WAIT_MS - (earliest - now_ms);
-        let Some(send_at) =
-            self.schedule
-                .borrow_mut()
-                .reserve(ask.category, limit, earliest, max_wait)
-        else {
-            return Ok(Err(PermitDenied::RateLimited {
+        self.schedule
+            .borrow_mut()
+            .reserve(category, limit, earliest, max_wait)
+            .ok_or(PermitDenied::RateLimited {
                 retry_after: retry_after_secs(WINDOW_MS),
-            }));
-        };
-        Ok(Ok(PermitGrant {
-            send_at_ms: send_at,
-        }))
+            })
     }
 
     /// Zoom answered 429 anyway: stop sending what it blocked until the block passes.

@@ -9,7 +9,7 @@ use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, IN_FLIGHT_
 use crate::domain::coordinator_protocol::{
     CommitBooking, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
-use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day};
+use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
 use worker::Result;
 
@@ -55,6 +55,10 @@ impl ZoomCoordinator {
                 }))
             }
         };
+        let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
+            Ok(send_at_ms) => send_at_ms,
+            Err(denied) => return Ok(ReserveOutcome::RateLimited(denied)),
+        };
         let host = config.host_users[index].clone();
         self.host_cursor.set(index + 1);
         let lease_until_ms = now_ms + IN_FLIGHT_LEASE_MS;
@@ -75,7 +79,7 @@ impl ZoomCoordinator {
         self.put_attempt(&ask.idempotency_key, &attempt, now_ms)?;
         self.take_quota(&day, &host, loads[index].used_today)
             .await?;
-        Ok(ReserveOutcome::Reserved { host })
+        Ok(ReserveOutcome::Reserved { host, send_at_ms })
     }
 
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
