@@ -13,4 +13,4 @@ for tool in "$WASM_BINDGEN_BIN" "$TOOLS/bin/worker-build" "$ESBUILD_BIN"; do
     exit 1
   fi
 done
-exec "$TOOLS/bin/worker-build" --release
+WASM_BINDGEN_BIN="$ROOT/scripts/wasm-bindgen-release.sh" exec "$TOOLS/bin/worker-build" --release

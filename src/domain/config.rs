@@ -3,7 +3,7 @@
 //! every missing setting in one response.
 
 use crate::domain::rate_limits::PlanLimits;
-use chrono_tz::Tz;
+use crate::domain::time_zone::{Zone, ZoneRules};
 use std::fmt;
 
 pub const DEFAULT_API_BASE: &str = "https://api.zoom.us/v2";
@@ -65,7 +65,7 @@ pub struct Config {
     pub oauth_base: String,
     /// Zoom users (id, email or `me`) who host booked meetings; bookings are spread over them.
     pub host_users: Vec<String>,
-    pub default_timezone: Tz,
+    pub default_timezone: Zone,
     /// This service's per-second budget per category (the plan's limits times the share).
     pub rate_limits: PlanLimits,
     pub daily_create_limit: u32,
@@ -87,7 +87,10 @@ pub fn setting(lookup: impl Fn(&str) -> Option<String>, name: &str) -> Option<St
 impl Config {
     /// Reads every setting through `lookup` (a var or secret by name; blank counts as unset).
     /// Returns all problems at once, naming settings but never echoing secret values.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        zones: &dyn ZoneRules,
+    ) -> Result<Config, Vec<String>> {
         let get = |name: &str| setting(&lookup, name);
         let mut problems = Vec::new();
         let mut required = |name: &str| {
@@ -175,12 +178,12 @@ impl Config {
             }
         };
         let default_timezone = match get("DEFAULT_TIMEZONE") {
-            None => Tz::UTC,
-            Some(name) => name.parse::<Tz>().unwrap_or_else(|_| {
+            None => Zone::utc(),
+            Some(name) => zones.zone(&name).unwrap_or_else(|| {
                 problems.push(format!(
                     "DEFAULT_TIMEZONE '{name}' is not an IANA time zone"
                 ));
-                Tz::UTC
+                Zone::utc()
             }),
         };
         if problems.is_empty() {
@@ -208,6 +211,10 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<String>> {
+        Config::from_lookup(lookup, &crate::domain::time_zone::CompiledZones)
+    }
+
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
             .iter()
@@ -228,11 +235,11 @@ mod tests {
 
     #[test]
     fn defaults_point_at_real_zoom() {
-        let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
+        let cfg = load(lookup(&SECRETS)).unwrap();
         assert_eq!(cfg.api_base, "https://api.zoom.us/v2");
         assert_eq!(cfg.oauth_base, "https://zoom.us");
         assert_eq!(cfg.host_users, vec!["me"]);
-        assert_eq!(cfg.default_timezone, Tz::UTC);
+        assert_eq!(cfg.default_timezone, Zone::utc());
         assert_eq!(cfg.rate_limits, PlanLimits([30, 20, 10]));
         assert_eq!(cfg.daily_create_limit, 100);
         assert_eq!(cfg.host_max_concurrent, 1);
@@ -254,14 +261,14 @@ mod tests {
             ("TOKEN_STRATEGY", "per_call"),
             ("ZOOM_HOST_MAX_CONCURRENT", "2"),
         ]);
-        let cfg = Config::from_lookup(lookup(&pairs)).unwrap();
+        let cfg = load(lookup(&pairs)).unwrap();
         assert_eq!(cfg.api_base, "http://127.0.0.1:9/v2");
         assert_eq!(cfg.oauth_base, "http://127.0.0.1:9");
         assert_eq!(
             cfg.host_users,
             vec!["host@example.com", "host2@example.com"]
         );
-        assert_eq!(cfg.default_timezone, chrono_tz::Asia::Tokyo);
+        assert_eq!(cfg.default_timezone.name(), "Asia/Tokyo");
         assert_eq!(cfg.rate_limits, PlanLimits([40, 30, 20]));
         assert_eq!(cfg.daily_create_limit, 50);
         assert_eq!(cfg.token_strategy, TokenStrategy::PerCall);
@@ -270,7 +277,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_and_no_secret_is_echoed() {
-        let problems = Config::from_lookup(lookup(&[
+        let problems = load(lookup(&[
             ("ZOOM_CLIENT_SECRET", "   "),
             ("ZOOM_API_BASE", "ftp://x"),
             ("DEFAULT_TIMEZONE", "Mars/Olympus"),
@@ -300,7 +307,7 @@ mod tests {
 
     #[test]
     fn debug_redacts_credentials() {
-        let cfg = Config::from_lookup(lookup(&SECRETS)).unwrap();
+        let cfg = load(lookup(&SECRETS)).unwrap();
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("s3cret") && !printed.contains("cid"));
         assert!(!printed.contains("signing-key"));

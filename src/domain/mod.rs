@@ -7,6 +7,7 @@ pub mod booking;
 pub mod config;
 pub mod coordinator_protocol;
 pub mod rate_limits;
+pub mod time_zone;
 pub mod token_policy;
 pub mod webhook;
 pub mod zoom;

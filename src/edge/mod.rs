@@ -6,6 +6,7 @@ mod clock;
 mod coordinator;
 mod coordinator_client;
 mod http;
+mod intl_zones;
 mod operator;
 mod outbound;
 mod settings;

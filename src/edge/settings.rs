@@ -3,6 +3,7 @@
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
 use crate::domain::webhook::config::WebhookConfig;
+use crate::edge::intl_zones::IntlZones;
 use worker::Env;
 
 /// A setting may be a var (`[vars]`, `--var`) or a secret (`wrangler secret put`).
@@ -16,7 +17,8 @@ fn lookup(env: &Env) -> impl Fn(&str) -> Option<String> + '_ {
 }
 
 pub fn load(env: &Env) -> Result<Config, ApiError> {
-    Config::from_lookup(lookup(env)).map_err(|problems| ApiError::NotConfigured { problems })
+    Config::from_lookup(lookup(env), &IntlZones)
+        .map_err(|problems| ApiError::NotConfigured { problems })
 }
 
 pub fn load_webhook(env: &Env) -> Result<WebhookConfig, ApiError> {

@@ -74,11 +74,50 @@ fn settings_come_from_runtime_bindings() {
     let config = settings::load(&env).expect("configured");
     assert_eq!(config.host_users, vec!["host@example.com"]);
     assert_eq!(config.api_base, "https://api.zoom.us/v2");
-    assert_eq!(config.default_timezone, chrono_tz::Asia::Tokyo);
+    assert_eq!(config.default_timezone.name(), "Asia/Tokyo");
 
     let missing = settings::load(&env_with(&[("ZOOM_ACCOUNT_ID", "acct")])).unwrap_err();
     assert_eq!(missing.code(), "not_configured");
     assert_eq!(missing.status(), 503);
     let message = missing.message();
     assert!(message.contains("ZOOM_CLIENT_ID") && message.contains("ZOOM_CLIENT_SECRET"));
+}
+
+/// The runtime's zone database gives the same answers as the IANA tables the native tests use
+/// (`domain::time_zone`): names, offsets, DST gaps and repeats.
+#[wasm_bindgen_test]
+fn intl_zones_follow_the_iana_rules() {
+    use crate::domain::time_zone::{local_to_utc, ZoneRules};
+    use crate::edge::intl_zones::IntlZones;
+    use chrono::{LocalResult, NaiveDate, TimeZone, Utc};
+
+    let local = |y, m, d, h, min| {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
+    };
+    let utc = |m, d, h, min| Utc.with_ymd_and_hms(2030, m, d, h, min, 0).unwrap();
+    let berlin = IntlZones.zone("europe/berlin").unwrap();
+    assert_eq!(berlin.name(), "Europe/Berlin");
+    assert_eq!(
+        IntlZones.zone("Asia/Kolkata").unwrap().name(),
+        "Asia/Kolkata"
+    );
+    assert!(IntlZones.zone("Mars/Olympus").is_none());
+    assert_eq!(IntlZones.offset_seconds(&berlin, utc(1, 15, 12, 0)), 3600);
+    assert_eq!(IntlZones.offset_seconds(&berlin, utc(7, 15, 12, 0)), 7200);
+    assert_eq!(
+        local_to_utc(&IntlZones, &berlin, local(2030, 3, 31, 2, 30)),
+        LocalResult::None
+    );
+    assert_eq!(
+        local_to_utc(&IntlZones, &berlin, local(2030, 10, 27, 2, 30)),
+        LocalResult::Ambiguous(utc(10, 27, 0, 30), utc(10, 27, 1, 30))
+    );
+    let adelaide = IntlZones.zone("Australia/Adelaide").unwrap();
+    assert_eq!(
+        local_to_utc(&IntlZones, &adelaide, local(2030, 1, 10, 12, 0)),
+        LocalResult::Single(utc(1, 10, 1, 30))
+    );
 }

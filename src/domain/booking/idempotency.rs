@@ -123,6 +123,7 @@ pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time_zone::Zone;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
@@ -131,7 +132,7 @@ mod tests {
             name: "Ada".into(),
             email: "Ada@Example.com".into(),
             start: Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap(),
-            timezone: chrono_tz::Europe::Berlin,
+            timezone: Zone::known("Europe/Berlin"),
             duration_minutes: 30,
             topic: "Intro".into(),
             agenda: None,
@@ -171,7 +172,7 @@ mod tests {
         let changes: [fn(&mut ValidBooking); 6] = [
             |b| b.name.push('!'),
             |b| b.start += chrono::Duration::minutes(1),
-            |b| b.timezone = chrono_tz::UTC,
+            |b| b.timezone = Zone::utc(),
             |b| b.duration_minutes = 45,
             |b| b.topic.push('!'),
             |b| b.agenda = Some("Notes".into()),

@@ -3,8 +3,8 @@
 //! Nothing here talks to Zoom: a request that fails here never causes a side effect.
 
 use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
-use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
+use crate::domain::time_zone::{local_to_utc, Zone, ZoneRules};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Timelike, Utc};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -46,7 +46,7 @@ pub struct ValidBooking {
     pub email: String,
     /// Start instant, truncated to whole seconds (Zoom's granularity).
     pub start: DateTime<Utc>,
-    pub timezone: Tz,
+    pub timezone: Zone,
     pub duration_minutes: u32,
     pub topic: String,
     pub agenda: Option<String>,
@@ -148,29 +148,37 @@ impl RawFields {
     }
 }
 
-/// Parses and validates a booking body. `now` is injected so the past/future rule is testable.
+/// What validation needs from the world, injected so every rule is testable: the time now, the
+/// zone database, and the zone of local times sent without one.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub zones: &'a dyn ZoneRules,
+    pub default_timezone: &'a Zone,
+}
+
+/// Parses and validates a booking body.
 pub fn parse_booking(
     kind: BodyKind,
     body: &[u8],
-    default_timezone: Tz,
-    now: DateTime<Utc>,
+    context: Context<'_>,
 ) -> Result<ValidBooking, ApiError> {
     let fields = RawFields::from_body(kind, body)?;
-    Ok(validate(&fields, default_timezone, now)?)
+    Ok(validate(&fields, context)?)
 }
 
-fn validate(
-    fields: &RawFields,
-    default_timezone: Tz,
-    now: DateTime<Utc>,
-) -> Result<ValidBooking, FieldError> {
+fn validate(fields: &RawFields, context: Context<'_>) -> Result<ValidBooking, FieldError> {
     let name = fields.required_text("name")?;
     check_text("name", &name, MAX_NAME_CHARS, false)?;
     let email = fields.required_text("email")?;
     check_email(&email)?;
-    let timezone = parse_timezone(fields, default_timezone)?;
-    let start = parse_start_time(&fields.required_text("start_time")?, timezone)?;
-    check_start_window(start, now)?;
+    let timezone = parse_timezone(fields, context.default_timezone, context.zones)?;
+    let start = parse_start_time(
+        &fields.required_text("start_time")?,
+        &timezone,
+        context.zones,
+    )?;
+    check_start_window(start, context.now)?;
     let duration_minutes = parse_duration(fields)?;
     let topic = match fields.text("topic")? {
         Some(topic) => {
@@ -195,10 +203,14 @@ fn validate(
 }
 
 /// `timezone`, or `default` when absent.
-pub(super) fn parse_timezone(fields: &RawFields, default: Tz) -> Result<Tz, FieldError> {
+pub(super) fn parse_timezone(
+    fields: &RawFields,
+    default: &Zone,
+    zones: &dyn ZoneRules,
+) -> Result<Zone, FieldError> {
     match fields.text("timezone")? {
-        None => Ok(default),
-        Some(tz) => tz.parse::<Tz>().map_err(|_| {
+        None => Ok(default.clone()),
+        Some(tz) => zones.zone(&tz).ok_or_else(|| {
             FieldError::new(
                 "timezone",
                 FieldErrorKind::UnknownTimezone,
@@ -306,7 +318,11 @@ fn check_email(email: &str) -> Result<(), FieldError> {
 /// RFC 3339 with an offset is taken as-is; `YYYY-MM-DDTHH:MM[:SS]` is read as wall-clock time in
 /// `timezone`. A wall-clock time skipped by a DST change is refused; one that occurs twice
 /// takes the earlier instant (what a calendar shows first).
-pub(super) fn parse_start_time(input: &str, timezone: Tz) -> Result<DateTime<Utc>, FieldError> {
+pub(super) fn parse_start_time(
+    input: &str,
+    timezone: &Zone,
+    zones: &dyn ZoneRules,
+) -> Result<DateTime<Utc>, FieldError> {
     let invalid =
         |message: String| FieldError::new("start_time", FieldErrorKind::InvalidStartTime, message);
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(input) {
@@ -322,12 +338,11 @@ pub(super) fn parse_start_time(input: &str, timezone: Tz) -> Result<DateTime<Utc
                     .to_owned(),
             )
         })?;
-    match timezone.from_local_datetime(&local) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-            Ok(truncate_to_seconds(t.with_timezone(&Utc)))
-        }
+    match local_to_utc(zones, timezone, local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Ok(truncate_to_seconds(t)),
         LocalResult::None => Err(invalid(format!(
-            "'start_time' {input} does not exist in {timezone} (a daylight-saving gap)."
+            "'start_time' {input} does not exist in {} (a daylight-saving gap).",
+            timezone.name()
         ))),
     }
 }
@@ -363,18 +378,31 @@ pub(super) fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::{America::New_York, Asia::Tokyo};
+    use crate::domain::time_zone::CompiledZones;
+    use chrono::TimeZone;
+
+    fn zone(name: &str) -> Zone {
+        CompiledZones.zone(name).unwrap()
+    }
+
+    fn context(default_timezone: &Zone) -> Context<'_> {
+        Context {
+            now: now(),
+            zones: &CompiledZones,
+            default_timezone,
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 3, 1, 12, 0, 0).unwrap()
     }
 
     fn json(body: &str) -> Result<ValidBooking, ApiError> {
-        parse_booking(BodyKind::Json, body.as_bytes(), Tz::UTC, now())
+        parse_booking(BodyKind::Json, body.as_bytes(), context(&Zone::utc()))
     }
 
     fn form(body: &str) -> Result<ValidBooking, ApiError> {
-        parse_booking(BodyKind::Form, body.as_bytes(), Tz::UTC, now())
+        parse_booking(BodyKind::Form, body.as_bytes(), context(&Zone::utc()))
     }
 
     fn field_code(result: Result<ValidBooking, ApiError>) -> (String, &'static str) {
@@ -415,7 +443,7 @@ mod tests {
             b.start,
             Utc.with_ymd_and_hms(2030, 3, 2, 0, 30, 15).unwrap()
         );
-        assert_eq!(b.timezone, Tokyo);
+        assert_eq!(b.timezone, zone("Asia/Tokyo"));
         assert_eq!(b.duration_minutes, 45);
         assert_eq!(b.topic, "Intro");
         assert_eq!(b.agenda.as_deref(), Some("line1\nline2"));
@@ -430,7 +458,7 @@ mod tests {
         .unwrap();
         // July: New York is UTC-4.
         assert_eq!(b.start, Utc.with_ymd_and_hms(2030, 7, 4, 13, 0, 0).unwrap());
-        assert_eq!(b.timezone, New_York);
+        assert_eq!(b.timezone, zone("America/New_York"));
         assert_eq!(b.duration_minutes, DEFAULT_DURATION_MINUTES);
         assert_eq!(b.topic, "Meeting with Grace Hopper");
         assert_eq!(b.agenda, None);
@@ -441,12 +469,11 @@ mod tests {
         let b = parse_booking(
             BodyKind::Json,
             br#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00"}"#,
-            Tokyo,
-            now(),
+            context(&zone("Asia/Tokyo")),
         )
         .unwrap();
         assert_eq!(b.start, Utc.with_ymd_and_hms(2030, 3, 2, 0, 0, 0).unwrap());
-        assert_eq!(b.timezone, Tokyo);
+        assert_eq!(b.timezone, zone("Asia/Tokyo"));
     }
 
     #[test]
@@ -473,7 +500,7 @@ mod tests {
             );
         }
         assert!(matches!(
-            parse_booking(BodyKind::Form, b"name=\xff\xfe", Tz::UTC, now()),
+            parse_booking(BodyKind::Form, b"name=\xff\xfe", context(&Zone::utc())),
             Err(ApiError::Malformed(_))
         ));
     }
@@ -482,7 +509,7 @@ mod tests {
     fn oversized_body_is_413() {
         let body = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(
-            parse_booking(BodyKind::Json, &body, Tz::UTC, now()),
+            parse_booking(BodyKind::Json, &body, context(&Zone::utc())),
             Err(ApiError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES
             })

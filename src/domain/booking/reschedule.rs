@@ -7,8 +7,8 @@ use super::request::{
 };
 use super::{BodyKind, MeetingDetails};
 use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
+use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 /// Fields a booking has that a reschedule cannot change.
 const FIXED_FIELDS: [&str; 4] = ["name", "email", "topic", "agenda"];
@@ -17,7 +17,7 @@ const FIXED_FIELDS: [&str; 4] = ["name", "email", "topic", "agenda"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reschedule {
     pub start: DateTime<Utc>,
-    pub timezone: Tz,
+    pub timezone: Zone,
     pub duration_minutes: u32,
 }
 
@@ -29,15 +29,17 @@ pub fn parse_reschedule(
     body: &[u8],
     current: &MeetingDetails,
     now: DateTime<Utc>,
+    zones: &dyn ZoneRules,
 ) -> Result<Reschedule, ApiError> {
     let fields = RawFields::from_body(kind, body)?;
-    Ok(validate(&fields, current, now)?)
+    Ok(validate(&fields, current, now, zones)?)
 }
 
 fn validate(
     fields: &RawFields,
     current: &MeetingDetails,
     now: DateTime<Utc>,
+    zones: &dyn ZoneRules,
 ) -> Result<Reschedule, FieldError> {
     if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
         return Err(FieldError::new(
@@ -56,10 +58,10 @@ fn validate(
             "Send 'start_time', 'timezone' or 'duration' to reschedule.",
         ));
     }
-    let current_tz = current.timezone.parse::<Tz>().unwrap_or(Tz::UTC);
-    let timezone = parse_timezone(fields, current_tz)?;
+    let current_tz = zones.zone(&current.timezone).unwrap_or_else(Zone::utc);
+    let timezone = parse_timezone(fields, &current_tz, zones)?;
     let start = if fields.has("start_time") {
-        let start = parse_start_time(&fields.required_text("start_time")?, timezone)?;
+        let start = parse_start_time(&fields.required_text("start_time")?, &timezone, zones)?;
         check_start_window(start, now)?;
         start
     } else {
@@ -80,6 +82,7 @@ fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time_zone::CompiledZones;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -100,7 +103,13 @@ mod tests {
     }
 
     fn json(body: &str) -> Result<Reschedule, ApiError> {
-        parse_reschedule(BodyKind::Json, body.as_bytes(), &current(), now())
+        parse_reschedule(
+            BodyKind::Json,
+            body.as_bytes(),
+            &current(),
+            now(),
+            &CompiledZones,
+        )
     }
 
     fn field_code(body: &str) -> (&'static str, &'static str) {
@@ -117,7 +126,7 @@ mod tests {
             moved.start,
             Utc.with_ymd_and_hms(2030, 3, 6, 9, 0, 0).unwrap()
         );
-        assert_eq!(moved.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(moved.timezone.name(), "Europe/Berlin");
         assert_eq!(moved.duration_minutes, 30);
         let tokyo = json(r#"{"start_time":"2030-03-06T10:00","timezone":"Asia/Tokyo"}"#).unwrap();
         assert_eq!(
@@ -131,8 +140,15 @@ mod tests {
         let longer = json(r#"{"duration":45}"#).unwrap();
         assert_eq!(longer.start, current().start_time);
         assert_eq!(longer.duration_minutes, 45);
-        let form = parse_reschedule(BodyKind::Form, b"timezone=UTC", &current(), now()).unwrap();
-        assert_eq!(form.timezone, Tz::UTC);
+        let form = parse_reschedule(
+            BodyKind::Form,
+            b"timezone=UTC",
+            &current(),
+            now(),
+            &CompiledZones,
+        )
+        .unwrap();
+        assert_eq!(form.timezone, Zone::utc());
         assert_eq!(form.start, current().start_time);
     }
 

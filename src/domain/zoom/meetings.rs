@@ -204,6 +204,7 @@ impl ZoomMeeting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time_zone::Zone;
     use chrono::TimeZone;
 
     fn booking() -> ValidBooking {
@@ -211,7 +212,7 @@ mod tests {
             name: "Ada".into(),
             email: "ada@example.com".into(),
             start: Utc.with_ymd_and_hms(2030, 1, 2, 0, 30, 0).unwrap(),
-            timezone: chrono_tz::Asia::Tokyo,
+            timezone: Zone::known("Asia/Tokyo"),
             duration_minutes: 45,
             topic: "Intro".into(),
             agenda: None,
@@ -317,7 +318,7 @@ mod tests {
     fn reschedule_changes_only_the_schedule() {
         let change = Reschedule {
             start: Utc.with_ymd_and_hms(2030, 1, 3, 8, 0, 0).unwrap(),
-            timezone: chrono_tz::Europe::Berlin,
+            timezone: Zone::known("Europe/Berlin"),
             duration_minutes: 45,
         };
         assert_eq!(

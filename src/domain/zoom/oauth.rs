@@ -61,19 +61,22 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config::from_lookup(|k| {
-            Some(
-                match k {
-                    "ZOOM_ACCOUNT_ID" => "acc t&1",
-                    "ZOOM_CLIENT_ID" => "client",
-                    "ZOOM_CLIENT_SECRET" => "secret",
-                    "ZOOM_OAUTH_BASE" => "http://127.0.0.1:1/",
-                    "BOOKING_SIGNING_KEY" => "signing-key-0123456789abcdef-0123456789",
-                    _ => return None,
-                }
-                .to_owned(),
-            )
-        })
+        Config::from_lookup(
+            |k| {
+                Some(
+                    match k {
+                        "ZOOM_ACCOUNT_ID" => "acc t&1",
+                        "ZOOM_CLIENT_ID" => "client",
+                        "ZOOM_CLIENT_SECRET" => "secret",
+                        "ZOOM_OAUTH_BASE" => "http://127.0.0.1:1/",
+                        "BOOKING_SIGNING_KEY" => "signing-key-0123456789abcdef-0123456789",
+                        _ => return None,
+                    }
+                    .to_owned(),
+                )
+            },
+            &crate::domain::time_zone::CompiledZones,
+        )
         .unwrap()
     }
 

@@ -8,12 +8,14 @@ use crate::domain::booking::idempotency::{
     client_key, duplicate_key, fingerprint, stored_client_key, StoredAnswer,
     CLIENT_KEY_RETENTION_MS, DUPLICATE_WINDOW_MS,
 };
+use crate::domain::booking::request::Context;
 use crate::domain::booking::{booking_id_from_random, manage_token, parse_booking, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
     CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, is_meeting_for, ZoomMeeting};
+use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom_api::{CallError, ZoomApi};
 use crate::edge::{clock, coordinator_client, http, settings};
 use serde_json::Value;
@@ -56,7 +58,12 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     let header = req.headers().get("idempotency-key").ok().flatten();
     let client = client_key(header.as_deref())?;
     let (kind, body) = read_body(&mut req).await?;
-    let booking = parse_booking(kind, &body, config.default_timezone, clock::now())?;
+    let context = Context {
+        now: clock::now(),
+        zones: &IntlZones,
+        default_timezone: &config.default_timezone,
+    };
+    let booking = parse_booking(kind, &body, context)?;
     // Everything above is free of side effects: an invalid request leaves nothing behind, not
     // even under its idempotency key.
     let attempt = AttemptKey::new(client, &booking);

@@ -11,6 +11,7 @@ use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{BookingRef, RescheduleCommit, RescheduleRequest};
 use crate::domain::zoom::meetings::reschedule_body;
 use crate::domain::zoom::response::means_already_deleted;
+use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom_api::{CallError, ZoomApi};
 use crate::edge::{clock, coordinator_client, http, settings};
 use serde_json::json;
@@ -73,7 +74,7 @@ pub async fn reschedule(
         return Err(ApiError::BookingCancelled);
     }
     let (kind, body) = read_body(&mut req).await?;
-    let change = parse_reschedule(kind, &body, &record.meeting, clock::now())?;
+    let change = parse_reschedule(kind, &body, &record.meeting, clock::now(), &IntlZones)?;
     let meeting = &record.meeting;
     if change.start == meeting.start_time
         && change.duration_minutes == meeting.duration

@@ -1,0 +1,183 @@
+//! IANA time zones without shipping the zone database.
+//!
+//! Reading a local `start_time` needs the zone's UTC offsets. The worker asks the runtime, whose
+//! ICU tables are already there (`Intl.DateTimeFormat`, see `edge::intl_zones`), instead of
+//! compiling in its own copy of the IANA tables (chrono-tz: most of the deployable's size).
+//! Natively (unit tests, tools) the same rules run over chrono-tz. Everything here works through
+//! [`ZoneRules`], so both are held to the same tests.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Utc};
+
+/// A time zone the zone database knows, by its IANA name (`Europe/Berlin`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Zone(String);
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone("UTC".to_owned())
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// A zone by a name the database accepted (for `ZoneRules` implementations).
+    pub fn known(name: impl Into<String>) -> Zone {
+        Zone(name.into())
+    }
+}
+
+/// A zone database.
+pub trait ZoneRules {
+    /// The zone named `name`, if it exists. The name is kept as given, except that a name the
+    /// database knows in other letter case takes its proper case (`europe/berlin`).
+    fn zone(&self, name: &str) -> Option<Zone>;
+
+    /// How far `zone`'s wall clock is ahead of UTC at `instant`, in seconds.
+    fn offset_seconds(&self, zone: &Zone, instant: DateTime<Utc>) -> i32;
+}
+
+/// The instant(s) a wall-clock time in `zone` names: one, two (a time repeated when clocks go
+/// back: earliest first) or none (a time skipped when clocks go forward).
+///
+/// Assumes at most one offset change within a day either side of `local`, as every IANA zone
+/// satisfies: the instant is `local` minus the offset in force just before or just after.
+pub fn local_to_utc(
+    rules: &dyn ZoneRules,
+    zone: &Zone,
+    local: NaiveDateTime,
+) -> LocalResult<DateTime<Utc>> {
+    let as_if_utc = local.and_utc();
+    let mut found: Vec<DateTime<Utc>> = [-1, 1]
+        .iter()
+        .map(|days| rules.offset_seconds(zone, as_if_utc + Duration::days(*days)))
+        .map(|offset| as_if_utc - Duration::seconds(i64::from(offset)))
+        .filter(|t| *t + Duration::seconds(i64::from(rules.offset_seconds(zone, *t))) == as_if_utc)
+        .collect();
+    found.sort();
+    found.dedup();
+    match found.as_slice() {
+        [] => LocalResult::None,
+        [one] => LocalResult::Single(*one),
+        [first, .., last] => LocalResult::Ambiguous(*first, *last),
+    }
+}
+
+/// The zone database compiled in from chrono-tz: for native builds and tests, never shipped in
+/// the worker.
+#[cfg(any(test, not(target_arch = "wasm32")))]
+pub struct CompiledZones;
+
+#[cfg(any(test, not(target_arch = "wasm32")))]
+impl ZoneRules for CompiledZones {
+    fn zone(&self, name: &str) -> Option<Zone> {
+        let exact = name.parse::<chrono_tz::Tz>().ok();
+        let tz = exact.or_else(|| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|tz| tz.name().eq_ignore_ascii_case(name))
+                .copied()
+        })?;
+        Some(Zone::known(tz.name()))
+    }
+
+    fn offset_seconds(&self, zone: &Zone, instant: DateTime<Utc>) -> i32 {
+        use chrono::{Offset, TimeZone};
+        match zone.name().parse::<chrono_tz::Tz>() {
+            Ok(tz) => tz
+                .offset_from_utc_datetime(&instant.naive_utc())
+                .fix()
+                .local_minus_utc(),
+            Err(_) => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
+    }
+
+    fn zone(name: &str) -> Zone {
+        CompiledZones.zone(name).unwrap()
+    }
+
+    #[test]
+    fn names_are_checked_and_take_their_proper_case() {
+        assert_eq!(zone("Europe/Berlin").name(), "Europe/Berlin");
+        assert_eq!(zone("europe/berlin").name(), "Europe/Berlin");
+        assert_eq!(zone("UTC"), Zone::utc());
+        assert!(CompiledZones.zone("Mars/Olympus").is_none());
+        assert!(CompiledZones.zone("").is_none());
+    }
+
+    #[test]
+    fn ordinary_times_have_one_instant() {
+        let berlin = zone("Europe/Berlin");
+        assert_eq!(
+            local_to_utc(&CompiledZones, &berlin, local(2030, 1, 15, 9, 30)),
+            LocalResult::Single(Utc.with_ymd_and_hms(2030, 1, 15, 8, 30, 0).unwrap())
+        );
+        let tokyo = zone("Asia/Tokyo");
+        assert_eq!(
+            local_to_utc(&CompiledZones, &tokyo, local(2030, 7, 1, 0, 0)),
+            LocalResult::Single(Utc.with_ymd_and_hms(2030, 6, 30, 15, 0, 0).unwrap())
+        );
+    }
+
+    #[test]
+    fn dst_gaps_have_none_and_repeats_have_two() {
+        let berlin = zone("Europe/Berlin");
+        // 2030-03-31: 02:00 CET becomes 03:00 CEST.
+        assert_eq!(
+            local_to_utc(&CompiledZones, &berlin, local(2030, 3, 31, 2, 30)),
+            LocalResult::None
+        );
+        // 2030-10-27: 03:00 CEST becomes 02:00 CET; 02:30 happens twice.
+        assert_eq!(
+            local_to_utc(&CompiledZones, &berlin, local(2030, 10, 27, 2, 30)),
+            LocalResult::Ambiguous(
+                Utc.with_ymd_and_hms(2030, 10, 27, 0, 30, 0).unwrap(),
+                Utc.with_ymd_and_hms(2030, 10, 27, 1, 30, 0).unwrap()
+            )
+        );
+        // Half-hour zones and the southern hemisphere.
+        let adelaide = zone("Australia/Adelaide");
+        assert_eq!(
+            local_to_utc(&CompiledZones, &adelaide, local(2030, 1, 10, 12, 0)),
+            LocalResult::Single(Utc.with_ymd_and_hms(2030, 1, 10, 1, 30, 0).unwrap())
+        );
+    }
+
+    /// The algorithm agrees with chrono-tz's own local-time resolution across a year of hours
+    /// in zones with and without DST.
+    #[test]
+    fn agrees_with_chrono_tz_hour_by_hour() {
+        for name in [
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Tokyo",
+        ] {
+            let tz: chrono_tz::Tz = name.parse().unwrap();
+            let zone = zone(name);
+            let mut t = local(2030, 1, 1, 0, 15);
+            while t < local(2031, 1, 1, 0, 0) {
+                let expected = tz.from_local_datetime(&t).map(|d| d.with_timezone(&Utc));
+                assert_eq!(
+                    local_to_utc(&CompiledZones, &zone, t),
+                    expected,
+                    "{name} {t}"
+                );
+                t += Duration::minutes(30);
+            }
+        }
+    }
+}
