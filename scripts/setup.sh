@@ -28,4 +28,15 @@ if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.zbe-lock-hash 2
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.zbe-lock-hash
 fi
+# The browser test drives Debian's Chromium (playwright-core brings no browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the browser test"
+  sudo_if_needed=()
+  [ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_if_needed[@]}" apt-get install -y -q chromium > /dev/null \
+    || { "${sudo_if_needed[@]}" apt-get update -q > /dev/null \
+         && "${sudo_if_needed[@]}" apt-get install -y -q chromium > /dev/null; }
+fi
+
 echo "setup: toolchain ready (wasm-bindgen $wbg, worker-build $WORKER_BUILD_VERSION, $(node_modules/.bin/wrangler --version 2>/dev/null | tail -1))"

@@ -6,6 +6,8 @@ pub mod api_error;
 pub mod booking;
 pub mod config;
 pub mod coordinator_protocol;
+pub mod cors;
+pub mod page;
 pub mod rate_limits;
 pub mod time_zone;
 pub mod token_policy;

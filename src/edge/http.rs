@@ -38,6 +38,24 @@ pub fn error_response(err: &ApiError) -> Response {
     json_response_with(err.status(), &err.body(), headers)
 }
 
+/// An HTML page. Its own scripts and styles only (they are inline); it may post only to this
+/// worker and may not be framed.
+pub fn html_response(status: u16, page: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "text/html; charset=utf-8");
+    let _ = headers.set("cache-control", "no-store");
+    let _ = headers.set("x-content-type-options", "nosniff");
+    let _ = headers.set(
+        "content-security-policy",
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(page.as_bytes().to_vec())
+}
+
 /// Headers for a 201 that points at the created resource.
 pub fn created_headers(location: &str) -> Headers {
     let headers = api_headers();

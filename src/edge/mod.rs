@@ -5,6 +5,7 @@ mod calendar_sync;
 mod clock;
 mod coordinator;
 mod coordinator_client;
+mod cors;
 mod http;
 mod intl_zones;
 mod operator;
@@ -17,6 +18,7 @@ mod zoom_meetings;
 mod zoom_oauth;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::page;
 use serde_json::json;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -27,8 +29,19 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    let outcome = route(req, &env, &ctx).await;
-    Ok(outcome.unwrap_or_else(|err| http::error_response(&err)))
+    let cross_origin = cors::applies_to(&req.path()).then(|| cors::origin_of(&req));
+    if let Some(origin) = &cross_origin {
+        if req.method() == Method::Options {
+            return Ok(cors::preflight(origin.as_deref(), &env));
+        }
+    }
+    let mut response = route(req, &env, &ctx)
+        .await
+        .unwrap_or_else(|err| http::error_response(&err));
+    if let Some(origin) = &cross_origin {
+        cors::decorate(origin.as_deref(), &env, &mut response);
+    }
+    Ok(response)
 }
 
 async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Response, ApiError> {
@@ -39,6 +52,10 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
         return bookings::route_one(req, env, &rest).await;
     }
     match path.as_str() {
+        "/" => match method {
+            Method::Get | Method::Head => Ok(http::html_response(200, page::booking_page())),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
+        },
         "/healthz" => match method {
             Method::Get | Method::Head => Ok(http::json_response(
                 200,
@@ -47,7 +64,21 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
         },
         "/v1/bookings" => match method {
-            Method::Post => bookings::create(req, env).await,
+            Method::Post => {
+                let accept = req.headers().get("accept").ok().flatten();
+                let outcome = bookings::create(req, env).await;
+                if page::prefers_html(accept.as_deref()) {
+                    // A plain form post from a browser: answer with a page, not JSON.
+                    return Ok(match outcome {
+                        Ok(created) => http::html_response(
+                            created.answer.status,
+                            &page::confirmation_page(&created.answer.body),
+                        ),
+                        Err(err) => http::html_response(err.status(), &page::error_page(&err)),
+                    });
+                }
+                outcome.map(|created| created.response())
+            }
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
         "/v1/admin/status" => match method {

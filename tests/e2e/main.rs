@@ -7,6 +7,7 @@
 mod bookings;
 mod limits;
 mod manage;
+mod page;
 mod slots;
 mod tokens;
 mod webhooks;
@@ -231,6 +232,22 @@ fn groups() -> Vec<Group> {
                 "20_concurrent_one_slot_3_hosts_3_meetings",
                 slots::twenty_concurrent_three_hosts_three_meetings,
             )],
+        },
+        Group {
+            name: "page",
+            options: page::options,
+            scenarios: vec![
+                ("booking_page_is_served", page::page_is_served),
+                (
+                    "browser_books_with_and_without_javascript",
+                    page::browser_books_through_the_page,
+                ),
+                ("plain_form_posts_get_html", page::plain_form_posts_get_html),
+                (
+                    "cors_for_allowed_origins_only",
+                    page::cors_for_allowed_origins_only,
+                ),
+            ],
         },
         Group {
             name: "unconfigured",

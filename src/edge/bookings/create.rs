@@ -53,7 +53,28 @@ impl AttemptKey {
     }
 }
 
-pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
+/// A booking made (or the one a repeated request made before).
+pub struct Created {
+    pub answer: StoredAnswer,
+    pub replayed: bool,
+}
+
+impl Created {
+    /// The JSON answer: 201 with `Location`, and `Idempotent-Replayed: true` for a replay.
+    pub fn response(&self) -> Response {
+        let answer = &self.answer;
+        let location = answer.body["booking_id"]
+            .as_str()
+            .map(|id| format!("/v1/bookings/{id}"));
+        let headers = http::created_headers(location.as_deref().unwrap_or("/v1/bookings"));
+        if self.replayed {
+            let _ = headers.set("idempotent-replayed", "true");
+        }
+        http::json_response_with(answer.status, &answer.body, headers)
+    }
+}
+
+pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let config = settings::load(env)?;
     let header = req.headers().get("idempotency-key").ok().flatten();
     let client = client_key(header.as_deref())?;
@@ -78,7 +99,12 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
     };
     let (host, send_at_ms) = match coordinator_client::reserve(env, &config, &reserve).await? {
         ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),
-        ReserveOutcome::Replay(answer) => return Ok(answer_response(&answer, true)),
+        ReserveOutcome::Replay(answer) => {
+            return Ok(Created {
+                answer,
+                replayed: true,
+            })
+        }
         ReserveOutcome::Refused(refusal) => return Err(refusal.into()),
         ReserveOutcome::RateLimited(denied) => return Err(denied.into()),
     };
@@ -88,7 +114,10 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
         send_at_ms,
     };
     match book(&zoom, env, &config, slot, &booking, &booking_id, &attempt).await {
-        Ok(answer) => Ok(answer_response(&answer, false)),
+        Ok(answer) => Ok(Created {
+            answer,
+            replayed: false,
+        }),
         Err((err, meeting_may_exist)) => {
             let release = ReleaseReservation {
                 booking_id,
@@ -102,18 +131,6 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Response, ApiError> {
             Err(err)
         }
     }
-}
-
-/// The 201 answer (and what a replay answers).
-fn answer_response(answer: &StoredAnswer, replayed: bool) -> Response {
-    let location = answer.body["booking_id"]
-        .as_str()
-        .map(|id| format!("/v1/bookings/{id}"));
-    let headers = http::created_headers(location.as_deref().unwrap_or("/v1/bookings"));
-    if replayed {
-        let _ = headers.set("idempotent-replayed", "true");
-    }
-    http::json_response_with(answer.status, &answer.body, headers)
 }
 
 /// Where and when the create goes: the reserved host, in the per-second slot granted with it.

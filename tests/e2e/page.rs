@@ -1,0 +1,156 @@
+//! The booking form as people use it: the served page (in a real browser, with and without
+//! JavaScript), HTML answers for plain form posts, and CORS for forms hosted elsewhere.
+
+use crate::harness::{root, send_with, unique_email, Stack, StackOptions};
+use std::process::Command;
+use zoom_emulator::TokenMode;
+
+pub const SHOP: &str = "https://shop.example.com";
+
+pub fn options() -> StackOptions {
+    StackOptions::new(TokenMode::Multi).var("ALLOWED_ORIGINS", SHOP)
+}
+
+fn future_local(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .format("%Y-%m-%dT10:00")
+        .to_string()
+}
+
+pub fn page_is_served(stack: &Stack) {
+    let answer = stack.request("GET", "/", None, b"");
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(answer.body.contains("action=\"/v1/bookings\""));
+    let csp = answer.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
+pub fn browser_books_through_the_page(stack: &Stack) {
+    let shots = root().join("target/e2e/artifacts");
+    let suffix = unique_email("browser").replace(['@', '.'], "-");
+    let run = Command::new("node")
+        .arg(root().join("tests/browser/booking_page.mjs"))
+        .arg(&stack.worker)
+        .arg(&shots)
+        .arg(&suffix)
+        .current_dir(root())
+        .output()
+        .expect("node runs");
+    let out = String::from_utf8_lossy(&run.stdout);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "browser test failed:\n{out}\n{err}");
+    // Two bookings went through (with and without JavaScript); the past time made nothing.
+    assert_eq!(stack.stats()["meetings_created"], 2, "{out}");
+    for shot in [
+        "booking-page-booked",
+        "booking-page-error",
+        "booking-page-no-js",
+    ] {
+        let file = shots.join(format!("{shot}.png"));
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1000, "{} is missing or empty", file.display());
+    }
+}
+
+pub fn plain_form_posts_get_html(stack: &Stack) {
+    let url = format!("{}/v1/bookings", stack.worker);
+    let browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", browser_accept),
+    ];
+    let email = unique_email("plain").replace('@', "%40");
+    let form = format!(
+        "name=Grace&email={email}&start_time={}&timezone=Europe%2FBerlin",
+        future_local(5)
+    );
+    let booked = send_with(&stack.agent, "POST", &url, &headers, form.as_bytes());
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    assert!(booked
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    let join = stack.meetings()[0]["join_url"].as_str().unwrap().to_owned();
+    assert!(
+        booked.body.contains(&join.replace('&', "&amp;")),
+        "{}",
+        booked.body
+    );
+    let refused = send_with(
+        &stack.agent,
+        "POST",
+        &url,
+        &headers,
+        b"name=Grace&email=not-an-email&start_time=2030-01-01T10:00",
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("invalid_email") && refused.body.contains("<html"));
+    assert_eq!(stack.stats()["meetings_created"], 1);
+}
+
+fn preflight(stack: &Stack, path: &str, origin: &str) -> crate::harness::Answer {
+    let url = format!("{}{path}", stack.worker);
+    send_with(
+        &stack.agent,
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "content-type, idempotency-key",
+            ),
+        ],
+        b"",
+    )
+}
+
+pub fn cors_for_allowed_origins_only(stack: &Stack) {
+    let allowed = preflight(stack, "/v1/bookings", SHOP);
+    assert_eq!(allowed.status, 204);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some(SHOP));
+    let methods = allowed.header("access-control-allow-methods").unwrap();
+    assert!(
+        methods.contains("POST") && methods.contains("DELETE"),
+        "{methods}"
+    );
+    let headers = allowed.header("access-control-allow-headers").unwrap();
+    assert!(headers.contains("idempotency-key") && headers.contains("content-type"));
+    assert!(allowed.header("vary").unwrap().contains("Origin"));
+
+    let refused = preflight(stack, "/v1/bookings", "https://evil.example.com");
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    assert_eq!(refused.header("access-control-allow-methods"), None);
+    // The webhook and operator routes never take part.
+    let webhook = preflight(stack, "/v1/zoom/webhook", SHOP);
+    assert_eq!(webhook.header("access-control-allow-origin"), None);
+
+    let book = |origin: &str| {
+        let body = serde_json::json!({"name": "Ada", "email": unique_email("cors"),
+            "start_time": format!("{}:00Z", future_local(6))});
+        let url = format!("{}/v1/bookings", stack.worker);
+        send_with(
+            &stack.agent,
+            "POST",
+            &url,
+            &[("origin", origin), ("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    };
+    let from_shop = book(SHOP);
+    assert_eq!(from_shop.status, 201, "{}", from_shop.body);
+    assert_eq!(from_shop.header("access-control-allow-origin"), Some(SHOP));
+    let exposed = from_shop.header("access-control-expose-headers").unwrap();
+    assert!(exposed.contains("location") && exposed.contains("idempotent-replayed"));
+    assert!(from_shop.header("vary").unwrap().contains("Origin"));
+    // A disallowed origin's request is still answered (CORS is the browser's rule), but
+    // without the headers that would let its page read the answer.
+    let from_elsewhere = book("https://evil.example.com");
+    assert_eq!(from_elsewhere.header("access-control-allow-origin"), None);
+    assert!(from_elsewhere.header("vary").unwrap().contains("Origin"));
+}
