@@ -72,6 +72,10 @@ impl StackOptions {
                 // Likewise, these stacks book many meetings at the same hour on one host; the
                 // one-meeting-at-a-time rule is examined in the `slots` stack.
                 ("ZOOM_HOST_MAX_CONCURRENT", Some("100000".into())),
+                // And these stacks book hundreds of meetings from one address; the per-client
+                // limits are examined in the `limits` stack.
+                ("BOOKING_LIMIT_PER_IP", Some("off".into())),
+                ("BOOKING_LIMIT_PER_EMAIL", Some("off".into())),
             ],
         }
     }
@@ -139,6 +143,12 @@ impl Stack {
             &format!("ZOOM_API_BASE:{}/v2", emulator.base_url),
             "--var",
             &format!("ZOOM_OAUTH_BASE:{}", emulator.base_url),
+            // Used only when a stack turns bot protection on (TURNSTILE_SECRET_KEY).
+            "--var",
+            &format!(
+                "TURNSTILE_VERIFY_URL:{}/turnstile/v0/siteverify",
+                emulator.base_url
+            ),
         ]
         .iter()
         .map(|s| s.to_string())

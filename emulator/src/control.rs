@@ -10,7 +10,7 @@
 //!   answers S instead; with `"delay_ms":D` (and no status) the call is carried out and its
 //!   answer held back D ms;
 //!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
-//!   delete_meeting, invitation, api (any /v2 call)
+//!   delete_meeting, invitation, api (any /v2 call), siteverify (Turnstile)
 //! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
 //! - `POST /_emulator/page_size`          `{"max":N}` largest meeting-list page (Zoom: 300)
 //! - `POST /_emulator/users/settings`     `{"user":"host@example.com","use_pmi":true}` the

@@ -10,6 +10,7 @@ pub mod oauth;
 mod rng;
 mod server;
 pub mod state;
+pub mod turnstile;
 pub mod webhooks;
 
 pub use http::{EmuRequest, Reply};
@@ -66,6 +67,8 @@ impl Emulator {
         let mut state = self.lock();
         if req.path == "/oauth/token" {
             oauth::issue_token(&mut state, req)
+        } else if req.path == "/turnstile/v0/siteverify" {
+            turnstile::siteverify(&mut state, req)
         } else if let Some(rest) = req.path.strip_prefix("/v2") {
             meetings::handle(&mut state, req, rest)
         } else {

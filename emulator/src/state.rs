@@ -143,6 +143,8 @@ pub struct Counters {
     pub meetings_created: u64,
     pub meetings_updated: u64,
     pub meetings_deleted: u64,
+    /// Turnstile `siteverify` checks answered.
+    pub siteverify_requests: u64,
     /// Pages of `GET /users/{id}/meetings` served.
     pub list_requests: u64,
     /// 429 answers, per-second and daily.

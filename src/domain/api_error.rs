@@ -105,6 +105,12 @@ pub enum ApiError {
     SlotUnavailable,
     /// 409: the booking was cancelled; it can no longer be changed.
     BookingCancelled,
+    /// 429: this IP address or email address made its allowance of bookings for now.
+    TooManyBookings { retry_after: u32 },
+    /// 403: bot protection is on and the booking's Turnstile token is missing or refused.
+    BotCheckFailed,
+    /// 503: bot protection is on and Turnstile's verifier failed or was too slow.
+    BotCheckUnavailable { retry_after: u32 },
 }
 
 impl ApiError {
@@ -116,15 +122,17 @@ impl ApiError {
             Self::InvalidField(_) | Self::IdempotencyKeyReused => 422,
             Self::RequestInProgress { .. } | Self::SlotUnavailable | Self::BookingCancelled => 409,
             Self::WebhookUnauthorized(_) | Self::Unauthorized => 401,
+            Self::BotCheckFailed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
-            Self::DailyQuotaExhausted { .. } => 429,
+            Self::DailyQuotaExhausted { .. } | Self::TooManyBookings { .. } => 429,
             Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
             Self::NotConfigured { .. }
             | Self::ZoomAuthUnavailable { .. }
             | Self::ZoomUnavailable { .. }
             | Self::ZoomRateLimited { .. }
-            | Self::CoordinatorUnavailable { .. } => 503,
+            | Self::CoordinatorUnavailable { .. }
+            | Self::BotCheckUnavailable { .. } => 503,
         }
     }
 
@@ -160,6 +168,9 @@ impl ApiError {
             Self::RequestInProgress { .. } => "request_in_progress",
             Self::SlotUnavailable => "slot_unavailable",
             Self::BookingCancelled => "booking_cancelled",
+            Self::BotCheckFailed => "bot_check_failed",
+            Self::TooManyBookings { .. } => "too_many_bookings",
+            Self::BotCheckUnavailable { .. } => "bot_check_unavailable",
         }
     }
 
@@ -171,7 +182,9 @@ impl ApiError {
             | Self::ZoomRateLimited { retry_after }
             | Self::DailyQuotaExhausted { retry_after }
             | Self::CoordinatorUnavailable { retry_after }
-            | Self::RequestInProgress { retry_after } => Some(*retry_after),
+            | Self::RequestInProgress { retry_after }
+            | Self::BotCheckUnavailable { retry_after }
+            | Self::TooManyBookings { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
             _ => None,
         }
@@ -265,6 +278,15 @@ impl ApiError {
             Self::BookingCancelled => {
                 "The booking was cancelled and can no longer be changed.".to_owned()
             }
+            Self::TooManyBookings { .. } => {
+                "Too many bookings from this address for now; nothing was booked.".to_owned()
+            }
+            Self::BotCheckFailed => "The anti-bot check did not pass; nothing was booked. \
+                 Reload the form and try again."
+                .to_owned(),
+            Self::BotCheckUnavailable { .. } => "The anti-bot check could not be completed; \
+                 nothing was booked. Try again shortly."
+                .to_owned(),
         }
     }
 
@@ -309,6 +331,7 @@ mod tests {
             ApiError::ZoomUnavailable { retry_after: 5 },
             ApiError::ZoomRateLimited { retry_after: 7 },
             ApiError::CoordinatorUnavailable { retry_after: 2 },
+            ApiError::BotCheckUnavailable { retry_after: 5 },
         ];
         for err in all {
             assert_eq!(err.status(), 503, "{err:?}");

@@ -2,6 +2,7 @@
 //! vars, secrets and unit tests. Problems are collected (not first-error) so an operator sees
 //! every missing setting in one response.
 
+use crate::domain::booking::submit_limits::SubmitLimits;
 use crate::domain::rate_limits::PlanLimits;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use std::fmt;
@@ -72,6 +73,8 @@ pub struct Config {
     /// Overlapping meetings one host may have in the ledger (`ZOOM_HOST_MAX_CONCURRENT`).
     pub host_max_concurrent: u32,
     pub booking_signing_key: SigningKey,
+    /// Bookings one IP address or email address may make per window.
+    pub submit_limits: SubmitLimits,
     /// How long one Zoom call may take before it counts as failed.
     pub zoom_timeout_ms: u64,
     pub token_strategy: TokenStrategy,
@@ -167,6 +170,7 @@ impl Config {
             100_000,
         ) as u32;
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
+        let submit_limits = SubmitLimits::from_lookup(&lookup, &mut problems);
         let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
             None | Some("coordinator") => TokenStrategy::Coordinator,
             Some("per_call") => TokenStrategy::PerCall,
@@ -197,6 +201,7 @@ impl Config {
                 daily_create_limit,
                 host_max_concurrent,
                 booking_signing_key,
+                submit_limits,
                 zoom_timeout_ms,
                 token_strategy,
             })

@@ -4,6 +4,7 @@
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::idempotency::StoredAnswer;
+use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::BookingRecord;
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::token_policy::IssuedToken;
@@ -129,6 +130,8 @@ pub struct ReserveRequest {
     pub idempotency_key: String,
     pub fingerprint: String,
     pub span: Span,
+    /// Who books, for the per-IP and per-email limits.
+    pub submitter: Submitter,
 }
 
 /// Why the coordinator refused to go ahead with a booking change.
@@ -141,6 +144,7 @@ pub enum Refusal {
     DailyQuotaExhausted { retry_after: u32 },
     Cancelled,
     NotFound,
+    TooManyBookings { retry_after: u32 },
 }
 
 impl From<Refusal> for ApiError {
@@ -154,6 +158,7 @@ impl From<Refusal> for ApiError {
             }
             Refusal::Cancelled => ApiError::BookingCancelled,
             Refusal::NotFound => ApiError::NotFound,
+            Refusal::TooManyBookings { retry_after } => ApiError::TooManyBookings { retry_after },
         }
     }
 }

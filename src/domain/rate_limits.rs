@@ -1,7 +1,7 @@
 //! Zoom's rate limits as arithmetic: per-second budgets per category, the daily Create/Update
 //! quota per host (reset at 00:00 UTC), and what a Zoom 429 tells us. No clock: `now` is passed.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -123,7 +123,8 @@ impl PermitSchedule {
 
 /// The UTC day a quota counts against, as `YYYY-MM-DD`.
 pub fn utc_day(now: DateTime<Utc>) -> String {
-    now.format("%Y-%m-%d").to_string()
+    // Written by hand: chrono's `format` would bring its whole format engine into the worker.
+    format!("{:04}-{:02}-{:02}", now.year(), now.month(), now.day())
 }
 
 /// Next 00:00 UTC after `now`.

@@ -24,6 +24,14 @@ pub fn json_response_with(status: u16, body: &Value, headers: Headers) -> Respon
         .fixed(body.to_string().into_bytes())
 }
 
+/// A JSON document that is already text (e.g. the OpenAPI document).
+pub fn json_text_response(text: &'static str) -> Response {
+    Response::builder()
+        .with_status(200)
+        .with_headers(api_headers())
+        .fixed(text.as_bytes().to_vec())
+}
+
 pub fn error_response(err: &ApiError) -> Response {
     let headers = api_headers();
     if let Some(seconds) = err.retry_after() {
@@ -38,18 +46,13 @@ pub fn error_response(err: &ApiError) -> Response {
     json_response_with(err.status(), &err.body(), headers)
 }
 
-/// An HTML page. Its own scripts and styles only (they are inline); it may post only to this
-/// worker and may not be framed.
-pub fn html_response(status: u16, page: &str) -> Response {
+/// An HTML page, under `content_security_policy` (see `domain::page`).
+pub fn html_response(status: u16, page: &str, content_security_policy: &str) -> Response {
     let headers = Headers::new();
     let _ = headers.set("content-type", "text/html; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
     let _ = headers.set("x-content-type-options", "nosniff");
-    let _ = headers.set(
-        "content-security-policy",
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    );
+    let _ = headers.set("content-security-policy", content_security_policy);
     Response::builder()
         .with_status(status)
         .with_headers(headers)

@@ -12,6 +12,7 @@ mod operator;
 mod outbound;
 mod settings;
 mod tokens;
+mod turnstile;
 mod webhooks;
 mod zoom_api;
 mod zoom_meetings;
@@ -53,7 +54,18 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
     }
     match path.as_str() {
         "/" => match method {
-            Method::Get | Method::Head => Ok(http::html_response(200, page::booking_page())),
+            Method::Get | Method::Head => {
+                let site_key = settings::load_turnstile(env).and_then(|t| t.site_key);
+                let csp = page::content_security_policy(site_key.is_some());
+                let html = page::booking_page(site_key.as_deref());
+                Ok(http::html_response(200, &html, &csp))
+            }
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
+        },
+        "/openapi.json" => match method {
+            Method::Get | Method::Head => {
+                Ok(http::json_text_response(crate::domain::openapi::DOCUMENT))
+            }
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
         },
         "/healthz" => match method {
@@ -69,12 +81,16 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
                 let outcome = bookings::create(req, env).await;
                 if page::prefers_html(accept.as_deref()) {
                     // A plain form post from a browser: answer with a page, not JSON.
+                    let csp = page::content_security_policy(false);
                     return Ok(match outcome {
                         Ok(created) => http::html_response(
                             created.answer.status,
                             &page::confirmation_page(&created.answer.body),
+                            &csp,
                         ),
-                        Err(err) => http::html_response(err.status(), &page::error_page(&err)),
+                        Err(err) => {
+                            http::html_response(err.status(), &page::error_page(&err), &csp)
+                        }
                     });
                 }
                 outcome.map(|created| created.response())

@@ -2,6 +2,7 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
+use crate::domain::turnstile::TurnstileConfig;
 use crate::domain::webhook::config::WebhookConfig;
 use crate::edge::intl_zones::IntlZones;
 use worker::Env;
@@ -19,6 +20,11 @@ fn lookup(env: &Env) -> impl Fn(&str) -> Option<String> + '_ {
 pub fn load(env: &Env) -> Result<Config, ApiError> {
     Config::from_lookup(lookup(env), &IntlZones)
         .map_err(|problems| ApiError::NotConfigured { problems })
+}
+
+/// Bot protection settings; `None` when it is off.
+pub fn load_turnstile(env: &Env) -> Option<TurnstileConfig> {
+    TurnstileConfig::from_lookup(lookup(env))
 }
 
 pub fn load_webhook(env: &Env) -> Result<WebhookConfig, ApiError> {

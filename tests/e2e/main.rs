@@ -5,8 +5,10 @@
 //! Run through `scripts/test.sh`, which builds the worker first.
 
 mod bookings;
+mod bot_protection;
 mod limits;
 mod manage;
+mod openapi;
 mod page;
 mod slots;
 mod tokens;
@@ -248,6 +250,56 @@ fn groups() -> Vec<Group> {
                     page::cors_for_allowed_origins_only,
                 ),
             ],
+        },
+        Group {
+            name: "turnstile-pass",
+            options: bot_protection::passing,
+            scenarios: vec![
+                (
+                    "pass_creates_the_meeting",
+                    bot_protection::pass_creates_the_meeting,
+                ),
+                (
+                    "no_token_refused_without_asking",
+                    bot_protection::no_token_is_refused_without_asking,
+                ),
+                (
+                    "verifier_down_or_slow_fails_closed",
+                    bot_protection::verifier_down_or_slow_fails_closed,
+                ),
+            ],
+        },
+        Group {
+            name: "turnstile-fail",
+            options: bot_protection::failing,
+            scenarios: vec![(
+                "failed_check_refused",
+                bot_protection::failed_check_is_refused,
+            )],
+        },
+        Group {
+            name: "turnstile-spent",
+            options: bot_protection::spent,
+            scenarios: vec![(
+                "spent_token_refused",
+                bot_protection::spent_token_is_refused,
+            )],
+        },
+        Group {
+            name: "client-limits",
+            options: bot_protection::client_limits,
+            scenarios: vec![(
+                "one_client_cannot_take_every_slot",
+                bot_protection::one_client_cannot_take_every_slot,
+            )],
+        },
+        Group {
+            name: "openapi",
+            options: openapi::options,
+            scenarios: vec![(
+                "every_documented_status_happens",
+                openapi::every_documented_status_happens,
+            )],
         },
         Group {
             name: "unconfigured",

@@ -8,6 +8,7 @@ pub mod manage_token;
 pub mod record;
 pub mod request;
 pub mod reschedule;
+pub mod submit_limits;
 
 pub use record::{
     booking_id_from_random, is_booking_id, Attendance, BookingRecord, BookingStatus,

@@ -157,6 +157,12 @@ pub struct Context<'a> {
     pub default_timezone: &'a Zone,
 }
 
+/// A field of the body that is not part of the booking itself (e.g. the Turnstile token the
+/// widget adds to the form), as trimmed text.
+pub fn side_field(kind: BodyKind, body: &[u8], field: &'static str) -> Option<String> {
+    RawFields::from_body(kind, body).ok()?.text(field).ok()?
+}
+
 /// Parses and validates a booking body.
 pub fn parse_booking(
     kind: BodyKind,
@@ -315,6 +321,32 @@ fn check_email(email: &str) -> Result<(), FieldError> {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM[:SS]`, read by hand: chrono's `parse_from_str` would bring its whole
+/// format engine into the worker.
+fn parse_local(input: &str) -> Option<NaiveDateTime> {
+    let (date, time) = input.split_once('T')?;
+    let number = |text: &str, digits: usize| {
+        (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u32>().ok())
+            .flatten()
+    };
+    let mut ymd = date.split('-');
+    let (Some(y), Some(m), Some(d), None) = (ymd.next(), ymd.next(), ymd.next(), ymd.next()) else {
+        return None;
+    };
+    let mut hms = time.split(':');
+    let (Some(h), Some(min)) = (hms.next(), hms.next()) else {
+        return None;
+    };
+    let sec = match (hms.next(), hms.next()) {
+        (None, None) => 0,
+        (Some(s), None) => number(s, 2)?,
+        _ => return None,
+    };
+    chrono::NaiveDate::from_ymd_opt(number(y, 4)? as i32, number(m, 2)?, number(d, 2)?)?
+        .and_hms_opt(number(h, 2)?, number(min, 2)?, sec)
+}
+
 /// RFC 3339 with an offset is taken as-is; `YYYY-MM-DDTHH:MM[:SS]` is read as wall-clock time in
 /// `timezone`. A wall-clock time skipped by a DST change is refused; one that occurs twice
 /// takes the earlier instant (what a calendar shows first).
@@ -328,16 +360,13 @@ pub(super) fn parse_start_time(
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(input) {
         return Ok(truncate_to_seconds(with_offset.with_timezone(&Utc)));
     }
-    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|fmt| NaiveDateTime::parse_from_str(input, fmt).ok())
-        .ok_or_else(|| {
-            invalid(
-                "'start_time' must be RFC 3339 (2030-01-31T09:00:00+01:00) or local \
+    let local = parse_local(input).ok_or_else(|| {
+        invalid(
+            "'start_time' must be RFC 3339 (2030-01-31T09:00:00+01:00) or local \
                  YYYY-MM-DDTHH:MM[:SS] read in 'timezone'."
-                    .to_owned(),
-            )
-        })?;
+                .to_owned(),
+        )
+    })?;
     match local_to_utc(zones, timezone, local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Ok(truncate_to_seconds(t)),
         LocalResult::None => Err(invalid(format!(
@@ -474,6 +503,30 @@ mod tests {
         .unwrap();
         assert_eq!(b.start, Utc.with_ymd_and_hms(2030, 3, 2, 0, 0, 0).unwrap());
         assert_eq!(b.timezone, zone("Asia/Tokyo"));
+    }
+
+    #[test]
+    fn local_times_are_exactly_date_t_hours_minutes_seconds() {
+        let at = |h, m, s| {
+            chrono::NaiveDate::from_ymd_opt(2030, 1, 15)
+                .unwrap()
+                .and_hms_opt(h, m, s)
+        };
+        assert_eq!(parse_local("2030-01-15T09:30"), at(9, 30, 0));
+        assert_eq!(parse_local("2030-01-15T09:30:45"), at(9, 30, 45));
+        for bad in [
+            "2030-1-15T09:30",
+            "2030-01-15T9:30",
+            "2030-01-15 09:30",
+            "2030-01-15T09:30:4",
+            "2030-01-15T09:30:45:00",
+            "2030-02-30T09:30",
+            "2030-01-15T24:00",
+            "+2030-01-15T09:30",
+            "2030-01-15T09",
+        ] {
+            assert_eq!(parse_local(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -8,8 +8,36 @@ use serde_json::Value;
 /// JavaScript, submits with `fetch` and shows errors next to their fields.
 const BOOKING_PAGE: &str = include_str!("booking.html");
 
-pub fn booking_page() -> &'static str {
-    BOOKING_PAGE
+/// Where Turnstile's widget comes from (the one external asset, and only with bot protection on).
+const TURNSTILE_ORIGIN: &str = "https://challenges.cloudflare.com";
+
+/// The booking page; with a Turnstile site key, with the widget in the form (it adds the
+/// `cf-turnstile-response` field the worker checks).
+pub fn booking_page(turnstile_site_key: Option<&str>) -> String {
+    match turnstile_site_key {
+        None => BOOKING_PAGE.to_owned(),
+        Some(key) => BOOKING_PAGE.replace(
+            "<!--turnstile-->",
+            &format!(
+                "<div class=\"cf-turnstile\" data-sitekey=\"{}\"></div>\
+                 <script src=\"{TURNSTILE_ORIGIN}/turnstile/v0/api.js\" async defer></script>",
+                escape(key)
+            ),
+        ),
+    }
+}
+
+/// The Content-Security-Policy of the pages: their own inline scripts and styles, requests to
+/// this worker only, never framed; plus Turnstile's script and frame when it is on.
+pub fn content_security_policy(turnstile: bool) -> String {
+    let extra = if turnstile { TURNSTILE_ORIGIN } else { "" };
+    format!(
+        "default-src 'none'; script-src 'unsafe-inline' {extra}; style-src 'unsafe-inline'; \
+         frame-src {extra}; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors 'none'"
+    )
+    .replace(" ;", ";")
+    .replace("frame-src;", "frame-src 'none';")
 }
 
 /// Whether a client's `Accept` header prefers `text/html` to JSON: a browser's own form post
@@ -129,7 +157,7 @@ mod tests {
 
     #[test]
     fn the_booking_page_is_a_plain_form_to_the_api() {
-        let page = booking_page();
+        let page = booking_page(None);
         assert!(page.contains("<form id=\"booking\" method=\"post\" action=\"/v1/bookings\""));
         for field in [
             "name",
@@ -143,5 +171,17 @@ mod tests {
             assert!(page.contains(&format!("<label for=\"{field}\"")), "{field}");
         }
         assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
+        assert!(!content_security_policy(false).contains("challenges"));
+        assert!(content_security_policy(false).contains("frame-src 'none';"));
+    }
+
+    #[test]
+    fn turnstile_adds_its_widget_and_origin_only_when_on() {
+        let page = booking_page(Some("1x00000000000000000000AA\"><script>"));
+        assert!(page.contains("data-sitekey=\"1x00000000000000000000AA&quot;&gt;&lt;script&gt;\""));
+        assert!(page.contains("https://challenges.cloudflare.com/turnstile/v0/api.js"));
+        let csp = content_security_policy(true);
+        assert!(csp.contains("script-src 'unsafe-inline' https://challenges.cloudflare.com;"));
+        assert!(csp.contains("frame-src https://challenges.cloudflare.com;"));
     }
 }

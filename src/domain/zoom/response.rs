@@ -76,6 +76,28 @@ pub fn means_already_deleted(err: &ApiError) -> bool {
     )
 }
 
+/// An HTTP date as servers send it (IMF-fixdate, `Tue, 01 Jan 2030 00:00:10 GMT`). Read by
+/// hand: chrono's RFC 2822 parser would bring its whole format engine into the worker.
+fn http_date(value: &str) -> Option<DateTime<Utc>> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = value.split_ascii_whitespace().collect();
+    let [_weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let mut clock = time.split(':').map(|n| n.parse::<u32>().ok());
+    let (Some(Some(h)), Some(Some(m)), Some(Some(s)), None) =
+        (clock.next(), clock.next(), clock.next(), clock.next())
+    else {
+        return None;
+    };
+    chrono::NaiveDate::from_ymd_opt(year.parse().ok()?, month, day.parse().ok()?)?
+        .and_hms_opt(h, m, s)
+        .map(|t| t.and_utc())
+}
+
 /// `Retry-After` as whole seconds from `now`: delta-seconds or an HTTP date, clamped to
 /// 1 s .. 1 day so a garbled header can neither spin a client nor lock it out for long.
 pub fn retry_after_seconds(header: Option<&str>, now: DateTime<Utc>) -> Option<u32> {
@@ -83,11 +105,13 @@ pub fn retry_after_seconds(header: Option<&str>, now: DateTime<Utc>) -> Option<u
     let seconds = match value.parse::<i64>() {
         Ok(s) => s,
         Err(_) => {
-            let at = DateTime::parse_from_rfc2822(value)
-                .or_else(|_| DateTime::parse_from_rfc3339(value))
-                .ok()?;
+            let at = http_date(value).or_else(|| {
+                DateTime::parse_from_rfc3339(value)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            })?;
             // Round up: retrying early only earns another 429.
-            let millis = (at.with_timezone(&Utc) - now).num_milliseconds();
+            let millis = (at - now).num_milliseconds();
             (millis + 999).div_euclid(1000)
         }
     };

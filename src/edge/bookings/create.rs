@@ -9,6 +9,7 @@ use crate::domain::booking::idempotency::{
     CLIENT_KEY_RETENTION_MS, DUPLICATE_WINDOW_MS,
 };
 use crate::domain::booking::request::Context;
+use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{booking_id_from_random, manage_token, parse_booking, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator_protocol::{
@@ -17,7 +18,7 @@ use crate::domain::coordinator_protocol::{
 use crate::domain::zoom::meetings::{create_meeting_body, is_meeting_for, ZoomMeeting};
 use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom_api::{CallError, ZoomApi};
-use crate::edge::{clock, coordinator_client, http, settings};
+use crate::edge::{clock, coordinator_client, http, settings, turnstile};
 use serde_json::Value;
 use worker::{console_error, console_warn, Env, Request, Response};
 
@@ -78,6 +79,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let config = settings::load(env)?;
     let header = req.headers().get("idempotency-key").ok().flatten();
     let client = client_key(header.as_deref())?;
+    let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
     let context = Context {
         now: clock::now(),
@@ -85,6 +87,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         default_timezone: &config.default_timezone,
     };
     let booking = parse_booking(kind, &body, context)?;
+    turnstile::check(env, &presented, kind, &body).await?;
     // Everything above is free of side effects: an invalid request leaves nothing behind, not
     // even under its idempotency key.
     let attempt = AttemptKey::new(client, &booking);
@@ -96,6 +99,10 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         idempotency_key: attempt.key.clone(),
         fingerprint: attempt.fingerprint.clone(),
         span: Span::of(booking.start, booking.duration_minutes),
+        submitter: Submitter {
+            ip: presented.client_ip.clone(),
+            email: booking.email.clone(),
+        },
     };
     let (host, send_at_ms) = match coordinator_client::reserve(env, &config, &reserve).await? {
         ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),

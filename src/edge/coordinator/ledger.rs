@@ -30,11 +30,21 @@ fn plain_object(value: &serde_json::Value) -> Result<js_sys::Object> {
         .map_err(|_| worker::Error::RustError("entries are not a JSON object".into()))
 }
 
+/// Records are stored as JSON text: the worker already carries serde_json, and storing them as
+/// JS objects would compile a second (de)serializer for every type in a record into the wasm.
+fn record_text(record: &BookingRecord) -> Result<String> {
+    serde_json::to_string(record).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+fn record_from(text: &str) -> Result<BookingRecord> {
+    serde_json::from_str(text).map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
 impl ZoomCoordinator {
     /// Writes a record and its meeting index in one write, so neither exists without the other.
     pub(super) async fn store_booking(&self, record: &BookingRecord) -> Result<()> {
         let entries = json!({
-            ledger_key(&record.booking_id): record,
+            ledger_key(&record.booking_id): record_text(record)?,
             meeting_key(record.meeting.id): &record.booking_id,
         });
         self.state
@@ -44,7 +54,8 @@ impl ZoomCoordinator {
     }
 
     pub(super) async fn booking_record(&self, booking_id: &str) -> Result<Option<BookingRecord>> {
-        self.state.storage().get(&ledger_key(booking_id)).await
+        let text: Option<String> = self.state.storage().get(&ledger_key(booking_id)).await?;
+        text.as_deref().map(record_from).transpose()
     }
 
     pub(super) async fn get_booking(&self, booking_id: &str) -> Result<Response> {
@@ -65,8 +76,7 @@ impl ZoomCoordinator {
         let Some(booking_id) = storage.get::<String>(&meeting_key(meeting_id)).await? else {
             return self.apply_external_event(meeting_id, event);
         };
-        let key = ledger_key(&booking_id);
-        let Some(mut record) = storage.get::<BookingRecord>(&key).await? else {
+        let Some(mut record) = self.booking_record(&booking_id).await? else {
             return Ok(());
         };
         // From here to the write there is no await: the dedupe mark and the effect are
@@ -79,7 +89,9 @@ impl ZoomCoordinator {
         } else {
             record.webhook_events.duplicates_ignored += 1;
         }
-        storage.put(&key, &record).await
+        storage
+            .put(&ledger_key(&booking_id), record_text(&record)?)
+            .await
     }
 
     /// A meeting this service did not book: created, moved or deleted on a host's calendar.

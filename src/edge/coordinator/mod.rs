@@ -14,6 +14,7 @@ mod ledger;
 mod permits;
 mod reservations;
 mod schema;
+mod submissions;
 mod token_refresh;
 
 use super::settings;

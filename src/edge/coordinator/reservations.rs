@@ -29,6 +29,12 @@ impl ZoomCoordinator {
             Repeat::KeyReused => return Ok(ReserveOutcome::Refused(Refusal::KeyReused)),
             Repeat::InProgress => return Ok(ReserveOutcome::Refused(Refusal::InProgress)),
         }
+        let subjects = ask.submitter.subjects(&config.submit_limits);
+        if let Err(retry_after) = self.within_submit_limits(&subjects, now_ms)? {
+            return Ok(ReserveOutcome::Refused(Refusal::TooManyBookings {
+                retry_after,
+            }));
+        }
         // Storage reads keep the input gate closed: nothing interleaves until the writes below.
         let day = utc_day(now);
         let busy = self.overlapping_per_host(ask.span, now_ms, ["", ""])?;
@@ -77,6 +83,7 @@ impl ZoomCoordinator {
             expires_at_ms: lease_until_ms,
         };
         self.put_attempt(&ask.idempotency_key, &attempt, now_ms)?;
+        self.count_submission(&subjects, now_ms)?;
         self.take_quota(&day, &host, loads[index].used_today)
             .await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })

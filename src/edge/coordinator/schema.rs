@@ -22,6 +22,9 @@ const TABLES: &[&str] = &[
      booking_id TEXT NOT NULL, answer TEXT, lease_until_ms INTEGER NOT NULL, \
      expires_at_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS attempts_expiry ON attempts (expires_at_ms)",
+    // Bookings by submitter (`ip:…`, `email:…`), for the per-client limits.
+    "CREATE TABLE IF NOT EXISTS submissions (subject TEXT NOT NULL, at_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
     "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
 ];
