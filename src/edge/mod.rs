@@ -76,25 +76,7 @@ async fn route(req: Request, env: &Env, ctx: &Context) -> std::result::Result<Re
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, HEAD" }),
         },
         "/v1/bookings" => match method {
-            Method::Post => {
-                let accept = req.headers().get("accept").ok().flatten();
-                let outcome = bookings::create(req, env).await;
-                if page::prefers_html(accept.as_deref()) {
-                    // A plain form post from a browser: answer with a page, not JSON.
-                    let csp = page::content_security_policy(false);
-                    return Ok(match outcome {
-                        Ok(created) => http::html_response(
-                            created.answer.status,
-                            &page::confirmation_page(&created.answer.body),
-                            &csp,
-                        ),
-                        Err(err) => {
-                            http::html_response(err.status(), &page::error_page(&err), &csp)
-                        }
-                    });
-                }
-                outcome.map(|created| created.response())
-            }
+            Method::Post => bookings::post(req, env).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
         "/v1/admin/status" => match method {

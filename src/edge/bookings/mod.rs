@@ -7,9 +7,27 @@ mod manage;
 use super::http;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::{body_kind, is_booking_id, BodyKind, MAX_BODY_BYTES};
+use crate::domain::page;
 use worker::{Env, Method, Request, Response};
 
-pub use create::create;
+/// `POST /v1/bookings`: JSON for API clients; for a browser's plain form post (its `Accept`
+/// prefers HTML), a confirmation or error page with the same status.
+pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
+    let accept = req.headers().get("accept").ok().flatten();
+    let outcome = create::create(req, env).await;
+    if !page::prefers_html(accept.as_deref()) {
+        return outcome.map(|created| created.response());
+    }
+    let csp = page::content_security_policy(false);
+    Ok(match outcome {
+        Ok(created) => http::html_response(
+            created.answer.status,
+            &page::confirmation_page(&created.answer.body),
+            &csp,
+        ),
+        Err(err) => http::html_response(err.status(), &page::error_page(&err), &csp),
+    })
+}
 
 /// Routes `/v1/bookings/{id}` and `/v1/bookings/{id}/invitation`.
 pub async fn route_one(req: Request, env: &Env, rest: &str) -> Result<Response, ApiError> {
