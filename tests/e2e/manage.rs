@@ -153,7 +153,8 @@ pub fn cancel_deletes_and_is_idempotent(stack: &Stack) {
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["status"], "cancelled");
     assert_eq!(stack.stats()["meetings_deleted"], 1);
-    // A cancelled booking cannot be moved, and its slot is free for others.
+    // A cancelled booking cannot be moved, and its slot is free again: the same person
+    // submitting it again books anew rather than getting the cancelled booking replayed.
     let moved = stack.manage(
         "PATCH",
         &id,
@@ -162,7 +163,9 @@ pub fn cancel_deletes_and_is_idempotent(stack: &Stack) {
         Some(&json!({"duration": 60})),
     );
     assert_eq!(moved.error_code(), "booking_cancelled");
-    book(stack, "next@example.com", start);
+    let again = book(stack, "cancel@example.com", start);
+    assert_ne!(again["booking_id"], booked["booking_id"]);
+    assert_eq!(again["status"], "scheduled");
 
     // Deleted at Zoom already (by the host, in Zoom's app): cancelling still succeeds.
     let gone = book(stack, "gone@example.com", slot(22, 1));

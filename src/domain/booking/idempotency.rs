@@ -8,6 +8,7 @@
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::ValidBooking;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -60,10 +61,16 @@ pub fn fingerprint(booking: &ValidBooking) -> String {
 
 /// The key a keyless submission is remembered under: the same person, slot and length.
 pub fn duplicate_key(booking: &ValidBooking) -> String {
+    duplicate_key_of(&booking.email, booking.start, booking.duration_minutes)
+}
+
+/// `duplicate_key` from a booking's parts (to forget it when the booking moves or is cancelled,
+/// so submitting that slot again books anew instead of replaying a booking that changed).
+pub fn duplicate_key_of(email: &str, start: DateTime<Utc>, duration_minutes: u32) -> String {
     let hash = digest(&[
-        &booking.email.to_ascii_lowercase(),
-        &booking.start.timestamp().to_string(),
-        &booking.duration_minutes.to_string(),
+        &email.to_ascii_lowercase(),
+        &start.timestamp().to_string(),
+        &duration_minutes.to_string(),
     ]);
     format!("auto:{hash}")
 }
@@ -193,6 +200,11 @@ mod tests {
         other.duration_minutes = 60;
         assert_ne!(duplicate_key(&other), duplicate_key(&booking()));
         assert!(duplicate_key(&other).starts_with("auto:"));
+        let b = booking();
+        assert_eq!(
+            duplicate_key_of("ada@example.com", b.start, 30),
+            duplicate_key(&b)
+        );
         assert_ne!(stored_client_key("auto:x"), "auto:x");
     }
 

@@ -3,7 +3,7 @@
 
 use super::calendar::{booking_holder, reschedule_holder};
 use super::ZoomCoordinator;
-use crate::domain::booking::idempotency::IN_FLIGHT_LEASE_MS;
+use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator_protocol::{
     BookingRef, Refusal, RescheduleCommit, RescheduleOutcome, RescheduleRequest,
@@ -66,6 +66,7 @@ impl ZoomCoordinator {
         let Some(mut record) = self.booking_record(&commit.booking_id).await? else {
             return Ok(None);
         };
+        self.forget_keyless_submission(&record)?;
         record.reschedule(
             commit.start_time,
             commit.duration,
@@ -76,6 +77,14 @@ impl ZoomCoordinator {
         self.free(&reschedule_holder(&record.booking_id))?;
         self.store_booking(&record).await?;
         Ok(Some(record))
+    }
+
+    /// The keyless submission that made `record` would replay it; once the booking moves or is
+    /// cancelled, submitting that slot again must book anew.
+    fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
+        let meeting = &record.meeting;
+        let key = duplicate_key_of(&record.email, meeting.start_time, meeting.duration);
+        self.drop_attempt(&key, &record.booking_id)
     }
 
     pub(super) fn release_reschedule(&self, booking: &BookingRef) -> Result<()> {
@@ -89,6 +98,7 @@ impl ZoomCoordinator {
         let Some(mut record) = self.booking_record(&booking.booking_id).await? else {
             return Ok(None);
         };
+        self.forget_keyless_submission(&record)?;
         record.cancel(clock::now_ms());
         self.hold_for_booking(&record)?;
         self.free(&reschedule_holder(&record.booking_id))?;
