@@ -2,7 +2,7 @@
 //! Object. Both sides serialize these types, so they cannot drift apart.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
 use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::BookingRecord;
@@ -145,6 +145,18 @@ pub enum Refusal {
     Cancelled,
     NotFound,
     TooManyBookings { retry_after: u32 },
+}
+
+impl Refusal {
+    /// Why no host can take a slot; a spent allowance resets in `quota_resets_in` seconds.
+    pub fn no_free_host(reason: NoFreeHost, quota_resets_in: u32) -> Refusal {
+        match reason {
+            NoFreeHost::SlotTaken => Refusal::SlotUnavailable,
+            NoFreeHost::QuotaExhausted => Refusal::DailyQuotaExhausted {
+                retry_after: quota_resets_in,
+            },
+        }
+    }
 }
 
 impl From<Refusal> for ApiError {

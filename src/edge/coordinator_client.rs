@@ -92,15 +92,15 @@ async fn exchange<T: DeserializeOwned>(
     response.json().await.map_err(|e| unavailable(path, e))
 }
 
-/// A `POST` whose answer is a booking record, or 404.
+/// A request whose answer is a booking record, or 404.
 async fn record_answer(
     env: &Env,
     account_id: &str,
+    method: Method,
     path: &str,
-    body: &impl Serialize,
+    body: Option<String>,
 ) -> Result<Option<BookingRecord>, ApiError> {
-    let body = serde_json::to_string(body).ok();
-    let mut response = call(env, account_id, Method::Post, path, body).await?;
+    let mut response = call(env, account_id, method, path, body).await?;
     if response.status_code() == 404 {
         return Ok(None);
     }
@@ -168,7 +168,15 @@ pub async fn commit_reschedule(
     config: &Config,
     commit: &RescheduleCommit,
 ) -> Result<Option<BookingRecord>, ApiError> {
-    record_answer(env, account(config), RESCHEDULE_COMMIT_PATH, commit).await
+    let body = serde_json::to_string(commit).ok();
+    record_answer(
+        env,
+        account(config),
+        Method::Post,
+        RESCHEDULE_COMMIT_PATH,
+        body,
+    )
+    .await
 }
 
 pub async fn release_reschedule(
@@ -186,7 +194,8 @@ pub async fn cancel(
     config: &Config,
     booking: &BookingRef,
 ) -> Result<Option<BookingRecord>, ApiError> {
-    record_answer(env, account(config), CANCEL_PATH, booking).await
+    let body = serde_json::to_string(booking).ok();
+    record_answer(env, account(config), Method::Post, CANCEL_PATH, body).await
 }
 
 /// Hands a host's complete upcoming-meeting list to the coordinator; answers how many of them
@@ -202,16 +211,7 @@ pub async fn booking(
     booking_id: &str,
 ) -> Result<Option<BookingRecord>, ApiError> {
     let path = booking_path(booking_id);
-    let mut response = call(env, account_id, Method::Get, &path, None).await?;
-    if response.status_code() == 404 {
-        return Ok(None);
-    }
-    expect_success("ledger read", &response)?;
-    response
-        .json()
-        .await
-        .map(Some)
-        .map_err(|e| unavailable("ledger read", e))
+    record_answer(env, account_id, Method::Get, &path, None).await
 }
 
 /// Hands a verified webhook event to the coordinator, which applies it once.

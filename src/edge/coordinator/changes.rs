@@ -3,6 +3,7 @@
 
 use super::calendar::{booking_holder, reschedule_holder};
 use super::ZoomCoordinator;
+use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator_protocol::{
@@ -20,7 +21,6 @@ impl ZoomCoordinator {
         ask: &RescheduleRequest,
     ) -> Result<RescheduleOutcome> {
         let config = self.config()?;
-        self.ensure_schema()?;
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         let Some(record) = self.booking_record(&ask.booking_id).await? else {
@@ -33,18 +33,25 @@ impl ZoomCoordinator {
         if self.held(&pending, now_ms)?.is_some() {
             return Ok(Err(Refusal::InProgress));
         }
+        // The same rule as a new booking, over a pool of one: the meeting keeps its host.
         let host = &record.host_user;
         let day = utc_day(now);
         let used = self.quota_used(&day, host).await?;
-        if used >= config.daily_create_limit {
-            return Ok(Err(Refusal::DailyQuotaExhausted {
-                retry_after: seconds_until_utc_midnight(now),
-            }));
-        }
         let own = booking_holder(&ask.booking_id);
         let busy = self.overlapping_per_host(ask.span, now_ms, [&own, &pending])?;
-        if busy.get(host).copied().unwrap_or(0) >= config.host_max_concurrent {
-            return Ok(Err(Refusal::SlotUnavailable));
+        let load = HostLoad {
+            used_today: used,
+            overlapping: busy.get(host).copied().unwrap_or(0),
+        };
+        let free = choose_host(
+            &[load],
+            config.daily_create_limit,
+            config.host_max_concurrent,
+            0,
+        );
+        if let Err(reason) = free {
+            let resets_in = seconds_until_utc_midnight(now);
+            return Ok(Err(Refusal::no_free_host(reason, resets_in)));
         }
         self.hold(
             &pending,
@@ -62,7 +69,6 @@ impl ZoomCoordinator {
         &self,
         commit: &RescheduleCommit,
     ) -> Result<Option<BookingRecord>> {
-        self.ensure_schema()?;
         let Some(mut record) = self.booking_record(&commit.booking_id).await? else {
             return Ok(None);
         };
@@ -88,13 +94,11 @@ impl ZoomCoordinator {
     }
 
     pub(super) fn release_reschedule(&self, booking: &BookingRef) -> Result<()> {
-        self.ensure_schema()?;
         self.free(&reschedule_holder(&booking.booking_id))
     }
 
     /// Zoom no longer has the meeting: the booking is cancelled and its slot is free.
     pub(super) async fn cancel(&self, booking: &BookingRef) -> Result<Option<BookingRecord>> {
-        self.ensure_schema()?;
         let Some(mut record) = self.booking_record(&booking.booking_id).await? else {
             return Ok(None);
         };

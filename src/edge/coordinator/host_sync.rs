@@ -8,7 +8,6 @@ use worker::Result;
 
 impl ZoomCoordinator {
     pub(super) fn sync_host(&self, sync: &HostSync) -> Result<usize> {
-        self.ensure_schema()?;
         if let Some(host_id) = &sync.host_id {
             self.learn_host_id(host_id, &sync.host)?;
         }

@@ -68,7 +68,6 @@ impl ZoomCoordinator {
     /// Applies a webhook event once per delivery identity: to its booking, or (for a meeting made
     /// outside the service) to the slot it holds.
     pub(super) async fn apply_event(&self, event: &MeetingEvent) -> Result<()> {
-        self.ensure_schema()?;
         let storage = self.state.storage();
         let Some(meeting_id) = event.meeting_id else {
             return Ok(());

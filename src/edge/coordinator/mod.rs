@@ -71,6 +71,8 @@ impl DurableObject for ZoomCoordinator {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        // Once per instance: every handler below may use the SQLite tables.
+        self.ensure_schema()?;
         let path = req.path();
         match (req.method(), path.as_str()) {
             (Method::Post, TOKEN_PATH) => {

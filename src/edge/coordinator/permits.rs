@@ -96,7 +96,6 @@ impl ZoomCoordinator {
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         let day = utc_day(now);
-        self.ensure_schema()?;
         let mut hosts = Vec::new();
         for host in &config.host_users {
             let used = self.quota_used(&day, host).await?;

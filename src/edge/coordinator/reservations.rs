@@ -4,7 +4,7 @@
 
 use super::calendar::{booking_holder, external_holder};
 use super::ZoomCoordinator;
-use crate::domain::booking::host_pool::{choose_host, HostLoad, NoFreeHost};
+use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, IN_FLIGHT_LEASE_MS};
 use crate::domain::coordinator_protocol::{
     CommitBooking, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
@@ -16,7 +16,6 @@ use worker::Result;
 impl ZoomCoordinator {
     pub(super) async fn reserve(&self, ask: &ReserveRequest) -> Result<ReserveOutcome> {
         let config = self.config()?;
-        self.ensure_schema()?;
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         match on_repeat(
@@ -52,13 +51,11 @@ impl ZoomCoordinator {
             self.host_cursor.get(),
         ) {
             Ok(index) => index,
-            Err(NoFreeHost::SlotTaken) => {
-                return Ok(ReserveOutcome::Refused(Refusal::SlotUnavailable))
-            }
-            Err(NoFreeHost::QuotaExhausted) => {
-                return Ok(ReserveOutcome::Refused(Refusal::DailyQuotaExhausted {
-                    retry_after: seconds_until_utc_midnight(now),
-                }))
+            Err(reason) => {
+                let resets_in = seconds_until_utc_midnight(now);
+                return Ok(ReserveOutcome::Refused(Refusal::no_free_host(
+                    reason, resets_in,
+                )));
             }
         };
         let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
@@ -91,7 +88,6 @@ impl ZoomCoordinator {
 
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
     pub(super) async fn commit(&self, commit: &CommitBooking) -> Result<()> {
-        self.ensure_schema()?;
         let now_ms = clock::now_ms();
         let record = &commit.record;
         self.hold_for_booking(record)?;
@@ -112,7 +108,6 @@ impl ZoomCoordinator {
     /// The booking failed after its reservation: free the key (so the client may retry) and,
     /// unless the meeting may exist after all, the slot.
     pub(super) fn release(&self, release: &ReleaseReservation) -> Result<()> {
-        self.ensure_schema()?;
         self.drop_attempt(&release.idempotency_key, &release.booking_id)?;
         if !release.keep_slot {
             self.free(&booking_holder(&release.booking_id))?;

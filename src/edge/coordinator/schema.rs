@@ -45,7 +45,7 @@ impl ZoomCoordinator {
         self.state.storage().sql().exec(query, bindings)?.to_array()
     }
 
-    /// Creates the tables once per object instance.
+    /// Creates the tables once per object instance (called before every request is routed).
     pub(super) fn ensure_schema(&self) -> Result<()> {
         if !self.schema_ready.get() {
             let sql = self.state.storage().sql();
