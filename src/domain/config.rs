@@ -4,8 +4,8 @@
 
 use crate::domain::booking::submit_limits::SubmitLimits;
 use crate::domain::rate_limits::PlanLimits;
+use crate::domain::secret::Secret;
 use crate::domain::time_zone::{Zone, ZoneRules};
-use std::fmt;
 
 pub const DEFAULT_API_BASE: &str = "https://api.zoom.us/v2";
 pub const DEFAULT_OAUTH_BASE: &str = "https://zoom.us";
@@ -29,35 +29,15 @@ pub enum TokenStrategy {
     PerCall,
 }
 
-/// Zoom Server-to-Server OAuth app credentials. `Debug` never prints them.
-#[derive(Clone, PartialEq, Eq)]
+/// Zoom Server-to-Server OAuth app credentials. `Debug` never prints the client id or secret.
+#[derive(Debug, Clone)]
 pub struct ZoomCredentials {
     pub account_id: String,
-    pub client_id: String,
-    pub client_secret: String,
+    pub client_id: Secret,
+    pub client_secret: Secret,
 }
 
-impl fmt::Debug for ZoomCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ZoomCredentials")
-            .field("account_id", &self.account_id)
-            .field("client_id", &"<redacted>")
-            .field("client_secret", &"<redacted>")
-            .finish()
-    }
-}
-
-/// The key manage tokens are signed with (`BOOKING_SIGNING_KEY`). `Debug` never prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningKey(pub String);
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SigningKey(<redacted>)")
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub credentials: ZoomCredentials,
     /// Base of the REST API, without a trailing slash, e.g. `https://api.zoom.us/v2`.
@@ -72,7 +52,8 @@ pub struct Config {
     pub daily_create_limit: u32,
     /// Overlapping meetings one host may have in the ledger (`ZOOM_HOST_MAX_CONCURRENT`).
     pub host_max_concurrent: u32,
-    pub booking_signing_key: SigningKey,
+    /// `BOOKING_SIGNING_KEY`: manage tokens are HMACs under it.
+    pub booking_signing_key: Secret,
     /// Bookings one IP address or email address may make per window.
     pub submit_limits: SubmitLimits,
     /// How long one Zoom call may take before it counts as failed.
@@ -104,13 +85,11 @@ impl Config {
         };
         let credentials = ZoomCredentials {
             account_id: required("ZOOM_ACCOUNT_ID"),
-            client_id: required("ZOOM_CLIENT_ID"),
-            client_secret: required("ZOOM_CLIENT_SECRET"),
+            client_id: Secret::new(required("ZOOM_CLIENT_ID")),
+            client_secret: Secret::new(required("ZOOM_CLIENT_SECRET")),
         };
-        let booking_signing_key = SigningKey(required("BOOKING_SIGNING_KEY"));
-        if !booking_signing_key.0.is_empty()
-            && booking_signing_key.0.chars().count() < MIN_SIGNING_KEY_CHARS
-        {
+        let booking_signing_key = Secret::new(required("BOOKING_SIGNING_KEY"));
+        if !booking_signing_key.is_empty() && booking_signing_key.chars() < MIN_SIGNING_KEY_CHARS {
             problems.push(format!(
                 "BOOKING_SIGNING_KEY must be at least {MIN_SIGNING_KEY_CHARS} characters"
             ));

@@ -1,15 +1,16 @@
 //! Pure product logic: no `worker` import, no clock, no randomness. Time and random bytes are
 //! passed in by the caller so every rule here is deterministic under `cargo test`.
 
-pub mod admin;
 pub mod api_error;
 pub mod booking;
 pub mod config;
-pub mod coordinator_protocol;
+pub mod coordinator;
 pub mod cors;
 pub mod openapi;
+pub mod operator;
 pub mod page;
 pub mod rate_limits;
+pub mod secret;
 pub mod time_zone;
 pub mod token_policy;
 pub mod turnstile;

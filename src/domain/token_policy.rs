@@ -7,6 +7,7 @@
 //! - `usable until`: L - margin. Callers (isolate memory, KV) stop using it here; the margin
 //!   covers clock skew and request time. margin < lead, so a fresh token is always in place first.
 
+use crate::domain::secret::Secret;
 use crate::domain::zoom::oauth::TokenResponse;
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +15,10 @@ const SECOND_MS: i64 = 1000;
 /// KV refuses expirations less than 60 s ahead.
 const KV_MIN_TTL_SECS: i64 = 60;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 pub struct IssuedToken {
-    pub access_token: String,
+    pub access_token: Secret,
     pub issued_at_ms: i64,
     pub expires_at_ms: i64,
 }
@@ -63,7 +65,8 @@ impl IssuedToken {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
+#[cfg_attr(test, derive(PartialEq))]
 pub enum TokenDecision {
     /// Hand this token to the caller.
     Use(IssuedToken),
@@ -77,7 +80,10 @@ pub enum TokenDecision {
 /// the same stale token causes at most one token request.
 pub fn decide(current: Option<&IssuedToken>, rejected: Option<&str>, now_ms: i64) -> TokenDecision {
     match current {
-        Some(token) if token.usable_at(now_ms) && rejected != Some(token.access_token.as_str()) => {
+        Some(token)
+            if token.usable_at(now_ms)
+                && !rejected.is_some_and(|r| token.access_token.matches(r)) =>
+        {
             TokenDecision::Use(token.clone())
         }
         _ => TokenDecision::Refresh,

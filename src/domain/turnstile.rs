@@ -6,6 +6,7 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::config::setting;
+use crate::domain::secret::Secret;
 use serde::Deserialize;
 
 pub const DEFAULT_VERIFY_URL: &str = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -18,22 +19,12 @@ pub const VERIFY_TIMEOUT_MS: u64 = 3_000;
 /// Retry-After when the verifier failed.
 const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TurnstileConfig {
-    pub secret: String,
+    pub secret: Secret,
     pub verify_url: String,
     /// Shown in the booking page's widget, if set.
     pub site_key: Option<String>,
-}
-
-impl std::fmt::Debug for TurnstileConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TurnstileConfig")
-            .field("secret", &"<redacted>")
-            .field("verify_url", &self.verify_url)
-            .field("site_key", &self.site_key)
-            .finish()
-    }
 }
 
 impl TurnstileConfig {
@@ -41,7 +32,7 @@ impl TurnstileConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Option<TurnstileConfig> {
         let secret = setting(&lookup, "TURNSTILE_SECRET_KEY")?;
         Some(TurnstileConfig {
-            secret,
+            secret: Secret::new(secret),
             verify_url: setting(&lookup, "TURNSTILE_VERIFY_URL")
                 .unwrap_or_else(|| DEFAULT_VERIFY_URL.to_owned()),
             site_key: setting(&lookup, "TURNSTILE_SITE_KEY"),

@@ -1,10 +1,10 @@
 //! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
 
+mod account;
 mod bookings;
 mod calendar_sync;
 mod clock;
 mod coordinator;
-mod coordinator_client;
 mod cors;
 mod http;
 mod intl_zones;
@@ -14,9 +14,7 @@ mod settings;
 mod tokens;
 mod turnstile;
 mod webhooks;
-mod zoom_api;
-mod zoom_meetings;
-mod zoom_oauth;
+mod zoom;
 
 use crate::domain::api_error::ApiError;
 use crate::domain::page;

@@ -2,11 +2,13 @@
 //!
 //! KV is eventually consistent (a write can take ~60 s to be seen everywhere), so a token read
 //! here may already be superseded. That is normal: Zoom answers 401 code 124 and the caller
-//! asks the coordinator to replace exactly that token (see `zoom_api`).
+//! asks the coordinator to replace exactly that token (see `domain::zoom::retry`).
 
-use super::{clock, coordinator_client, zoom_oauth};
+use super::coordinator::Coordinator;
+use super::{clock, zoom};
 use crate::domain::api_error::ApiError;
 use crate::domain::config::{Config, TokenStrategy};
+use crate::domain::coordinator::TokenRequest;
 use crate::domain::token_policy::IssuedToken;
 use std::cell::RefCell;
 use worker::{console_warn, Env};
@@ -51,9 +53,13 @@ async fn from_kv(env: &Env, config: &Config, now_ms: i64) -> Option<IssuedToken>
 }
 
 /// A token believed valid now.
-pub async fn current(env: &Env, config: &Config) -> Result<IssuedToken, ApiError> {
+pub async fn current(
+    env: &Env,
+    config: &Config,
+    coordinator: &Coordinator,
+) -> Result<IssuedToken, ApiError> {
     if config.token_strategy == TokenStrategy::PerCall {
-        return zoom_oauth::issue_token(config)
+        return zoom::oauth::issue_token(config)
             .await
             .map_err(ApiError::from);
     }
@@ -63,7 +69,7 @@ pub async fn current(env: &Env, config: &Config) -> Result<IssuedToken, ApiError
     }
     let token = match from_kv(env, config, now_ms).await {
         Some(token) => token,
-        None => coordinator_client::request_token(env, config, None).await?,
+        None => coordinator.send(&TokenRequest::default()).await??,
     };
     remember(config, &token);
     Ok(token)
@@ -71,12 +77,14 @@ pub async fn current(env: &Env, config: &Config) -> Result<IssuedToken, ApiError
 
 /// A token to use instead of `rejected`, which Zoom just refused with code 124.
 pub async fn replace_rejected(
-    env: &Env,
+    coordinator: &Coordinator,
     config: &Config,
     rejected: &IssuedToken,
 ) -> Result<IssuedToken, ApiError> {
-    let token =
-        coordinator_client::request_token(env, config, Some(&rejected.access_token)).await?;
+    let ask = TokenRequest {
+        rejected_token: Some(rejected.access_token.clone()),
+    };
+    let token = coordinator.send(&ask).await??;
     remember(config, &token);
     Ok(token)
 }

@@ -39,7 +39,11 @@ pub async fn check(
     };
     let from_body = side_field(kind, body, TOKEN_FIELD);
     let token = presented_token(presented.header_token.as_deref().or(from_body.as_deref()))?;
-    let form = verify_request_body(&config.secret, token, presented.client_ip.as_deref());
+    let form = verify_request_body(
+        config.secret.expose(),
+        token,
+        presented.client_ip.as_deref(),
+    );
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/x-www-form-urlencoded");
     let mut init = RequestInit::new();

@@ -1,6 +1,7 @@
 //! `POST /v1/zoom/webhook`: verify, answer within Zoom's 3-second budget, apply once.
 
-use super::{clock, coordinator_client, http, settings};
+use super::coordinator::Coordinator;
+use super::{clock, http, settings};
 use crate::domain::api_error::ApiError;
 use crate::domain::webhook::event::{self, Delivery, Effect, ParseError};
 use crate::domain::webhook::signature::{url_validation_token, verify};
@@ -25,7 +26,7 @@ pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
     }
     // Authenticity first: nothing about an unverified delivery is looked at or acted on.
     let header = |name: &str| req.headers().get(name).ok().flatten();
-    let secrets: Vec<&str> = config.secrets.iter().map(String::as_str).collect();
+    let secrets = config.accepted_secrets();
     verify(
         &secrets,
         header("x-zm-signature").as_deref(),
@@ -55,8 +56,11 @@ pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
                 let env = env.clone();
                 let account = config.account_id.clone();
                 ctx.wait_until(async move {
-                    if let Err(err) = coordinator_client::apply_event(&env, &account, &event).await
-                    {
+                    let applied = match Coordinator::of(&env, &account) {
+                        Ok(coordinator) => coordinator.send(&event).await,
+                        Err(err) => Err(err),
+                    };
+                    if let Err(err) = applied {
                         console_error!("webhook {} not applied: {err:?}", event.dedupe_key());
                     }
                 });

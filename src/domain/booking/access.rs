@@ -2,9 +2,9 @@
 //! reading only, the operator (`ADMIN_TOKEN`). Everyone else learns nothing, not even whether the
 //! booking exists: a wrong token is `404 not_found` whatever the id, no token is `401`.
 
-use crate::domain::admin;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::manage_token::{bearer, verify};
+use crate::domain::operator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -26,7 +26,7 @@ pub fn authorize(
     if verify(signing_key, booking_id, presented) {
         return Ok(Access::Owner);
     }
-    if admin::authorize(admin_token, authorization).is_ok() {
+    if operator::authorize(admin_token, authorization).is_ok() {
         return Ok(Access::Operator);
     }
     Err(ApiError::NotFound)

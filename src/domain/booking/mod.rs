@@ -2,6 +2,7 @@
 //! record kept by the coordinator.
 
 pub mod access;
+pub mod creation;
 pub mod host_pool;
 pub mod idempotency;
 pub mod manage_token;

@@ -2,27 +2,18 @@
 //! exactly what it is missing.
 
 use crate::domain::config::setting;
+use crate::domain::secret::Secret;
 use crate::domain::webhook::signature::DEFAULT_TOLERANCE_SECS;
 
 const MAX_TOLERANCE_SECS: i64 = 3600;
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct WebhookConfig {
     /// Routes events to the account's coordinator.
     pub account_id: String,
     /// Accepted secret tokens: the current one, then the previous one during a rotation.
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Secret>,
     pub tolerance_secs: i64,
-}
-
-impl std::fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("account_id", &self.account_id)
-            .field("secrets", &format!("<{} redacted>", self.secrets.len()))
-            .field("tolerance_secs", &self.tolerance_secs)
-            .finish()
-    }
 }
 
 impl WebhookConfig {
@@ -54,6 +45,7 @@ impl WebhookConfig {
         let secrets = current
             .into_iter()
             .chain(setting(&lookup, "ZOOM_WEBHOOK_SECRET_TOKEN_PREVIOUS"))
+            .map(Secret::new)
             .collect();
         Ok(Self {
             account_id: account_id.unwrap_or_default(),
@@ -63,7 +55,12 @@ impl WebhookConfig {
     }
 
     pub fn current_secret(&self) -> &str {
-        &self.secrets[0]
+        self.secrets[0].expose()
+    }
+
+    /// Every accepted secret, current first, for signature checks.
+    pub fn accepted_secrets(&self) -> Vec<&str> {
+        self.secrets.iter().map(Secret::expose).collect()
     }
 }
 
@@ -88,7 +85,7 @@ mod tests {
             ("ZOOM_WEBHOOK_SECRET_TOKEN_PREVIOUS", "old"),
         ]))
         .unwrap();
-        assert_eq!(cfg.secrets, vec!["new", "old"]);
+        assert_eq!(cfg.accepted_secrets(), vec!["new", "old"]);
         assert_eq!(cfg.current_secret(), "new");
         assert_eq!(cfg.tolerance_secs, 300);
         assert!(!format!("{cfg:?}").contains("new"));

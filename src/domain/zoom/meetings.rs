@@ -37,18 +37,6 @@ pub fn create_meeting_body(booking: &ValidBooking) -> Value {
     body
 }
 
-/// Whether an entry of `GET /users/{id}/meetings` is the meeting `booking` asked for: used after
-/// a create whose answer was lost, so a retry cannot make a second meeting.
-pub fn is_meeting_for(entry: &Value, booking: &ValidBooking) -> bool {
-    let start = entry["start_time"]
-        .as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc));
-    start == Some(booking.start)
-        && entry["duration"].as_u64() == Some(u64::from(booking.duration_minutes))
-        && entry["topic"].as_str() == Some(booking.topic.as_str())
-}
-
 /// `/meetings/{id}`: get, update (PATCH) or delete one meeting.
 pub fn meeting_path(meeting_id: u64) -> String {
     format!("/meetings/{meeting_id}")
@@ -108,11 +96,22 @@ fn id_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>,
     })
 }
 
-/// One entry of a host's upcoming-meetings list: enough to know when the host is busy.
+/// One entry of a host's upcoming-meetings list: enough to know when the host is busy, and
+/// which booking it may be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedMeeting {
     pub id: u64,
     pub span: Span,
+    pub topic: String,
+}
+
+impl ListedMeeting {
+    /// Whether this is the meeting `booking` asked for: used after a create whose answer was
+    /// lost, so a retry cannot make a second meeting.
+    pub fn is_for(&self, booking: &ValidBooking) -> bool {
+        self.span == Span::of(booking.start, booking.duration_minutes)
+            && self.topic == booking.topic
+    }
 }
 
 /// One page of `GET /users/{id}/meetings`.
@@ -141,6 +140,7 @@ impl ListPage {
                 Some(ListedMeeting {
                     id: m["id"].as_u64()?,
                     span: Span::of(start.with_timezone(&Utc), minutes),
+                    topic: m["topic"].as_str().unwrap_or_default().to_owned(),
                 })
             })
             .collect();
@@ -258,14 +258,18 @@ mod tests {
 
     #[test]
     fn finds_the_meeting_of_a_booking_in_a_listing() {
+        let listed = |entry: Value| {
+            let page = json!({ "meetings": [entry] }).to_string();
+            ListPage::parse(&page).unwrap().meetings.remove(0)
+        };
         let entry = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 45});
-        assert!(is_meeting_for(&entry, &booking()));
+        assert!(listed(entry).is_for(&booking()));
         for other in [
             json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:31:00Z", "duration": 45}),
             json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 30}),
             json!({"id": 1, "topic": "Other", "start_time": "2030-01-02T00:30:00Z", "duration": 45}),
         ] {
-            assert!(!is_meeting_for(&other, &booking()));
+            assert!(!listed(other).is_for(&booking()));
         }
         assert_eq!(
             list_upcoming_path("a@b.io", "x y"),
@@ -304,7 +308,8 @@ mod tests {
             page.meetings,
             vec![ListedMeeting {
                 id: 11,
-                span: Span::of(nine, 30)
+                span: Span::of(nine, 30),
+                topic: String::new(),
             }]
         );
         assert_eq!(page.host_id.as_deref(), Some("KDcuGIm1QgePTO8WbOqwIQ"));

@@ -1,9 +1,10 @@
 //! What the worker says to Zoom and how it reads the answers. Request building and response
 //! classification only: sending is the edge's job.
 
+pub mod api;
 pub mod meetings;
 pub mod oauth;
-pub mod response;
+pub mod retry;
 
 /// Percent-encodes one URL path segment (a Zoom user id may be an email address).
 pub fn path_segment(raw: &str) -> String {

@@ -4,6 +4,7 @@
 //! answer has no refresh token; a token lives `expires_in` seconds (3599 on real Zoom).
 
 use crate::domain::config::{Config, ZoomCredentials};
+use crate::domain::secret::Secret;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Deserialize;
 
@@ -24,13 +25,18 @@ pub fn token_url(config: &Config, token_index: Option<u8>) -> String {
 
 /// `Authorization` header value: `Basic base64(client_id:client_secret)`.
 pub fn basic_authorization(credentials: &ZoomCredentials) -> String {
-    let pair = format!("{}:{}", credentials.client_id, credentials.client_secret);
+    let pair = format!(
+        "{}:{}",
+        credentials.client_id.expose(),
+        credentials.client_secret.expose()
+    );
     format!("Basic {}", STANDARD.encode(pair))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(PartialEq))]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Secret,
     pub expires_in: u64,
 }
 

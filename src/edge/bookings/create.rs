@@ -3,6 +3,7 @@
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::creation::{self, Failed, Next, MAX_LOOKUP_PAGES};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::idempotency::{
     client_key, duplicate_key, fingerprint, stored_client_key, StoredAnswer,
@@ -12,18 +13,18 @@ use crate::domain::booking::request::Context;
 use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{booking_id_from_random, manage_token, parse_booking, ValidBooking};
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{
+use crate::domain::coordinator::{
     CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
-use crate::domain::zoom::meetings::{create_meeting_body, is_meeting_for, ZoomMeeting};
+use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
+use crate::edge::account::Account;
+use crate::edge::coordinator::Coordinator;
 use crate::edge::intl_zones::IntlZones;
-use crate::edge::zoom_api::{CallError, ZoomApi};
-use crate::edge::{clock, coordinator_client, http, settings, turnstile};
+use crate::edge::zoom::api::{CallError, ZoomApi};
+use crate::edge::zoom::meetings::PagerError;
+use crate::edge::{clock, http, turnstile};
 use serde_json::Value;
 use worker::{console_error, console_warn, Env, Request, Response};
-
-/// Pages of a host's meeting list searched for a create whose answer was lost.
-const MAX_LOOKUP_PAGES: usize = 10;
 
 /// Under which key the coordinator remembers this submission, and for how long its answer is
 /// replayed. A client key covers exactly one request body; without one, the same person, slot
@@ -76,7 +77,8 @@ impl Created {
 }
 
 pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
-    let config = settings::load(env)?;
+    let account = Account::load(env)?;
+    let (config, coordinator) = (&account.config, &account.coordinator);
     let header = req.headers().get("idempotency-key").ok().flatten();
     let client = client_key(header.as_deref())?;
     let presented = turnstile::Presented::of(&req);
@@ -104,7 +106,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
             email: booking.email.clone(),
         },
     };
-    let (host, send_at_ms) = match coordinator_client::reserve(env, &config, &reserve).await? {
+    let (host, send_at_ms) = match coordinator.send(&reserve).await? {
         ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),
         ReserveOutcome::Replay(answer) => {
             return Ok(Created {
@@ -115,63 +117,79 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         ReserveOutcome::Refused(refusal) => return Err(refusal.into()),
         ReserveOutcome::RateLimited(denied) => return Err(denied.into()),
     };
-    let zoom = ZoomApi::new(env, &config);
-    let slot = Slot {
-        host: &host,
+    let reserved = Reserved {
+        booking: &booking,
+        booking_id,
+        attempt,
+        host,
         send_at_ms,
     };
-    match book(&zoom, env, &config, slot, &booking, &booking_id, &attempt).await {
+    let zoom = ZoomApi::new(env, config, coordinator);
+    match book(&zoom, coordinator, config, &reserved).await {
         Ok(answer) => Ok(Created {
             answer,
             replayed: false,
         }),
-        Err((err, meeting_may_exist)) => {
+        Err(failed) => {
             let release = ReleaseReservation {
-                booking_id,
-                idempotency_key: attempt.key,
-                keep_slot: meeting_may_exist,
+                booking_id: reserved.booking_id,
+                idempotency_key: reserved.attempt.key,
+                keep_slot: failed.meeting_may_exist,
             };
-            if let Err(release_err) = coordinator_client::release(env, &config, &release).await {
+            if let Err(release_err) = coordinator.send(&release).await {
                 // The reservation lapses on its own (`IN_FLIGHT_LEASE_MS`).
                 console_warn!("reservation not released: {release_err:?}");
             }
-            Err(err)
+            Err(failed.error)
         }
     }
 }
 
-/// Where and when the create goes: the reserved host, in the per-second slot granted with it.
-#[derive(Clone, Copy)]
-struct Slot<'a> {
-    host: &'a str,
+/// A booking whose slot the coordinator holds: the create goes to `host`, sent at `send_at_ms`
+/// (the per-second slot granted with the reservation).
+struct Reserved<'a> {
+    booking: &'a ValidBooking,
+    booking_id: String,
+    attempt: AttemptKey,
+    host: String,
     send_at_ms: i64,
 }
 
-/// Creates the meeting on the reserved host and commits it. On failure, says whether the
-/// meeting may exist at Zoom anyway (so the slot stays held until its lease lapses).
+/// Creates the meeting on the reserved host and commits it, as `domain::booking::creation`
+/// decides at each step.
 async fn book(
     zoom: &ZoomApi<'_>,
-    env: &Env,
+    coordinator: &Coordinator,
     config: &Config,
-    slot: Slot<'_>,
-    booking: &ValidBooking,
-    booking_id: &str,
-    attempt: &AttemptKey,
-) -> Result<StoredAnswer, (ApiError, bool)> {
-    let host = slot.host;
-    let meeting = create_meeting(zoom, slot, booking)
-        .await
-        .map_err(|err| match err {
-            CallError::OutcomeUnknown => (CallError::OutcomeUnknown.into(), true),
-            CallError::Failed(err) => (err, false),
-        })?;
-    let record = meeting.into_record(booking_id.to_owned(), host, booking, clock::now());
+    reserved: &Reserved<'_>,
+) -> Result<StoredAnswer, Failed> {
+    let host = &reserved.host;
+    let body = create_meeting_body(reserved.booking);
+    let created = zoom.create_meeting(host, &body, reserved.send_at_ms).await;
+    let answer = created
+        .as_ref()
+        .map(|reply| (reply.status, reply.body.as_str()));
+    let meeting = match creation::after_create(answer.map_err(Clone::clone)) {
+        Next::Commit(meeting) => meeting,
+        Next::Fail(failed) => return Err(failed),
+        Next::LookUp => {
+            console_warn!("create on {host}: no answer; looking for the meeting first");
+            creation::after_lookup(find_created_meeting(zoom, host, reserved.booking).await)?
+        }
+    };
+    let record = meeting.into_record(
+        reserved.booking_id.clone(),
+        host,
+        reserved.booking,
+        clock::now(),
+    );
     let mut body = record.public_view();
     body["manage_token"] = Value::from(manage_token::issue(
-        &config.booking_signing_key.0,
-        booking_id,
+        config.booking_signing_key.expose(),
+        &reserved.booking_id,
     ));
     let answer = StoredAnswer { status: 201, body };
+    let attempt = &reserved.attempt;
     let commit = CommitBooking {
         record,
         idempotency_key: attempt.key.clone(),
@@ -179,70 +197,40 @@ async fn book(
         key_retention_ms: attempt.retention_ms,
         answer: answer.clone(),
     };
-    if let Err(err) = coordinator_client::commit(env, config, &commit).await {
-        // A meeting without a ledger entry would be invisible to every later operation:
-        // take it back so the failed booking leaves nothing behind.
+    if let Err(err) = coordinator.send(&commit).await {
         let meeting_id = commit.record.meeting.id;
-        if let Err(cleanup) = zoom.delete_meeting(meeting_id).await {
-            console_error!("orphan meeting {meeting_id} left at Zoom: {cleanup:?}");
-            return Err((err, true));
-        }
-        return Err((err, false));
+        let deleted = match zoom.delete_meeting(meeting_id).await {
+            Ok(_) => true,
+            Err(cleanup) => {
+                console_error!("orphan meeting {meeting_id} left at Zoom: {cleanup:?}");
+                false
+            }
+        };
+        return Err(creation::after_failed_commit(err, deleted));
     }
     Ok(answer)
 }
 
-/// Creates the meeting. A create is never blindly re-sent: if its answer was lost, the host's
-/// meetings are searched first, since Zoom may have created it.
-async fn create_meeting(
-    zoom: &ZoomApi<'_>,
-    slot: Slot<'_>,
-    booking: &ValidBooking,
-) -> Result<ZoomMeeting, CallError> {
-    let host = slot.host;
-    let body = create_meeting_body(booking);
-    match zoom.create_meeting(host, &body, slot.send_at_ms).await {
-        Ok(reply) => {
-            ZoomMeeting::parse(&reply.body).ok_or(CallError::Failed(ApiError::ZoomError {
-                status: reply.status,
-            }))
-        }
-        Err(CallError::OutcomeUnknown) => {
-            console_warn!(
-                "create on {host}: no answer; looking for the meeting before anything else"
-            );
-            find_created_meeting(zoom, host, booking)
-                .await?
-                .ok_or(CallError::OutcomeUnknown)
-        }
-        Err(err) => Err(err),
-    }
-}
-
+/// The meeting a create whose answer was lost made, if the host's upcoming meetings have it.
+/// A list that cannot be read to the end counts as not found.
 async fn find_created_meeting(
     zoom: &ZoomApi<'_>,
     host: &str,
     booking: &ValidBooking,
 ) -> Result<Option<ZoomMeeting>, CallError> {
-    let mut page_token = String::new();
-    for _ in 0..MAX_LOOKUP_PAGES {
-        let reply = zoom.upcoming_page(host, &page_token).await?;
-        let page: Value = serde_json::from_str(&reply.body).unwrap_or_default();
-        let found = page["meetings"]
-            .as_array()
-            .and_then(|meetings| meetings.iter().find(|m| is_meeting_for(m, booking)))
-            .and_then(|m| m["id"].as_u64());
-        if let Some(id) = found {
-            let reply = zoom.get_meeting(id).await?;
-            return Ok(ZoomMeeting::parse(&reply.body));
-        }
-        page_token = page["next_page_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if page_token.is_empty() {
-            break;
-        }
+    let search = zoom.search_upcoming(host, MAX_LOOKUP_PAGES, |page| {
+        page.meetings
+            .iter()
+            .find(|m| m.is_for(booking))
+            .map(|m| m.id)
+    });
+    let id = match search.await {
+        Ok(found) => found,
+        Err(PagerError::Zoom(err)) => return Err(err),
+        Err(PagerError::UnreadablePage | PagerError::TooManyPages) => None,
+    };
+    match id {
+        Some(id) => Ok(ZoomMeeting::parse(&zoom.get_meeting(id).await?.body)),
+        None => Ok(None),
     }
-    Ok(None)
 }

@@ -7,13 +7,15 @@ use crate::domain::booking::access::{authorize, Access};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reschedule::parse_reschedule;
 use crate::domain::booking::{BookingRecord, BookingStatus};
-use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{BookingRef, RescheduleCommit, RescheduleRequest};
+use crate::domain::coordinator::{
+    CancelBooking, GetBooking, RescheduleCommit, RescheduleRelease, RescheduleRequest,
+};
+use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::meetings::reschedule_body;
-use crate::domain::zoom::response::means_already_deleted;
+use crate::edge::account::Account;
 use crate::edge::intl_zones::IntlZones;
-use crate::edge::zoom_api::{CallError, ZoomApi};
-use crate::edge::{clock, coordinator_client, http, settings};
+use crate::edge::zoom::api::{CallError, ZoomApi};
+use crate::edge::{clock, http};
 use serde_json::json;
 use worker::{console_warn, Env, Request, Response};
 
@@ -21,18 +23,23 @@ use worker::{console_warn, Env, Request, Response};
 async fn authorized(
     req: &Request,
     env: &Env,
-    config: &Config,
+    account: &Account,
     booking_id: &str,
 ) -> Result<(Access, BookingRecord), ApiError> {
     let admin_token = env.secret("ADMIN_TOKEN").map(|s| s.to_string()).ok();
     let authorization = req.headers().get("authorization").ok().flatten();
     let access = authorize(
-        &config.booking_signing_key.0,
+        account.config.booking_signing_key.expose(),
         admin_token.as_deref(),
         booking_id,
         authorization.as_deref(),
     )?;
-    let record = coordinator_client::booking(env, &config.credentials.account_id, booking_id)
+    let ask = GetBooking {
+        booking_id: booking_id.to_owned(),
+    };
+    let record = account
+        .coordinator
+        .send(&ask)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok((access, record))
@@ -42,10 +49,10 @@ async fn authorized(
 async fn owned(
     req: &Request,
     env: &Env,
-    config: &Config,
+    account: &Account,
     booking_id: &str,
 ) -> Result<BookingRecord, ApiError> {
-    match authorized(req, env, config, booking_id).await? {
+    match authorized(req, env, account, booking_id).await? {
         (Access::Owner, record) => Ok(record),
         (Access::Operator, _) => Err(ApiError::NotFound),
     }
@@ -57,8 +64,8 @@ fn view(record: &BookingRecord) -> Response {
 
 /// `GET /v1/bookings/{id}`.
 pub async fn show(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
-    let config = settings::load(env)?;
-    let (_, record) = authorized(req, env, &config, booking_id).await?;
+    let account = Account::load(env)?;
+    let (_, record) = authorized(req, env, &account, booking_id).await?;
     Ok(view(&record))
 }
 
@@ -68,8 +75,8 @@ pub async fn reschedule(
     env: &Env,
     booking_id: &str,
 ) -> Result<Response, ApiError> {
-    let config = settings::load(env)?;
-    let record = owned(&req, env, &config, booking_id).await?;
+    let account = Account::load(env)?;
+    let record = owned(&req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Err(ApiError::BookingCancelled);
     }
@@ -82,17 +89,13 @@ pub async fn reschedule(
     {
         return Ok(view(&record));
     }
-    let booking = BookingRef {
-        booking_id: booking_id.to_owned(),
-    };
+    let coordinator = &account.coordinator;
     let ask = RescheduleRequest {
         booking_id: booking_id.to_owned(),
         span: Span::of(change.start, change.duration_minutes),
     };
-    let current = coordinator_client::reserve_reschedule(env, &config, &ask)
-        .await?
-        .map_err(ApiError::from)?;
-    let zoom = ZoomApi::new(env, &config);
+    let current = coordinator.send(&ask).await??;
+    let zoom = ZoomApi::new(env, &account.config, coordinator);
     let moved = zoom
         .update_meeting(
             current.meeting.id,
@@ -101,7 +104,10 @@ pub async fn reschedule(
         )
         .await;
     if let Err(err) = moved {
-        if let Err(release) = coordinator_client::release_reschedule(env, &config, &booking).await {
+        let release = RescheduleRelease {
+            booking_id: booking_id.to_owned(),
+        };
+        if let Err(release) = coordinator.send(&release).await {
             console_warn!("reschedule hold not released: {release:?}");
         }
         return Err(err.into());
@@ -112,29 +118,29 @@ pub async fn reschedule(
         duration: change.duration_minutes,
         timezone: change.timezone.name().to_owned(),
     };
-    let updated = coordinator_client::commit_reschedule(env, &config, &commit)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let updated = coordinator.send(&commit).await?.ok_or(ApiError::NotFound)?;
     Ok(view(&updated))
 }
 
 /// `DELETE /v1/bookings/{id}`: idempotent; a meeting Zoom no longer has is cancelled already.
 pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
-    let config = settings::load(env)?;
-    let record = owned(req, env, &config, booking_id).await?;
+    let account = Account::load(env)?;
+    let record = owned(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Ok(view(&record));
     }
-    let zoom = ZoomApi::new(env, &config);
+    let zoom = ZoomApi::new(env, &account.config, &account.coordinator);
     match zoom.delete_meeting(record.meeting.id).await {
         Ok(_) => {}
         Err(CallError::Failed(err)) if means_already_deleted(&err) => {}
         Err(err) => return Err(err.into()),
     }
-    let booking = BookingRef {
+    let cancel = CancelBooking {
         booking_id: booking_id.to_owned(),
     };
-    let cancelled = coordinator_client::cancel(env, &config, &booking)
+    let cancelled = account
+        .coordinator
+        .send(&cancel)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(view(&cancelled))
@@ -142,12 +148,12 @@ pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Respon
 
 /// `GET /v1/bookings/{id}/invitation`: Zoom's invitation text for the guests.
 pub async fn invitation(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
-    let config = settings::load(env)?;
-    let (_, record) = authorized(req, env, &config, booking_id).await?;
+    let account = Account::load(env)?;
+    let (_, record) = authorized(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Err(ApiError::BookingCancelled);
     }
-    let reply = ZoomApi::new(env, &config)
+    let reply = ZoomApi::new(env, &account.config, &account.coordinator)
         .invitation(record.meeting.id)
         .await?;
     let text = serde_json::from_str::<serde_json::Value>(&reply.body)

@@ -2,24 +2,23 @@
 //! cancel. Only the booking's own host is considered: the join link guests hold is that host's.
 
 use super::calendar::{booking_holder, reschedule_holder};
+use super::Handle;
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
 use crate::domain::booking::{BookingRecord, BookingStatus};
-use crate::domain::coordinator_protocol::{
-    BookingRef, Refusal, RescheduleCommit, RescheduleOutcome, RescheduleRequest,
+use crate::domain::coordinator::{
+    CancelBooking, Refusal, RescheduleCommit, RescheduleOutcome, RescheduleRelease,
+    RescheduleRequest,
 };
 use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day};
 use crate::edge::clock;
 use worker::Result;
 
-impl ZoomCoordinator {
+impl Handle<RescheduleRequest> for ZoomCoordinator {
     /// Holds the new slot on the booking's host (and takes a Create/Update from its allowance,
     /// as Zoom counts the PATCH), or says why the booking cannot move there.
-    pub(super) async fn reserve_reschedule(
-        &self,
-        ask: &RescheduleRequest,
-    ) -> Result<RescheduleOutcome> {
+    async fn handle(&self, ask: RescheduleRequest) -> Result<RescheduleOutcome> {
         let config = self.config()?;
         let now = clock::now();
         let now_ms = now.timestamp_millis();
@@ -63,12 +62,13 @@ impl ZoomCoordinator {
         self.take_quota(&day, host, used).await?;
         Ok(Ok(record))
     }
+}
 
+impl ZoomCoordinator {}
+
+impl Handle<RescheduleCommit> for ZoomCoordinator {
     /// Zoom moved the meeting: the booking and its slot follow.
-    pub(super) async fn commit_reschedule(
-        &self,
-        commit: &RescheduleCommit,
-    ) -> Result<Option<BookingRecord>> {
+    async fn handle(&self, commit: RescheduleCommit) -> Result<Option<BookingRecord>> {
         let Some(mut record) = self.booking_record(&commit.booking_id).await? else {
             return Ok(None);
         };
@@ -84,7 +84,9 @@ impl ZoomCoordinator {
         self.store_booking(&record).await?;
         Ok(Some(record))
     }
+}
 
+impl ZoomCoordinator {
     /// The keyless submission that made `record` would replay it; once the booking moves or is
     /// cancelled, submitting that slot again must book anew.
     fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
@@ -92,13 +94,19 @@ impl ZoomCoordinator {
         let key = duplicate_key_of(&record.email, meeting.start_time, meeting.duration);
         self.drop_attempt(&key, &record.booking_id)
     }
+}
 
-    pub(super) fn release_reschedule(&self, booking: &BookingRef) -> Result<()> {
+impl Handle<RescheduleRelease> for ZoomCoordinator {
+    async fn handle(&self, booking: RescheduleRelease) -> Result<()> {
         self.free(&reschedule_holder(&booking.booking_id))
     }
+}
 
+impl ZoomCoordinator {}
+
+impl Handle<CancelBooking> for ZoomCoordinator {
     /// Zoom no longer has the meeting: the booking is cancelled and its slot is free.
-    pub(super) async fn cancel(&self, booking: &BookingRef) -> Result<Option<BookingRecord>> {
+    async fn handle(&self, booking: CancelBooking) -> Result<Option<BookingRecord>> {
         let Some(mut record) = self.booking_record(&booking.booking_id).await? else {
             return Ok(None);
         };

@@ -3,13 +3,14 @@
 //! their slots in the calendar current.
 
 use super::calendar::external_holder;
-use super::ZoomCoordinator;
+use super::{Handle, ZoomCoordinator};
 use crate::domain::booking::BookingRecord;
+use crate::domain::coordinator::GetBooking;
 use crate::domain::webhook::effects::{self, external_slot, ExternalSlot};
 use crate::domain::webhook::event::MeetingEvent;
 use crate::edge::clock;
 use serde_json::json;
-use worker::{Response, Result};
+use worker::Result;
 
 /// Webhook deliveries are remembered this long; Zoom's last retry comes after ~85 minutes, and
 /// the promise to operators is at least 24 hours.
@@ -57,23 +58,24 @@ impl ZoomCoordinator {
         let text: Option<String> = self.state.storage().get(&ledger_key(booking_id)).await?;
         text.as_deref().map(record_from).transpose()
     }
+}
 
-    pub(super) async fn get_booking(&self, booking_id: &str) -> Result<Response> {
-        match self.booking_record(booking_id).await? {
-            Some(record) => Response::from_json(&record),
-            None => Response::error("no such booking", 404),
-        }
+impl Handle<GetBooking> for ZoomCoordinator {
+    async fn handle(&self, ask: GetBooking) -> Result<Option<BookingRecord>> {
+        self.booking_record(&ask.booking_id).await
     }
+}
 
+impl Handle<MeetingEvent> for ZoomCoordinator {
     /// Applies a webhook event once per delivery identity: to its booking, or (for a meeting made
     /// outside the service) to the slot it holds.
-    pub(super) async fn apply_event(&self, event: &MeetingEvent) -> Result<()> {
+    async fn handle(&self, event: MeetingEvent) -> Result<()> {
         let storage = self.state.storage();
         let Some(meeting_id) = event.meeting_id else {
             return Ok(());
         };
         let Some(booking_id) = storage.get::<String>(&meeting_key(meeting_id)).await? else {
-            return self.apply_external_event(meeting_id, event);
+            return self.apply_external_event(meeting_id, &event);
         };
         let Some(mut record) = self.booking_record(&booking_id).await? else {
             return Ok(());
@@ -81,7 +83,7 @@ impl ZoomCoordinator {
         // From here to the write there is no await: the dedupe mark and the effect are
         // committed together, and no other event for this booking can interleave.
         if self.first_delivery(&event.dedupe_key())? {
-            effects::apply(&mut record, event);
+            effects::apply(&mut record, &event);
             record.webhook_events.applied += 1;
             // A meeting moved or deleted at Zoom moves or frees the booking's slot.
             self.hold_for_booking(&record)?;
@@ -92,7 +94,9 @@ impl ZoomCoordinator {
             .put(&ledger_key(&booking_id), record_text(&record)?)
             .await
     }
+}
 
+impl ZoomCoordinator {
     /// A meeting this service did not book: created, moved or deleted on a host's calendar.
     /// Events for hosts the service does not know (yet) wait for the next sync.
     fn apply_external_event(&self, meeting_id: u64, event: &MeetingEvent) -> Result<()> {

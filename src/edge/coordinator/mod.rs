@@ -9,6 +9,7 @@
 mod attempts;
 mod calendar;
 mod changes;
+mod client;
 mod host_sync;
 mod ledger;
 mod permits;
@@ -17,24 +18,24 @@ mod schema;
 mod submissions;
 mod token_refresh;
 
+pub use client::Coordinator;
+
 use super::settings;
-use crate::domain::booking::BookingRecord;
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{
-    BookingRef, CommitBooking, HostSync, PermitRequest, ReleaseReservation, RescheduleCommit,
-    RescheduleRequest, ReserveRequest, TokenRequest, Zoom429Report, BOOKINGS_PREFIX, CANCEL_PATH,
-    COMMIT_PATH, HOST_SYNC_PATH, PERMIT_PATH, RELEASE_PATH, RESCHEDULE_COMMIT_PATH,
-    RESCHEDULE_PATH, RESCHEDULE_RELEASE_PATH, RESERVE_PATH, STATUS_PATH, TOKEN_PATH,
-    WEBHOOK_EVENTS_PATH, ZOOM_429_PATH,
-};
+use crate::domain::coordinator::*;
 use crate::domain::rate_limits::{Category, PermitSchedule};
 use crate::domain::token_policy::IssuedToken;
-use crate::domain::webhook::event::MeetingEvent;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use token_refresh::RefreshFlight;
-use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+/// How the coordinator answers one kind of message. Each message's handler lives with the
+/// concern it belongs to (`reservations`, `changes`, `permits`, ...).
+trait Handle<M: Message> {
+    async fn handle(&self, message: M) -> Result<M::Answer>;
+}
 
 #[durable_object]
 pub struct ZoomCoordinator {
@@ -71,68 +72,19 @@ impl DurableObject for ZoomCoordinator {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        // Once per instance: every handler below may use the SQLite tables.
+        // Once per instance: every handler may use the SQLite tables.
         self.ensure_schema()?;
-        let path = req.path();
-        match (req.method(), path.as_str()) {
-            (Method::Post, TOKEN_PATH) => {
-                let ask: TokenRequest = req.json().await.unwrap_or_default();
-                let grant = self.grant(ask.rejected_token.as_deref()).await;
-                Response::from_json(&grant)
-            }
-            (Method::Get, p) if p.starts_with(BOOKINGS_PREFIX) => {
-                self.get_booking(&p[BOOKINGS_PREFIX.len()..]).await
-            }
-            (Method::Post, PERMIT_PATH) => {
-                let ask: PermitRequest = req.json().await?;
-                Response::from_json(&self.permit(&ask).await?)
-            }
-            (Method::Post, ZOOM_429_PATH) => {
-                let report: Zoom429Report = req.json().await?;
-                self.record_429(&report).await?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Get, STATUS_PATH) => Response::from_json(&self.status().await?),
-            (Method::Post, RESERVE_PATH) => {
-                let ask: ReserveRequest = req.json().await?;
-                Response::from_json(&self.reserve(&ask).await?)
-            }
-            (Method::Post, COMMIT_PATH) => {
-                let commit: CommitBooking = req.json().await?;
-                self.commit(&commit).await?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Post, RELEASE_PATH) => {
-                self.release(&req.json::<ReleaseReservation>().await?)?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Post, RESCHEDULE_PATH) => {
-                let ask: RescheduleRequest = req.json().await?;
-                Response::from_json(&self.reserve_reschedule(&ask).await?)
-            }
-            (Method::Post, RESCHEDULE_COMMIT_PATH) => {
-                let commit: RescheduleCommit = req.json().await?;
-                Self::record_or_404(self.commit_reschedule(&commit).await?)
-            }
-            (Method::Post, RESCHEDULE_RELEASE_PATH) => {
-                self.release_reschedule(&req.json::<BookingRef>().await?)?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            (Method::Post, CANCEL_PATH) => {
-                let booking: BookingRef = req.json().await?;
-                Self::record_or_404(self.cancel(&booking).await?)
-            }
-            (Method::Post, HOST_SYNC_PATH) => {
-                let sync: HostSync = req.json().await?;
-                Response::from_json(&self.sync_host(&sync)?)
-            }
-            (Method::Post, WEBHOOK_EVENTS_PATH) => {
-                let event: MeetingEvent = req.json().await?;
-                self.apply_event(&event).await?;
-                Ok(Response::empty()?.with_status(204))
-            }
-            _ => Response::error("not found", 404),
+        let route = req.path();
+        let body = req.text().await?;
+        macro_rules! dispatch {
+            ($($message:ident => $answer:ty),* $(,)?) => {
+                $(if route == $message::ROUTE {
+                    return self.answer::<$message>(&body).await;
+                })*
+            };
         }
+        for_each_message!(dispatch);
+        Response::error("no such message", 404)
     }
 
     /// Refreshes the token ahead of expiry so no booking ever waits on a token request.
@@ -148,16 +100,19 @@ fn quota_key(day: &str, host: &str) -> String {
 }
 
 impl ZoomCoordinator {
+    /// Reads one message, has its handler answer it, and sends the answer back as JSON.
+    async fn answer<M: Message>(&self, body: &str) -> Result<Response>
+    where
+        Self: Handle<M>,
+    {
+        let message: M = serde_json::from_str(body)?;
+        let answer = self.handle(message).await?;
+        Response::from_json(&answer)
+    }
+
     fn config(&self) -> Result<Config> {
         settings::load(&self.env)
             .map_err(|e| worker::Error::RustError(format!("not configured: {}", e.message())))
-    }
-
-    fn record_or_404(record: Option<BookingRecord>) -> Result<Response> {
-        match record {
-            Some(record) => Response::from_json(&record),
-            None => Response::error("no such booking", 404),
-        }
     }
 
     /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).

@@ -2,10 +2,11 @@
 //! daily Create/Update allowance is taken with the slot, in `reservations` and `changes`.) Plus
 //! the operator status that reports them.
 
+use super::Handle;
 use super::{quota_key, ZoomCoordinator};
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::{
-    PermitAnswer, PermitDenied, PermitGrant, PermitRequest, Zoom429Report,
+use crate::domain::coordinator::{
+    PermitAnswer, PermitDenied, PermitGrant, PermitRequest, StatusRequest, Zoom429Report,
 };
 use crate::domain::rate_limits::{
     retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock, WINDOW_MS,
@@ -20,10 +21,10 @@ const MAX_PERMIT_WAIT_MS: i64 = 5_000;
 const ZOOM_429_COUNT_KEY: &str = "stats:zoom_429";
 const RETRY_COUNT_KEY: &str = "stats:retries";
 
-impl ZoomCoordinator {
+impl Handle<PermitRequest> for ZoomCoordinator {
     /// Grants one Zoom call: never more per second than the account's budget allows, never
     /// while Zoom has us blocked.
-    pub(super) async fn permit(&self, ask: &PermitRequest) -> Result<PermitAnswer> {
+    async fn handle(&self, ask: PermitRequest) -> Result<PermitAnswer> {
         let config = self.config()?;
         let storage = self.state.storage();
         if ask.retry {
@@ -34,7 +35,9 @@ impl ZoomCoordinator {
             .send_slot(&config, ask.category, clock::now_ms())
             .map(|send_at_ms| PermitGrant { send_at_ms }))
     }
+}
 
+impl ZoomCoordinator {
     /// Takes the next send time for a call of `category` in the per-second schedule, after any
     /// block Zoom imposed; refused if the caller would wait more than `MAX_PERMIT_WAIT_MS`.
     /// Synchronous, so callers can take a slot in the same step as other decisions.
@@ -65,9 +68,11 @@ impl ZoomCoordinator {
                 retry_after: retry_after_secs(WINDOW_MS),
             })
     }
+}
 
+impl Handle<Zoom429Report> for ZoomCoordinator {
     /// Zoom answered 429 anyway: stop sending what it blocked until the block passes.
-    pub(super) async fn record_429(&self, report: &Zoom429Report) -> Result<()> {
+    async fn handle(&self, report: Zoom429Report) -> Result<()> {
         let storage = self.state.storage();
         let count = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
         storage.put(ZOOM_429_COUNT_KEY, count + 1).await?;
@@ -88,9 +93,13 @@ impl ZoomCoordinator {
         }
         Ok(())
     }
+}
 
+impl ZoomCoordinator {}
+
+impl Handle<StatusRequest> for ZoomCoordinator {
     /// Operator view: today's usage per host, blocks in force, token age (never the token).
-    pub(super) async fn status(&self) -> Result<serde_json::Value> {
+    async fn handle(&self, _ask: StatusRequest) -> Result<serde_json::Value> {
         let config = self.config()?;
         let storage = self.state.storage();
         let now = clock::now();

@@ -3,18 +3,19 @@
 //! in; the worker then creates the meeting and commits or releases.
 
 use super::calendar::{booking_holder, external_holder};
+use super::Handle;
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, IN_FLIGHT_LEASE_MS};
-use crate::domain::coordinator_protocol::{
+use crate::domain::coordinator::{
     CommitBooking, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
 use worker::Result;
 
-impl ZoomCoordinator {
-    pub(super) async fn reserve(&self, ask: &ReserveRequest) -> Result<ReserveOutcome> {
+impl Handle<ReserveRequest> for ZoomCoordinator {
+    async fn handle(&self, ask: ReserveRequest) -> Result<ReserveOutcome> {
         let config = self.config()?;
         let now = clock::now();
         let now_ms = now.timestamp_millis();
@@ -85,9 +86,13 @@ impl ZoomCoordinator {
             .await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })
     }
+}
 
+impl ZoomCoordinator {}
+
+impl Handle<CommitBooking> for ZoomCoordinator {
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
-    pub(super) async fn commit(&self, commit: &CommitBooking) -> Result<()> {
+    async fn handle(&self, commit: CommitBooking) -> Result<()> {
         let now_ms = clock::now_ms();
         let record = &commit.record;
         self.hold_for_booking(record)?;
@@ -104,10 +109,14 @@ impl ZoomCoordinator {
         self.put_attempt(&commit.idempotency_key, &attempt, now_ms)?;
         self.store_booking(record).await
     }
+}
 
+impl ZoomCoordinator {}
+
+impl Handle<ReleaseReservation> for ZoomCoordinator {
     /// The booking failed after its reservation: free the key (so the client may retry) and,
     /// unless the meeting may exist after all, the slot.
-    pub(super) fn release(&self, release: &ReleaseReservation) -> Result<()> {
+    async fn handle(&self, release: ReleaseReservation) -> Result<()> {
         self.drop_attempt(&release.idempotency_key, &release.booking_id)?;
         if !release.keep_slot {
             self.free(&booking_holder(&release.booking_id))?;

@@ -4,10 +4,11 @@
 //! shared flight a cold burst would issue N tokens (and, on accounts where a new token
 //! invalidates the previous one, break N-1 of them).
 
-use super::ZoomCoordinator;
-use crate::domain::coordinator_protocol::{TokenGrant, TokenGrantError};
+use super::{Handle, ZoomCoordinator};
+use crate::domain::coordinator::{TokenGrant, TokenGrantError, TokenRequest};
+use crate::domain::secret::Secret;
 use crate::domain::token_policy::{decide, IssuedToken, TokenDecision};
-use crate::edge::{clock, settings, tokens, zoom_oauth};
+use crate::edge::{clock, settings, tokens, zoom};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use std::rc::Rc;
 use worker::{console_error, console_warn, Env, Result, State};
@@ -17,6 +18,18 @@ const TOKEN_KEY: &str = "token";
 const REFRESH_RETRY_MS: i64 = 30_000;
 
 pub(super) type RefreshFlight = Shared<LocalBoxFuture<'static, TokenGrant>>;
+
+impl Handle<TokenRequest> for ZoomCoordinator {
+    /// The current token, or a replacement for a rejected one that is still current.
+    async fn handle(&self, ask: TokenRequest) -> Result<TokenGrant> {
+        let current = self.load_current().await;
+        let rejected = ask.rejected_token.as_ref().map(Secret::expose);
+        Ok(match decide(current.as_ref(), rejected, clock::now_ms()) {
+            TokenDecision::Use(token) => Ok(token),
+            TokenDecision::Refresh => self.refresh().await,
+        })
+    }
+}
 
 impl ZoomCoordinator {
     /// The alarm's work: refresh when the current token is due, retry soon if that fails.
@@ -47,14 +60,6 @@ impl ZoomCoordinator {
             }
         }
         self.current.borrow().clone()
-    }
-
-    pub(super) async fn grant(&self, rejected: Option<&str>) -> TokenGrant {
-        let current = self.load_current().await;
-        match decide(current.as_ref(), rejected, clock::now_ms()) {
-            TokenDecision::Use(token) => Ok(token),
-            TokenDecision::Refresh => self.refresh().await,
-        }
     }
 
     /// Joins the refresh under way, or starts one.
@@ -89,7 +94,7 @@ impl ZoomCoordinator {
 /// Issues a token, stores it durably, publishes it to KV and schedules the next refresh.
 async fn issue_and_store(state: &State, env: &Env) -> TokenGrant {
     let config = settings::load(env).map_err(|_| TokenGrantError::Unavailable)?;
-    let token = zoom_oauth::issue_token(&config).await?;
+    let token = zoom::oauth::issue_token(&config).await?;
     let storage = state.storage();
     if let Err(err) = storage.put(TOKEN_KEY, &token).await {
         console_error!("token storage write failed: {err}");

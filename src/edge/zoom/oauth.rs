@@ -1,10 +1,10 @@
 //! The one place that calls Zoom's token endpoint. Only the coordinator uses it.
 
-use super::{clock, outbound};
 use crate::domain::config::Config;
-use crate::domain::coordinator_protocol::TokenGrantError;
+use crate::domain::coordinator::TokenGrantError;
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::oauth::{basic_authorization, read_token_response, token_url};
+use crate::edge::{clock, outbound};
 use std::time::Duration;
 use worker::{console_warn, Headers, Method, Request, RequestInit};
 

@@ -1,44 +1,18 @@
-//! The internal protocol between the stateless fetch handler and the `ZoomCoordinator` Durable
-//! Object. Both sides serialize these types, so they cannot drift apart.
+//! The coordinator's messages and the answers they get (see the table in `super`).
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
 use crate::domain::booking::submit_limits::Submitter;
-use crate::domain::booking::BookingRecord;
+pub use crate::domain::booking::BookingRecord;
 use crate::domain::rate_limits::{Category, ZoomBlock};
+use crate::domain::secret::Secret;
 use crate::domain::token_policy::IssuedToken;
+pub use crate::domain::webhook::event::MeetingEvent;
 use crate::domain::zoom::oauth::TokenFailure;
 use serde::{Deserialize, Serialize};
 
-pub const TOKEN_PATH: &str = "/token";
-pub const BOOKINGS_PREFIX: &str = "/bookings/";
-/// `POST` a `MeetingEvent` (a verified webhook delivery) to apply it to its booking once.
-pub const WEBHOOK_EVENTS_PATH: &str = "/webhook-events";
-/// `POST` a `PermitRequest` before every Zoom API call.
-pub const PERMIT_PATH: &str = "/permit";
-/// `POST` a `Zoom429Report` when Zoom answered 429 anyway.
-pub const ZOOM_429_PATH: &str = "/zoom-429";
-/// `GET` the operator status.
-pub const STATUS_PATH: &str = "/status";
-/// `POST` a `ReserveRequest` before creating a meeting: idempotency, host and slot in one step.
-pub const RESERVE_PATH: &str = "/reservations";
-/// `POST` a `CommitBooking` once Zoom created the meeting.
-pub const COMMIT_PATH: &str = "/reservations/commit";
-/// `POST` a `ReleaseReservation` when the booking failed after its reservation.
-pub const RELEASE_PATH: &str = "/reservations/release";
-/// `POST` a `RescheduleRequest` before moving a meeting at Zoom.
-pub const RESCHEDULE_PATH: &str = "/reschedules";
-/// `POST` a `RescheduleCommit` once Zoom moved the meeting.
-pub const RESCHEDULE_COMMIT_PATH: &str = "/reschedules/commit";
-/// `POST` a `RescheduleRelease` when Zoom did not move it.
-pub const RESCHEDULE_RELEASE_PATH: &str = "/reschedules/release";
-/// `POST` a `CancelBooking` once Zoom no longer has the meeting.
-pub const CANCEL_PATH: &str = "/cancellations";
-/// `POST` a `HostSync`: a host's complete list of upcoming meetings, read from Zoom.
-pub const HOST_SYNC_PATH: &str = "/host-sync";
-
-/// Body of `POST /permit`: one Zoom call of `category`.
+/// Asked before every Zoom API call: a per-second slot for one call of `category`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PermitRequest {
     pub category: Category,
@@ -71,19 +45,19 @@ impl From<PermitDenied> for ApiError {
     }
 }
 
-/// Body of `POST /zoom-429`.
+/// Zoom answered 429 anyway: the coordinator records the block it imposed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zoom429Report {
     pub host: Option<String>,
     pub block: ZoomBlock,
 }
 
-/// Body of `POST /token`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Asks for the current access token.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TokenRequest {
     /// A token Zoom just refused with code 124, so the coordinator replaces it if still current.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rejected_token: Option<String>,
+    pub rejected_token: Option<Secret>,
 }
 
 /// Why the coordinator could not hand out a token.
@@ -96,7 +70,7 @@ pub enum TokenGrantError {
     Unavailable,
 }
 
-/// Body of the answer to `POST /token`.
+/// The token, or why none could be had.
 pub type TokenGrant = Result<IssuedToken, TokenGrantError>;
 
 /// How long a client should wait after the OAuth service failed.
@@ -122,7 +96,7 @@ impl From<TokenGrantError> for ApiError {
     }
 }
 
-/// Body of `POST /reservations`.
+/// Before a meeting is created: idempotency, host and slot decided in one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReserveRequest {
     pub booking_id: String,
@@ -175,7 +149,7 @@ impl From<Refusal> for ApiError {
     }
 }
 
-/// Answer to `POST /reservations`.
+/// What a `ReserveRequest` gets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReserveOutcome {
@@ -192,7 +166,7 @@ pub enum ReserveOutcome {
     RateLimited(PermitDenied),
 }
 
-/// Body of `POST /reservations/commit`.
+/// Zoom created the meeting: the booking, its slot and its answer become permanent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitBooking {
     pub record: BookingRecord,
@@ -203,7 +177,7 @@ pub struct CommitBooking {
     pub answer: StoredAnswer,
 }
 
-/// Body of `POST /reservations/release`.
+/// The booking failed after its reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseReservation {
     pub booking_id: String,
@@ -212,17 +186,17 @@ pub struct ReleaseReservation {
     pub keep_slot: bool,
 }
 
-/// Body of `POST /reschedules`.
+/// Before a meeting is moved at Zoom: holds the new slot on the booking's host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleRequest {
     pub booking_id: String,
     pub span: Span,
 }
 
-/// Answer to `POST /reschedules`: the booking as it stands, or why it cannot move.
+/// The booking as it stands, or why it cannot move.
 pub type RescheduleOutcome = Result<BookingRecord, Refusal>;
 
-/// Body of `POST /reschedules/commit`: the schedule Zoom now has.
+/// Zoom moved the meeting: the schedule Zoom now has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleCommit {
     pub booking_id: String,
@@ -231,52 +205,33 @@ pub struct RescheduleCommit {
     pub timezone: String,
 }
 
-/// Body of `POST /reschedules/release` and `POST /cancellations`.
+/// Zoom did not move the meeting: the new slot is let go.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BookingRef {
+pub struct RescheduleRelease {
     pub booking_id: String,
 }
 
-/// Body of `POST /host-sync`.
+/// Zoom no longer has the meeting: the booking is cancelled and its slot freed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelBooking {
+    pub booking_id: String,
+}
+
+/// Reads a booking from the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetBooking {
+    pub booking_id: String,
+}
+
+/// Asks for the operator status (usage, blocks, token age; never token values).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRequest {}
+
+/// A host's complete list of upcoming meetings, read from Zoom (the Cron Trigger).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostSync {
     pub host: String,
     /// Zoom's user id for `host`, so webhooks (which name hosts by id) can be mapped to it.
     pub host_id: Option<String>,
     pub meetings: Vec<(u64, Span)>,
-}
-
-pub fn booking_path(booking_id: &str) -> String {
-    format!("{BOOKINGS_PREFIX}{booking_id}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grant_round_trips_as_json() {
-        let ok: TokenGrant = Ok(IssuedToken {
-            access_token: "t".into(),
-            issued_at_ms: 1,
-            expires_at_ms: 2,
-        });
-        let err: TokenGrant = Err(TokenGrantError::Unavailable);
-        for grant in [ok, err] {
-            let wire = serde_json::to_string(&grant).unwrap();
-            assert_eq!(serde_json::from_str::<TokenGrant>(&wire).unwrap(), grant);
-        }
-        assert_eq!(
-            serde_json::to_string(&TokenRequest::default()).unwrap(),
-            "{}"
-        );
-    }
-
-    #[test]
-    fn grant_errors_map_to_public_errors() {
-        assert_eq!(ApiError::from(TokenGrantError::Rejected).status(), 502);
-        let unavailable = ApiError::from(TokenGrantError::Unavailable);
-        assert_eq!(unavailable.status(), 503);
-        assert_eq!(unavailable.retry_after(), Some(5));
-    }
 }

@@ -1,4 +1,5 @@
-//! Operator authentication: `Authorization: Bearer <ADMIN_TOKEN>`.
+//! The operator (the person who deploys the service): authenticated by
+//! `Authorization: Bearer <ADMIN_TOKEN>`; may read the status and any booking, never change one.
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::manage_token::bearer;

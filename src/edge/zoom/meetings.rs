@@ -1,10 +1,10 @@
 //! The Zoom meeting calls the product makes, each with its rate-limit category and (for creates
 //! and updates) the host whose daily allowance it uses.
 
-use super::zoom_api::{CallError, ZoomApi, ZoomCall, ZoomReply};
+use super::api::{CallError, ZoomApi, ZoomCall, ZoomReply};
 use crate::domain::rate_limits::{Category, CREATE_CATEGORY};
 use crate::domain::zoom::meetings::{
-    create_meeting_path, invitation_path, list_upcoming_path, meeting_path,
+    create_meeting_path, invitation_path, list_upcoming_path, meeting_path, ListPage,
 };
 use serde_json::Value;
 use worker::Method;
@@ -45,12 +45,8 @@ impl ZoomApi<'_> {
         self.send_at(&call, send_at_ms).await
     }
 
-    /// One page of `GET /users/{host}/meetings?type=upcoming`.
-    pub async fn upcoming_page(
-        &self,
-        host: &str,
-        page_token: &str,
-    ) -> Result<ZoomReply, CallError> {
+    /// One page of `GET /users/{host}/meetings?type=upcoming` (see `search_upcoming`).
+    async fn upcoming_page(&self, host: &str, page_token: &str) -> Result<ZoomReply, CallError> {
         let path = list_upcoming_path(host, page_token);
         self.call(Method::Get, path, None, Category::Medium, None)
             .await
@@ -92,5 +88,47 @@ impl ZoomApi<'_> {
         let path = invitation_path(meeting_id);
         self.call(Method::Get, path, None, Category::Light, None)
             .await
+    }
+}
+
+/// Why a host's upcoming meetings could not be read to the end.
+#[derive(Debug)]
+pub enum PagerError {
+    Zoom(CallError),
+    UnreadablePage,
+    TooManyPages,
+}
+
+impl From<CallError> for PagerError {
+    fn from(err: CallError) -> Self {
+        PagerError::Zoom(err)
+    }
+}
+
+impl ZoomApi<'_> {
+    /// Reads `host`'s upcoming meetings a page at a time (Zoom pages with `next_page_token`),
+    /// handing each page to `visit` until it returns what it looks for, the last page is read
+    /// (`Ok(None)`), or `max_pages` were read: a malformed answer that always names a next page
+    /// cannot keep a handler running.
+    pub async fn search_upcoming<T>(
+        &self,
+        host: &str,
+        max_pages: usize,
+        mut visit: impl FnMut(ListPage) -> Option<T>,
+    ) -> Result<Option<T>, PagerError> {
+        let mut page_token = String::new();
+        for _ in 0..max_pages {
+            let reply = self.upcoming_page(host, &page_token).await?;
+            let page = ListPage::parse(&reply.body).ok_or(PagerError::UnreadablePage)?;
+            let next = page.next_page_token.clone();
+            if let Some(found) = visit(page) {
+                return Ok(Some(found));
+            }
+            if next.is_empty() {
+                return Ok(None);
+            }
+            page_token = next;
+        }
+        Err(PagerError::TooManyPages)
     }
 }

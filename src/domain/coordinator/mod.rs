@@ -1,0 +1,90 @@
+//! The internal protocol between the stateless fetch handler and the `ZoomCoordinator` Durable
+//! Object (one per Zoom account). Each message is one type that names its answer type in the
+//! table below; the fetch handler sends any message through one generic client and the object
+//! dispatches through the same table, so the two sides cannot drift apart.
+//!
+//! Adding a message: define its type in `messages` and give it a line in [`for_each_message`];
+//! then implement `Handle<YourMessage>` for the coordinator in `edge::coordinator`. Nothing else.
+
+mod messages;
+
+pub use messages::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A request to the coordinator. `ROUTE` and `Answer` come from the table in
+/// [`for_each_message`]; the route is derived from the type's name.
+pub trait Message: Serialize + DeserializeOwned {
+    const ROUTE: &'static str;
+    type Answer: Serialize + DeserializeOwned;
+}
+
+/// The table of every coordinator message and its answer. Calls `$callback!` with the whole
+/// list, so each side generates what it needs from the one list (the `Message` impls here, the
+/// dispatch in the Durable Object).
+macro_rules! for_each_message {
+    ($callback:ident) => {
+        $callback! {
+            TokenRequest => TokenGrant,
+            PermitRequest => PermitAnswer,
+            Zoom429Report => (),
+            StatusRequest => serde_json::Value,
+            ReserveRequest => ReserveOutcome,
+            CommitBooking => (),
+            ReleaseReservation => (),
+            GetBooking => Option<BookingRecord>,
+            RescheduleRequest => RescheduleOutcome,
+            RescheduleCommit => Option<BookingRecord>,
+            RescheduleRelease => (),
+            CancelBooking => Option<BookingRecord>,
+            HostSync => usize,
+            MeetingEvent => (),
+        }
+    };
+}
+// The Durable Object (wasm32 only) dispatches through the table.
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+pub(crate) use for_each_message;
+
+macro_rules! impl_message {
+    ($($message:ident => $answer:ty),* $(,)?) => {
+        $(impl Message for $message {
+            const ROUTE: &'static str = concat!("/", stringify!($message));
+            type Answer = $answer;
+        })*
+    };
+}
+for_each_message!(impl_message);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::api_error::ApiError;
+    use crate::domain::token_policy::IssuedToken;
+
+    #[test]
+    fn grant_round_trips_as_json() {
+        let ok: TokenGrant = Ok(IssuedToken {
+            access_token: "t".into(),
+            issued_at_ms: 1,
+            expires_at_ms: 2,
+        });
+        let err: TokenGrant = Err(TokenGrantError::Unavailable);
+        for grant in [ok, err] {
+            let wire = serde_json::to_string(&grant).unwrap();
+            assert_eq!(serde_json::from_str::<TokenGrant>(&wire).unwrap(), grant);
+        }
+        assert_eq!(
+            serde_json::to_string(&TokenRequest::default()).unwrap(),
+            "{}"
+        );
+    }
+
+    #[test]
+    fn grant_errors_map_to_public_errors() {
+        assert_eq!(ApiError::from(TokenGrantError::Rejected).status(), 502);
+        let unavailable = ApiError::from(TokenGrantError::Unavailable);
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.retry_after(), Some(5));
+    }
+}

@@ -1,0 +1,87 @@
+//! Secret values: credentials, signing keys, access tokens. A `Secret`'s `Debug` never prints
+//! it, and it has no `==`: an ordinary comparison stops at the first differing byte and so leaks
+//! through timing; [`Secret::matches`] compares in constant time instead.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that must send or sign with it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `candidate` is this secret, in time independent of where they differ.
+    pub fn matches(&self, candidate: &str) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(candidate.as_bytes()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn chars(&self) -> usize {
+        self.0.chars().count()
+    }
+}
+
+/// Tests compare values that hold secrets (decisions, answers); production code cannot.
+#[cfg(test)]
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+#[cfg(test)]
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_value() {
+        let secret = Secret::new("hunter2-very-secret");
+        assert_eq!(format!("{secret:?}"), "Secret([redacted])");
+        assert_eq!(
+            format!("{:#?}", Some(&secret)),
+            "Some(\n    Secret([redacted]),\n)"
+        );
+    }
+
+    #[test]
+    fn matches_only_the_exact_value() {
+        let secret = Secret::new("abc");
+        assert!(secret.matches("abc"));
+        for other in ["", "ab", "abcd", "abC"] {
+            assert!(!secret.matches(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn serializes_as_the_plain_string_it_wraps() {
+        let secret: Secret = serde_json::from_str("\"t0k\"").unwrap();
+        assert_eq!(secret.expose(), "t0k");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), "\"t0k\"");
+    }
+}
