@@ -75,7 +75,7 @@ pub enum ApiError {
     /// 404: no such route or resource.
     NotFound,
     /// 405: the route exists but not for this method.
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
     /// 503: the deployment lacks required secrets or has invalid vars (operator error).
     NotConfigured { problems: Vec<String> },
     /// 503: Zoom's OAuth endpoint failed or could not be reached.
@@ -199,9 +199,9 @@ impl ApiError {
     }
 
     /// `Allow` header value for 405.
-    pub fn allow(&self) -> Option<&'static str> {
+    pub fn allow(&self) -> Option<&str> {
         match self {
-            Self::MethodNotAllowed { allow } => Some(allow),
+            Self::MethodNotAllowed { allow } => Some(allow.as_str()),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod operator;
 pub mod page;
 pub mod rate_limits;
+pub mod routes;
 pub mod secret;
 pub mod time_zone;
 pub mod token_policy;

@@ -6,11 +6,6 @@ use crate::domain::cors::{
 };
 use worker::{console_error, Env, Headers, Request, Response};
 
-/// Whether a path is one of the public booking routes that take part in CORS.
-pub fn applies_to(path: &str) -> bool {
-    path == "/v1/bookings" || path.starts_with("/v1/bookings/")
-}
-
 fn policy(env: &Env) -> CorsPolicy {
     let raw = env.var("ALLOWED_ORIGINS").ok().map(|v| v.to_string());
     CorsPolicy::from_setting(raw.as_deref()).unwrap_or_else(|problem| {

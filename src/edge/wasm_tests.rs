@@ -41,7 +41,9 @@ async fn error_response_carries_status_headers_and_json() {
     let body: serde_json::Value = serde_json::from_str(&unavailable.text().await.unwrap()).unwrap();
     assert_eq!(body["error"]["code"], "zoom_unavailable");
 
-    let not_allowed = http::error_response(&ApiError::MethodNotAllowed { allow: "POST" });
+    let not_allowed = http::error_response(&ApiError::MethodNotAllowed {
+        allow: "POST".into(),
+    });
     assert_eq!(not_allowed.status_code(), 405);
     assert_eq!(
         not_allowed.headers().get("allow").unwrap().as_deref(),

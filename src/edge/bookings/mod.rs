@@ -2,13 +2,13 @@
 //! owner, by its `manage_token`).
 
 mod create;
-mod manage;
+pub mod manage;
 
 use super::http;
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::{body_kind, is_booking_id, BodyKind, MAX_BODY_BYTES};
+use crate::domain::booking::{body_kind, BodyKind, MAX_BODY_BYTES};
 use crate::domain::page;
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Request, Response};
 
 /// `POST /v1/bookings`: JSON for API clients; for a browser's plain form post (its `Accept`
 /// prefers HTML), a confirmation or error page with the same status.
@@ -27,28 +27,6 @@ pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
         ),
         Err(err) => http::html_response(err.status(), &page::error_page(&err), &csp),
     })
-}
-
-/// Routes `/v1/bookings/{id}` and `/v1/bookings/{id}/invitation`.
-pub async fn route_one(req: Request, env: &Env, rest: &str) -> Result<Response, ApiError> {
-    let (booking_id, sub) = match rest.split_once('/') {
-        Some((id, sub)) => (id, Some(sub)),
-        None => (rest, None),
-    };
-    if !is_booking_id(booking_id) {
-        return Err(ApiError::NotFound);
-    }
-    match (sub, req.method()) {
-        (None, Method::Get) => manage::show(&req, env, booking_id).await,
-        (None, Method::Patch) => manage::reschedule(req, env, booking_id).await,
-        (None, Method::Delete) => manage::cancel(&req, env, booking_id).await,
-        (None, _) => Err(ApiError::MethodNotAllowed {
-            allow: "GET, PATCH, DELETE",
-        }),
-        (Some("invitation"), Method::Get) => manage::invitation(&req, env, booking_id).await,
-        (Some("invitation"), _) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        (Some(_), _) => Err(ApiError::NotFound),
-    }
 }
 
 /// Reads a JSON or form body, refusing oversized ones before reading them.
