@@ -3,7 +3,7 @@
 //! test holds `openapi.json` to it, so a route cannot exist without being documented.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::is_booking_id;
+use crate::domain::booking::BookingId;
 
 /// An HTTP method as sent. Methods are case-sensitive; anything the service does not know is
 /// `Other` (and so always `405`), never mistaken for `GET`.
@@ -109,10 +109,10 @@ pub const ROUTES: &[Route] = &[
 
 /// How a request is answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved<'a> {
+pub enum Resolved {
     Handle {
         handler: Handler,
-        booking_id: Option<&'a str>,
+        booking_id: Option<BookingId>,
     },
     /// `OPTIONS` under the booking routes: the CORS preflight.
     Preflight,
@@ -122,14 +122,16 @@ pub enum Resolved<'a> {
 impl Route {
     /// The path parameter if `path` is this route's (every literal segment equal, the
     /// `{booking_id}` segment a valid booking id).
-    fn matches<'a>(&self, path: &'a str) -> Option<Option<&'a str>> {
+    fn matches(&self, path: &str) -> Option<Option<BookingId>> {
         let mut wanted = self.path.split('/');
         let mut given = path.split('/');
         let mut booking_id = None;
         loop {
             match (wanted.next(), given.next()) {
                 (None, None) => return Some(booking_id),
-                (Some("{booking_id}"), Some(id)) if is_booking_id(id) => booking_id = Some(id),
+                (Some("{booking_id}"), Some(segment)) => {
+                    booking_id = Some(BookingId::parse(segment)?);
+                }
                 (Some(literal), Some(segment)) if literal == segment => {}
                 _ => return None,
             }
@@ -159,7 +161,7 @@ impl Route {
 }
 
 /// What answers `method` on `path`.
-pub fn resolve(method: Method, path: &str) -> Resolved<'_> {
+pub fn resolve(method: Method, path: &str) -> Resolved {
     if method == Method::Options && is_cors_path(path) {
         return Resolved::Preflight;
     }
@@ -205,7 +207,7 @@ mod tests {
             resolve(Method::Patch, BOOKING),
             Resolved::Handle {
                 handler: RescheduleBooking,
-                booking_id: Some("bk_0123456789abcdefghijkl"),
+                booking_id: BookingId::parse("bk_0123456789abcdefghijkl"),
             }
         );
         let invitation = format!("{BOOKING}/invitation");

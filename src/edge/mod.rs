@@ -17,6 +17,7 @@ mod webhooks;
 mod zoom;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::BookingId;
 use crate::domain::page;
 use crate::domain::routes::{self, Handler, Method, Resolved};
 use serde_json::json;
@@ -51,12 +52,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 async fn handle(
     handler: Handler,
-    booking_id: Option<&str>,
+    booking_id: Option<BookingId>,
     req: Request,
     env: &Env,
     ctx: &Context,
 ) -> std::result::Result<Response, ApiError> {
-    let booking_id = || booking_id.ok_or(ApiError::NotFound);
+    let booking_id = || booking_id.as_ref().ok_or(ApiError::NotFound);
     match handler {
         Handler::BookingPage => {
             let site_key = settings::load_turnstile(env).and_then(|t| t.site_key);

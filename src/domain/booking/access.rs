@@ -4,6 +4,7 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::manage_token::{bearer, verify};
+use crate::domain::booking::BookingId;
 use crate::domain::operator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub enum Access {
 pub fn authorize(
     signing_key: &str,
     admin_token: Option<&str>,
-    booking_id: &str,
+    booking_id: &BookingId,
     authorization: Option<&str>,
 ) -> Result<Access, ApiError> {
     let Some(presented) = bearer(authorization) else {
@@ -41,12 +42,12 @@ mod tests {
     const ADMIN: &str = "operator-token-0123456789";
 
     fn check(booking_id: &str, header: Option<&str>) -> Result<Access, ApiError> {
-        authorize(KEY, Some(ADMIN), booking_id, header)
+        authorize(KEY, Some(ADMIN), &booking_id.into(), header)
     }
 
     #[test]
     fn owner_operator_stranger() {
-        let owner = format!("Bearer {}", issue(KEY, "bk_a"));
+        let owner = format!("Bearer {}", issue(KEY, &"bk_a".into()));
         assert_eq!(check("bk_a", Some(&owner)), Ok(Access::Owner));
         assert_eq!(
             check("bk_a", Some(&format!("Bearer {ADMIN}"))),
@@ -65,7 +66,7 @@ mod tests {
         );
         // Without an operator token configured, only owners get in.
         assert_eq!(
-            authorize(KEY, None, "bk_a", Some(&format!("Bearer {ADMIN}"))),
+            authorize(KEY, None, &"bk_a".into(), Some(&format!("Bearer {ADMIN}"))),
             Err(ApiError::NotFound)
         );
     }

@@ -6,7 +6,7 @@
 //! for what a repeated key means live here.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::ValidBooking;
+use crate::domain::booking::{BookingId, ValidBooking};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ pub fn stored_client_key(key: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     pub fingerprint: String,
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// The answer, once the attempt succeeded.
     pub answer: Option<StoredAnswer>,
     /// While in flight: when the attempt is presumed dead.

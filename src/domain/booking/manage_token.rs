@@ -6,6 +6,7 @@
 //! ledger is read, and a wrong token is refused the same way whether the booking exists or not.
 //! Rotating the key revokes every token.
 
+use crate::domain::booking::BookingId;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -15,21 +16,21 @@ const PREFIX: &str = "mt_";
 /// Domain separation: the key signs nothing else with this label.
 const LABEL: &str = "zbe.manage.v1:";
 
-fn mac(key: &str, booking_id: &str) -> [u8; 32] {
+fn mac(key: &str, booking_id: &BookingId) -> [u8; 32] {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(LABEL.as_bytes());
-    mac.update(booking_id.as_bytes());
+    mac.update(booking_id.as_str().as_bytes());
     mac.finalize().into_bytes().into()
 }
 
 /// The owner token of `booking_id`.
-pub fn issue(key: &str, booking_id: &str) -> String {
+pub fn issue(key: &str, booking_id: &BookingId) -> String {
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(mac(key, booking_id)))
 }
 
 /// Whether `presented` is the owner token of `booking_id` (constant-time).
-pub fn verify(key: &str, booking_id: &str, presented: &str) -> bool {
+pub fn verify(key: &str, booking_id: &BookingId, presented: &str) -> bool {
     let Some(encoded) = presented.strip_prefix(PREFIX) else {
         return false;
     };
@@ -56,17 +57,21 @@ mod tests {
 
     #[test]
     fn a_token_opens_its_own_booking_only() {
-        let a = issue(KEY, "bk_a");
+        let a = issue(KEY, &"bk_a".into());
         assert!(a.starts_with("mt_") && a.len() == 3 + 43);
-        assert!(verify(KEY, "bk_a", &a));
-        assert!(!verify(KEY, "bk_b", &a));
-        assert!(!verify("another-key-0123456789abcdef-xyz", "bk_a", &a));
-        assert_ne!(issue(KEY, "bk_a"), issue(KEY, "bk_b"));
+        assert!(verify(KEY, &"bk_a".into(), &a));
+        assert!(!verify(KEY, &"bk_b".into(), &a));
+        assert!(!verify(
+            "another-key-0123456789abcdef-xyz",
+            &"bk_a".into(),
+            &a
+        ));
+        assert_ne!(issue(KEY, &"bk_a".into()), issue(KEY, &"bk_b".into()));
     }
 
     #[test]
     fn every_single_character_change_is_refused() {
-        let token = issue(KEY, "bk_a");
+        let token = issue(KEY, &"bk_a".into());
         for i in 0..token.len() {
             for replacement in ['A', 'z', '0', '_', '-'] {
                 let mut tampered: Vec<char> = token.chars().collect();
@@ -75,11 +80,11 @@ mod tests {
                 }
                 tampered[i] = replacement;
                 let tampered: String = tampered.into_iter().collect();
-                assert!(!verify(KEY, "bk_a", &tampered), "{tampered}");
+                assert!(!verify(KEY, &"bk_a".into(), &tampered), "{tampered}");
             }
         }
         for bad in ["", "mt_", "mt_%%%", &token[3..], &token[..token.len() - 1]] {
-            assert!(!verify(KEY, "bk_a", bad), "{bad}");
+            assert!(!verify(KEY, &"bk_a".into(), bad), "{bad}");
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod creation;
 pub mod host_pool;
+pub mod id;
 pub mod idempotency;
 pub mod manage_token;
 pub mod record;
@@ -11,8 +12,6 @@ pub mod request;
 pub mod reschedule;
 pub mod submit_limits;
 
-pub use record::{
-    booking_id_from_random, is_booking_id, Attendance, BookingRecord, BookingStatus,
-    MeetingDetails, Recording,
-};
+pub use id::BookingId;
+pub use record::{Attendance, BookingRecord, BookingStatus, MeetingDetails, Recording};
 pub use request::{body_kind, parse_booking, BodyKind, ValidBooking, MAX_BODY_BYTES};

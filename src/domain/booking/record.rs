@@ -3,12 +3,12 @@
 //! The record never holds the host's `start_url` (it embeds the host's ZAK): the worker has no use
 //! for it, so it is dropped when Zoom's answer is parsed and cannot leak from here.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::BookingId;
 use crate::domain::webhook::event::{Participant, RecordingFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub struct MeetingDetails {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookingRecord {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     pub status: BookingStatus,
     pub host_user: String,
     pub name: String,
@@ -93,20 +93,6 @@ pub struct Recording {
 pub struct WebhookTally {
     pub applied: u32,
     pub duplicates_ignored: u32,
-}
-
-/// `bk_` + 128 random bits, URL-safe: unguessable and safe in paths.
-pub fn booking_id_from_random(random: [u8; 16]) -> String {
-    format!("bk_{}", URL_SAFE_NO_PAD.encode(random))
-}
-
-/// Whether `candidate` has the shape of a booking id (`bk_` + URL-safe base64).
-pub fn is_booking_id(candidate: &str) -> bool {
-    candidate.starts_with("bk_")
-        && (4..=64).contains(&candidate.len())
-        && candidate
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
@@ -222,26 +208,6 @@ impl BookingRecord {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn booking_ids_are_prefixed_url_safe_and_distinct() {
-        let a = booking_id_from_random([0xff; 16]);
-        let b = booking_id_from_random([0x00; 16]);
-        assert_eq!(a, "bk______________________w");
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 3 + 22);
-        assert!(is_booking_id(&a) && is_booking_id(&b));
-        for bad in [
-            "",
-            "bk_",
-            "xx_abc",
-            "bk_a/b",
-            "bk_a.b",
-            &format!("bk_{}", "a".repeat(62)),
-        ] {
-            assert!(!is_booking_id(bad), "{bad}");
-        }
-    }
 
     fn record() -> BookingRecord {
         BookingRecord {

@@ -4,7 +4,7 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
 use crate::domain::booking::submit_limits::Submitter;
-pub use crate::domain::booking::BookingRecord;
+pub use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::secret::Secret;
 use crate::domain::token_policy::IssuedToken;
@@ -99,7 +99,7 @@ impl From<TokenGrantError> for ApiError {
 /// Before a meeting is created: idempotency, host and slot decided in one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReserveRequest {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     /// Stored idempotency key (`client:…` or the derived `auto:…`).
     pub idempotency_key: String,
     pub fingerprint: String,
@@ -180,7 +180,7 @@ pub struct CommitBooking {
 /// The booking failed after its reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseReservation {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     pub idempotency_key: String,
     /// Keep the slot held until its lease lapses: the meeting may exist at Zoom after all.
     pub keep_slot: bool,
@@ -189,7 +189,7 @@ pub struct ReleaseReservation {
 /// Before a meeting is moved at Zoom: holds the new slot on the booking's host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleRequest {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     pub span: Span,
 }
 
@@ -199,7 +199,7 @@ pub type RescheduleOutcome = Result<BookingRecord, Refusal>;
 /// Zoom moved the meeting: the schedule Zoom now has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleCommit {
-    pub booking_id: String,
+    pub booking_id: BookingId,
     pub start_time: chrono::DateTime<chrono::Utc>,
     pub duration: u32,
     pub timezone: String,
@@ -208,19 +208,19 @@ pub struct RescheduleCommit {
 /// Zoom did not move the meeting: the new slot is let go.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleRelease {
-    pub booking_id: String,
+    pub booking_id: BookingId,
 }
 
 /// Zoom no longer has the meeting: the booking is cancelled and its slot freed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelBooking {
-    pub booking_id: String,
+    pub booking_id: BookingId,
 }
 
 /// Reads a booking from the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetBooking {
-    pub booking_id: String,
+    pub booking_id: BookingId,
 }
 
 /// Asks for the operator status (usage, blocks, token age; never token values).

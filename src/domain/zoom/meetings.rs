@@ -3,7 +3,9 @@
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::record::rfc3339_utc;
 use crate::domain::booking::reschedule::Reschedule;
-use crate::domain::booking::{BookingRecord, BookingStatus, MeetingDetails, ValidBooking};
+use crate::domain::booking::{
+    BookingId, BookingRecord, BookingStatus, MeetingDetails, ValidBooking,
+};
 use crate::domain::zoom::path_segment;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -168,7 +170,7 @@ impl ZoomMeeting {
     /// and timezone wins over the request, since it is what guests will see.
     pub fn into_record(
         self,
-        booking_id: String,
+        booking_id: BookingId,
         host_user: &str,
         booking: &ValidBooking,
         now: DateTime<Utc>,

@@ -11,7 +11,7 @@ use crate::domain::booking::idempotency::{
 };
 use crate::domain::booking::request::Context;
 use crate::domain::booking::submit_limits::Submitter;
-use crate::domain::booking::{booking_id_from_random, manage_token, parse_booking, ValidBooking};
+use crate::domain::booking::{manage_token, parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
     CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
@@ -94,7 +94,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     // even under its idempotency key.
     let attempt = AttemptKey::new(client, &booking);
     let booking_id = clock::random_128()
-        .map(booking_id_from_random)
+        .map(BookingId::from_random)
         .map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
     let reserve = ReserveRequest {
         booking_id: booking_id.clone(),
@@ -149,7 +149,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
 /// (the per-second slot granted with the reservation).
 struct Reserved<'a> {
     booking: &'a ValidBooking,
-    booking_id: String,
+    booking_id: BookingId,
     attempt: AttemptKey,
     host: String,
     send_at_ms: i64,

@@ -6,7 +6,7 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::access::{authorize, Access};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reschedule::parse_reschedule;
-use crate::domain::booking::{BookingRecord, BookingStatus};
+use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
     CancelBooking, GetBooking, RescheduleCommit, RescheduleRelease, RescheduleRequest,
 };
@@ -24,7 +24,7 @@ async fn authorized(
     req: &Request,
     env: &Env,
     account: &Account,
-    booking_id: &str,
+    booking_id: &BookingId,
 ) -> Result<(Access, BookingRecord), ApiError> {
     let admin_token = env.secret("ADMIN_TOKEN").map(|s| s.to_string()).ok();
     let authorization = req.headers().get("authorization").ok().flatten();
@@ -35,7 +35,7 @@ async fn authorized(
         authorization.as_deref(),
     )?;
     let ask = GetBooking {
-        booking_id: booking_id.to_owned(),
+        booking_id: booking_id.clone(),
     };
     let record = account
         .coordinator
@@ -50,7 +50,7 @@ async fn owned(
     req: &Request,
     env: &Env,
     account: &Account,
-    booking_id: &str,
+    booking_id: &BookingId,
 ) -> Result<BookingRecord, ApiError> {
     match authorized(req, env, account, booking_id).await? {
         (Access::Owner, record) => Ok(record),
@@ -63,7 +63,7 @@ fn view(record: &BookingRecord) -> Response {
 }
 
 /// `GET /v1/bookings/{id}`.
-pub async fn show(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+pub async fn show(req: &Request, env: &Env, booking_id: &BookingId) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
     let (_, record) = authorized(req, env, &account, booking_id).await?;
     Ok(view(&record))
@@ -73,7 +73,7 @@ pub async fn show(req: &Request, env: &Env, booking_id: &str) -> Result<Response
 pub async fn reschedule(
     mut req: Request,
     env: &Env,
-    booking_id: &str,
+    booking_id: &BookingId,
 ) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
     let record = owned(&req, env, &account, booking_id).await?;
@@ -91,7 +91,7 @@ pub async fn reschedule(
     }
     let coordinator = &account.coordinator;
     let ask = RescheduleRequest {
-        booking_id: booking_id.to_owned(),
+        booking_id: booking_id.clone(),
         span: Span::of(change.start, change.duration_minutes),
     };
     let current = coordinator.send(&ask).await??;
@@ -105,7 +105,7 @@ pub async fn reschedule(
         .await;
     if let Err(err) = moved {
         let release = RescheduleRelease {
-            booking_id: booking_id.to_owned(),
+            booking_id: booking_id.clone(),
         };
         if let Err(release) = coordinator.send(&release).await {
             console_warn!("reschedule hold not released: {release:?}");
@@ -113,7 +113,7 @@ pub async fn reschedule(
         return Err(err.into());
     }
     let commit = RescheduleCommit {
-        booking_id: booking_id.to_owned(),
+        booking_id: booking_id.clone(),
         start_time: change.start,
         duration: change.duration_minutes,
         timezone: change.timezone.name().to_owned(),
@@ -123,7 +123,11 @@ pub async fn reschedule(
 }
 
 /// `DELETE /v1/bookings/{id}`: idempotent; a meeting Zoom no longer has is cancelled already.
-pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+pub async fn cancel(
+    req: &Request,
+    env: &Env,
+    booking_id: &BookingId,
+) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
     let record = owned(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
@@ -136,7 +140,7 @@ pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Respon
         Err(err) => return Err(err.into()),
     }
     let cancel = CancelBooking {
-        booking_id: booking_id.to_owned(),
+        booking_id: booking_id.clone(),
     };
     let cancelled = account
         .coordinator
@@ -147,7 +151,11 @@ pub async fn cancel(req: &Request, env: &Env, booking_id: &str) -> Result<Respon
 }
 
 /// `GET /v1/bookings/{id}/invitation`: Zoom's invitation text for the guests.
-pub async fn invitation(req: &Request, env: &Env, booking_id: &str) -> Result<Response, ApiError> {
+pub async fn invitation(
+    req: &Request,
+    env: &Env,
+    booking_id: &BookingId,
+) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
     let (_, record) = authorized(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {

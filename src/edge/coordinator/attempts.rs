@@ -3,13 +3,14 @@
 
 use super::ZoomCoordinator;
 use crate::domain::booking::idempotency::{Attempt, StoredAnswer};
+use crate::domain::booking::BookingId;
 use serde::Deserialize;
 use worker::Result;
 
 #[derive(Deserialize)]
 struct AttemptRow {
     fingerprint: String,
-    booking_id: String,
+    booking_id: BookingId,
     answer: Option<String>,
     lease_until_ms: f64,
     expires_at_ms: f64,
@@ -60,10 +61,10 @@ impl ZoomCoordinator {
 
     /// Forgets the attempt under `key` if it is still `booking_id`'s (a late release must not
     /// erase a newer attempt that reused the key).
-    pub(super) fn drop_attempt(&self, key: &str, booking_id: &str) -> Result<()> {
+    pub(super) fn drop_attempt(&self, key: &str, booking_id: &BookingId) -> Result<()> {
         self.execute(
             "DELETE FROM attempts WHERE key = ? AND booking_id = ?",
-            vec![key.into(), booking_id.into()],
+            vec![key.into(), booking_id.as_str().into()],
         )
     }
 }

@@ -3,7 +3,7 @@
 
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::Span;
-use crate::domain::booking::BookingRecord;
+use crate::domain::booking::{BookingId, BookingRecord};
 use serde::Deserialize;
 use std::collections::HashMap;
 use worker::{Result, SqlStorageValue};
@@ -11,11 +11,11 @@ use worker::{Result, SqlStorageValue};
 /// How long past meetings are kept (nothing can be booked in the past; this is just hygiene).
 const PAST_SLOT_MEMORY_MS: i64 = 24 * 3600 * 1000;
 
-pub(super) fn booking_holder(booking_id: &str) -> String {
+pub(super) fn booking_holder(booking_id: &BookingId) -> String {
     format!("booking:{booking_id}")
 }
 
-pub(super) fn reschedule_holder(booking_id: &str) -> String {
+pub(super) fn reschedule_holder(booking_id: &BookingId) -> String {
     format!("reschedule:{booking_id}")
 }
 

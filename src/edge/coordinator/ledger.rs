@@ -4,7 +4,7 @@
 
 use super::calendar::external_holder;
 use super::{Handle, ZoomCoordinator};
-use crate::domain::booking::BookingRecord;
+use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::coordinator::GetBooking;
 use crate::domain::webhook::effects::{self, external_slot, ExternalSlot};
 use crate::domain::webhook::event::MeetingEvent;
@@ -16,7 +16,7 @@ use worker::Result;
 /// the promise to operators is at least 24 hours.
 const DELIVERY_MEMORY_SECS: i64 = 48 * 3600;
 
-fn ledger_key(booking_id: &str) -> String {
+fn ledger_key(booking_id: &BookingId) -> String {
     format!("booking:{booking_id}")
 }
 
@@ -54,7 +54,10 @@ impl ZoomCoordinator {
             .await
     }
 
-    pub(super) async fn booking_record(&self, booking_id: &str) -> Result<Option<BookingRecord>> {
+    pub(super) async fn booking_record(
+        &self,
+        booking_id: &BookingId,
+    ) -> Result<Option<BookingRecord>> {
         let text: Option<String> = self.state.storage().get(&ledger_key(booking_id)).await?;
         text.as_deref().map(record_from).transpose()
     }
@@ -74,7 +77,7 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
         let Some(meeting_id) = event.meeting_id else {
             return Ok(());
         };
-        let Some(booking_id) = storage.get::<String>(&meeting_key(meeting_id)).await? else {
+        let Some(booking_id) = storage.get::<BookingId>(&meeting_key(meeting_id)).await? else {
             return self.apply_external_event(meeting_id, &event);
         };
         let Some(mut record) = self.booking_record(&booking_id).await? else {
