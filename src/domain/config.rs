@@ -6,6 +6,7 @@ use crate::domain::booking::submit_limits::SubmitLimits;
 use crate::domain::rate_limits::PlanLimits;
 use crate::domain::secret::Secret;
 use crate::domain::time_zone::{Zone, ZoneRules};
+use crate::domain::zoom::HostUser;
 
 pub const DEFAULT_API_BASE: &str = "https://api.zoom.us/v2";
 pub const DEFAULT_OAUTH_BASE: &str = "https://zoom.us";
@@ -45,7 +46,7 @@ pub struct Config {
     /// Base of the OAuth service, without a trailing slash, e.g. `https://zoom.us`.
     pub oauth_base: String,
     /// Zoom users (id, email or `me`) who host booked meetings; bookings are spread over them.
-    pub host_users: Vec<String>,
+    pub host_users: Vec<HostUser>,
     pub default_timezone: Zone,
     /// This service's per-second budget per category (the plan's limits times the share).
     pub rate_limits: PlanLimits,
@@ -103,13 +104,16 @@ impl Config {
         };
         let api_base = base_url("ZOOM_API_BASE", DEFAULT_API_BASE);
         let oauth_base = base_url("ZOOM_OAUTH_BASE", DEFAULT_OAUTH_BASE);
-        let host_users: Vec<String> = get("ZOOM_HOST_USER")
-            .unwrap_or_else(|| DEFAULT_HOST_USER.to_owned())
-            .split(',')
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let mut host_users = Vec::new();
+        let hosts = get("ZOOM_HOST_USER").unwrap_or_else(|| DEFAULT_HOST_USER.to_owned());
+        for name in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            match HostUser::parse(name) {
+                Some(host) => host_users.push(host),
+                None => problems.push(format!(
+                    "ZOOM_HOST_USER '{name}' is not a Zoom user id, email address or me"
+                )),
+            }
+        }
         if host_users.is_empty() {
             problems.push("ZOOM_HOST_USER names no user".to_owned());
         }

@@ -7,6 +7,7 @@ use super::zoom::api::ZoomApi;
 use super::zoom::meetings::PagerError;
 use crate::domain::api_error::ApiError;
 use crate::domain::coordinator::HostSync;
+use crate::domain::zoom::HostUser;
 use std::fmt;
 use worker::{console_error, console_log, event, Env, ScheduleContext, ScheduledEvent};
 
@@ -59,7 +60,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-async fn sync_host(zoom: &ZoomApi<'_>, account: &Account, host: &str) -> Result<usize, SyncError> {
+async fn sync_host(
+    zoom: &ZoomApi<'_>,
+    account: &Account,
+    host: &HostUser,
+) -> Result<usize, SyncError> {
     let mut sync = HostSync {
         host: host.to_owned(),
         host_id: None,

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::BookingId;
 use crate::domain::webhook::event::{Participant, RecordingFile};
+use crate::domain::zoom::HostUser;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,7 +42,7 @@ pub struct MeetingDetails {
 pub struct BookingRecord {
     pub booking_id: BookingId,
     pub status: BookingStatus,
-    pub host_user: String,
+    pub host_user: HostUser,
     pub name: String,
     pub email: String,
     pub topic: String,

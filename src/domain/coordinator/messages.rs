@@ -10,6 +10,7 @@ use crate::domain::secret::Secret;
 use crate::domain::token_policy::IssuedToken;
 pub use crate::domain::webhook::event::MeetingEvent;
 use crate::domain::zoom::oauth::TokenFailure;
+use crate::domain::zoom::HostUser;
 use serde::{Deserialize, Serialize};
 
 /// Asked before every Zoom API call: a per-second slot for one call of `category`.
@@ -48,7 +49,7 @@ impl From<PermitDenied> for ApiError {
 /// Zoom answered 429 anyway: the coordinator records the block it imposed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zoom429Report {
-    pub host: Option<String>,
+    pub host: Option<HostUser>,
     pub block: ZoomBlock,
 }
 
@@ -156,7 +157,7 @@ pub enum ReserveOutcome {
     /// The slot is held on `host` (and its daily allowance taken): create the meeting, sent at
     /// `send_at_ms` (the create's per-second permit, granted in the same step).
     Reserved {
-        host: String,
+        host: HostUser,
         send_at_ms: i64,
     },
     /// The key already made a booking: this is its answer.
@@ -230,7 +231,7 @@ pub struct StatusRequest {}
 /// A host's complete list of upcoming meetings, read from Zoom (the Cron Trigger).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostSync {
-    pub host: String,
+    pub host: HostUser,
     /// Zoom's user id for `host`, so webhooks (which name hosts by id) can be mapped to it.
     pub host_id: Option<String>,
     pub meetings: Vec<(u64, Span)>,

@@ -6,7 +6,7 @@ use crate::domain::booking::reschedule::Reschedule;
 use crate::domain::booking::{
     BookingId, BookingRecord, BookingStatus, MeetingDetails, ValidBooking,
 };
-use crate::domain::zoom::path_segment;
+use crate::domain::zoom::{path_segment, HostUser};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 /// Zoom meeting type 2: a scheduled meeting.
 const SCHEDULED_MEETING: u8 = 2;
 
-pub fn create_meeting_path(host_user: &str) -> String {
-    format!("/users/{}/meetings", path_segment(host_user))
+pub fn create_meeting_path(host_user: &HostUser) -> String {
+    format!("/users/{}/meetings", path_segment(host_user.as_str()))
 }
 
 /// Body of Create Meeting. The start is sent in UTC (`…Z`) so Zoom never has to interpret a local
@@ -60,10 +60,10 @@ pub fn reschedule_body(change: &Reschedule) -> Value {
 }
 
 /// `GET /users/{id}/meetings` for upcoming meetings, one page.
-pub fn list_upcoming_path(host_user: &str, page_token: &str) -> String {
+pub fn list_upcoming_path(host_user: &HostUser, page_token: &str) -> String {
     format!(
         "/users/{}/meetings?type=upcoming&page_size=300&next_page_token={}",
-        path_segment(host_user),
+        path_segment(host_user.as_str()),
         form_urlencoded::byte_serialize(page_token.as_bytes()).collect::<String>()
     )
 }
@@ -171,14 +171,14 @@ impl ZoomMeeting {
     pub fn into_record(
         self,
         booking_id: BookingId,
-        host_user: &str,
+        host_user: &HostUser,
         booking: &ValidBooking,
         now: DateTime<Utc>,
     ) -> BookingRecord {
         BookingRecord {
             booking_id,
             status: BookingStatus::Scheduled,
-            host_user: host_user.to_owned(),
+            host_user: host_user.clone(),
             name: booking.name.clone(),
             email: booking.email.clone(),
             topic: booking.topic.clone(),
@@ -236,10 +236,11 @@ mod tests {
 
     #[test]
     fn host_path_is_escaped() {
-        assert_eq!(create_meeting_path("me"), "/users/me/meetings");
+        assert_eq!(create_meeting_path(&"me".into()), "/users/me/meetings");
+        // A space cannot reach a path: it is no HostUser (see `HostUser::parse`).
         assert_eq!(
-            create_meeting_path("a b@x.io"),
-            "/users/a%20b@x.io/meetings"
+            create_meeting_path(&"a/b?c@x.io".into()),
+            "/users/a%2Fb%3Fc@x.io/meetings"
         );
     }
 
@@ -250,7 +251,7 @@ mod tests {
             "start_url":"https://zoom.us/s/86220627999?zak=SECRET","join_url":"https://zoom.us/j/86220627999?pwd=p",
             "password":"216899"}"#;
         let meeting = ZoomMeeting::parse(zoom).unwrap();
-        let record = meeting.into_record("bk_1".into(), "me", &booking(), Utc::now());
+        let record = meeting.into_record("bk_1".into(), &"me".into(), &booking(), Utc::now());
         let stored = serde_json::to_string(&record).unwrap();
         assert!(!stored.contains("zak") && !stored.contains("start_url"));
         assert_eq!(record.meeting.id, 86220627999);
@@ -274,7 +275,7 @@ mod tests {
             assert!(!listed(other).is_for(&booking()));
         }
         assert_eq!(
-            list_upcoming_path("a@b.io", "x y"),
+            list_upcoming_path(&"a@b.io".into(), "x y"),
             "/users/a@b.io/meetings?type=upcoming&page_size=300&next_page_token=x+y"
         );
     }
@@ -287,7 +288,7 @@ mod tests {
             );
             let record = ZoomMeeting::parse(&zoom).unwrap().into_record(
                 "bk_1".into(),
-                "me",
+                &"me".into(),
                 &booking(),
                 Utc::now(),
             );

@@ -17,6 +17,7 @@ use crate::domain::coordinator::{
     CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
+use crate::domain::zoom::HostUser;
 use crate::edge::account::Account;
 use crate::edge::coordinator::Coordinator;
 use crate::edge::intl_zones::IntlZones;
@@ -151,7 +152,7 @@ struct Reserved<'a> {
     booking: &'a ValidBooking,
     booking_id: BookingId,
     attempt: AttemptKey,
-    host: String,
+    host: HostUser,
     send_at_ms: i64,
 }
 
@@ -215,7 +216,7 @@ async fn book(
 /// A list that cannot be read to the end counts as not found.
 async fn find_created_meeting(
     zoom: &ZoomApi<'_>,
-    host: &str,
+    host: &HostUser,
     booking: &ValidBooking,
 ) -> Result<Option<ZoomMeeting>, CallError> {
     let search = zoom.search_upcoming(host, MAX_LOOKUP_PAGES, |page| {

@@ -4,6 +4,7 @@
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::{BookingId, BookingRecord};
+use crate::domain::zoom::HostUser;
 use serde::Deserialize;
 use std::collections::HashMap;
 use worker::{Result, SqlStorageValue};
@@ -25,13 +26,13 @@ pub(super) fn external_holder(meeting_id: u64) -> String {
 
 #[derive(Deserialize)]
 struct HostCount {
-    host: String,
+    host: HostUser,
     n: f64,
 }
 
 #[derive(Deserialize)]
 struct SlotRow {
-    host: String,
+    host: HostUser,
     start_ms: f64,
     end_ms: f64,
 }
@@ -48,7 +49,7 @@ impl ZoomCoordinator {
         span: Span,
         now_ms: i64,
         except: [&str; 2],
-    ) -> Result<HashMap<String, u32>> {
+    ) -> Result<HashMap<HostUser, u32>> {
         let rows: Vec<HostCount> = self.rows(
             "SELECT host, COUNT(*) AS n FROM slots \
              WHERE start_ms < ? AND end_ms > ? \
@@ -70,7 +71,7 @@ impl ZoomCoordinator {
     pub(super) fn hold(
         &self,
         holder: &str,
-        host: &str,
+        host: &HostUser,
         span: Span,
         lease_until_ms: Option<i64>,
         meeting_id: Option<u64>,
@@ -81,7 +82,7 @@ impl ZoomCoordinator {
              VALUES (?, ?, ?, ?, ?, ?)",
             vec![
                 holder.into(),
-                host.into(),
+                host.as_str().into(),
                 span.start_ms.into(),
                 span.end_ms.into(),
                 lease_until_ms.into(),
@@ -110,7 +111,7 @@ impl ZoomCoordinator {
     }
 
     /// The live hold of `holder`: its host and span (a lapsed lease counts as none).
-    pub(super) fn held(&self, holder: &str, now_ms: i64) -> Result<Option<(String, Span)>> {
+    pub(super) fn held(&self, holder: &str, now_ms: i64) -> Result<Option<(HostUser, Span)>> {
         let rows: Vec<SlotRow> = self.rows(
             "SELECT host, start_ms, end_ms FROM slots WHERE holder = ? \
              AND (lease_until_ms IS NULL OR lease_until_ms > ?)",
@@ -130,13 +131,13 @@ impl ZoomCoordinator {
     /// bookings. Long-past slots are dropped on the way.
     pub(super) fn replace_external(
         &self,
-        host: &str,
+        host: &HostUser,
         meetings: &[(u64, Span)],
         now_ms: i64,
     ) -> Result<usize> {
         self.execute(
             "DELETE FROM slots WHERE host = ? AND holder LIKE 'zoom:%'",
-            vec![host.into()],
+            vec![host.as_str().into()],
         )?;
         self.execute(
             "DELETE FROM slots WHERE end_ms < ?",
@@ -158,28 +159,28 @@ impl ZoomCoordinator {
     }
 
     /// Meetings made outside the service that `host` has from now on (for the operator status).
-    pub(super) fn external_meetings(&self, host: &str, now_ms: i64) -> Result<u32> {
+    pub(super) fn external_meetings(&self, host: &HostUser, now_ms: i64) -> Result<u32> {
         let rows: Vec<HostCount> = self.rows(
             "SELECT host, COUNT(*) AS n FROM slots \
              WHERE host = ? AND holder LIKE 'zoom:%' AND end_ms > ? GROUP BY host",
-            vec![host.into(), now_ms.into()],
+            vec![host.as_str().into(), now_ms.into()],
         )?;
         Ok(rows.first().map_or(0, |r| r.n as u32))
     }
 
     /// Remembers which configured host a Zoom user id is.
-    pub(super) fn learn_host_id(&self, host_id: &str, host: &str) -> Result<()> {
+    pub(super) fn learn_host_id(&self, host_id: &str, host: &HostUser) -> Result<()> {
         self.execute(
             "INSERT OR REPLACE INTO zoom_hosts (host_id, host) VALUES (?, ?)",
-            vec![host_id.into(), host.into()],
+            vec![host_id.into(), host.as_str().into()],
         )
     }
 
     /// The configured host a Zoom user id belongs to, if a sync has seen it.
-    pub(super) fn host_of(&self, host_id: &str) -> Result<Option<String>> {
+    pub(super) fn host_of(&self, host_id: &str) -> Result<Option<HostUser>> {
         #[derive(Deserialize)]
         struct Row {
-            host: String,
+            host: HostUser,
         }
         let rows: Vec<Row> = self.rows(
             "SELECT host FROM zoom_hosts WHERE host_id = ?",

@@ -25,6 +25,7 @@ use crate::domain::config::Config;
 use crate::domain::coordinator::*;
 use crate::domain::rate_limits::{Category, PermitSchedule};
 use crate::domain::token_policy::IssuedToken;
+use crate::domain::zoom::HostUser;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -95,7 +96,7 @@ impl DurableObject for ZoomCoordinator {
 }
 
 /// Create/Update requests a host made on a UTC day.
-fn quota_key(day: &str, host: &str) -> String {
+fn quota_key(day: &str, host: &HostUser) -> String {
     format!("quota:{day}:{host}")
 }
 
@@ -116,13 +117,13 @@ impl ZoomCoordinator {
     }
 
     /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).
-    async fn quota_used(&self, day: &str, host: &str) -> Result<u32> {
+    async fn quota_used(&self, day: &str, host: &HostUser) -> Result<u32> {
         let used = self.state.storage().get(&quota_key(day, host)).await?;
         Ok(used.unwrap_or(0))
     }
 
     /// Counts one more Create/Update for `host`, which had used `used`.
-    async fn take_quota(&self, day: &str, host: &str, used: u32) -> Result<()> {
+    async fn take_quota(&self, day: &str, host: &HostUser, used: u32) -> Result<()> {
         self.state
             .storage()
             .put(&quota_key(day, host), used + 1)

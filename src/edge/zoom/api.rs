@@ -12,6 +12,7 @@ use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::api::{classify, retry_after_seconds, zoom_error_message, ZoomOutcome};
 pub use crate::domain::zoom::retry::CallError;
 use crate::domain::zoom::retry::{Retries, Sent, Step};
+use crate::domain::zoom::HostUser;
 use crate::edge::coordinator::Coordinator;
 use crate::edge::{clock, outbound, tokens};
 use serde_json::Value;
@@ -34,7 +35,7 @@ pub struct ZoomCall<'a> {
     pub path: String,
     pub body: Option<&'a Value>,
     pub category: Category,
-    pub daily_host: Option<&'a str>,
+    pub daily_host: Option<&'a HostUser>,
 }
 
 pub struct ZoomApi<'a> {
@@ -176,7 +177,7 @@ impl<'a> ZoomApi<'a> {
             now,
         );
         let report = Zoom429Report {
-            host: call.daily_host.map(str::to_owned),
+            host: call.daily_host.cloned(),
             block: block.clone(),
         };
         if let Err(err) = self.coordinator.send(&report).await {

@@ -6,6 +6,7 @@ use crate::domain::rate_limits::{Category, CREATE_CATEGORY};
 use crate::domain::zoom::meetings::{
     create_meeting_path, invitation_path, list_upcoming_path, meeting_path, ListPage,
 };
+use crate::domain::zoom::HostUser;
 use serde_json::Value;
 use worker::Method;
 
@@ -16,7 +17,7 @@ impl ZoomApi<'_> {
         path: String,
         body: Option<&Value>,
         category: Category,
-        daily_host: Option<&str>,
+        daily_host: Option<&HostUser>,
     ) -> Result<ZoomReply, CallError> {
         let call = ZoomCall {
             method,
@@ -31,7 +32,7 @@ impl ZoomApi<'_> {
     /// `POST /users/{host}/meetings`, in the per-second slot granted with the reservation.
     pub async fn create_meeting(
         &self,
-        host: &str,
+        host: &HostUser,
         body: &Value,
         send_at_ms: i64,
     ) -> Result<ZoomReply, CallError> {
@@ -46,7 +47,11 @@ impl ZoomApi<'_> {
     }
 
     /// One page of `GET /users/{host}/meetings?type=upcoming` (see `search_upcoming`).
-    async fn upcoming_page(&self, host: &str, page_token: &str) -> Result<ZoomReply, CallError> {
+    async fn upcoming_page(
+        &self,
+        host: &HostUser,
+        page_token: &str,
+    ) -> Result<ZoomReply, CallError> {
         let path = list_upcoming_path(host, page_token);
         self.call(Method::Get, path, None, Category::Medium, None)
             .await
@@ -68,7 +73,7 @@ impl ZoomApi<'_> {
     pub async fn update_meeting(
         &self,
         meeting_id: u64,
-        host: &str,
+        host: &HostUser,
         body: &Value,
     ) -> Result<ZoomReply, CallError> {
         let path = meeting_path(meeting_id);
@@ -112,7 +117,7 @@ impl ZoomApi<'_> {
     /// cannot keep a handler running.
     pub async fn search_upcoming<T>(
         &self,
-        host: &str,
+        host: &HostUser,
         max_pages: usize,
         mut visit: impl FnMut(ListPage) -> Option<T>,
     ) -> Result<Option<T>, PagerError> {
