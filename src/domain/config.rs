@@ -25,12 +25,17 @@ pub const MIN_SIGNING_KEY_CHARS: usize = 32;
 pub enum TokenStrategy {
     /// The coordinator's single-flight token, read through isolate memory and KV (the product).
     Coordinator,
-    /// A fresh token from Zoom before every call, as most tutorials do. Only the benchmark uses
-    /// it, as the baseline; on a legacy account it breaks concurrent calls.
+    /// A fresh token from Zoom before every call, as most tutorials do: the benchmark's naive
+    /// baseline, which on a legacy account breaks concurrent calls. Compiled into benchmark
+    /// builds (cargo feature `benchmark`) only.
+    #[cfg(feature = "benchmark")]
     PerCall,
 }
 
-/// Zoom Server-to-Server OAuth app credentials. `Debug` never prints the client id or secret.
+/// Why a production build refuses a setting only a benchmark build reads: no deployment can be
+/// switched to the benchmark's baseline by a var.
+const BENCHMARK_ONLY: &str = "is only read by a benchmark build (cargo feature `benchmark`)";
+
 #[derive(Debug, Clone)]
 pub struct ZoomCredentials {
     pub account_id: String,
@@ -119,7 +124,11 @@ impl Config {
         }
         let plan = get("ZOOM_PLAN").unwrap_or_else(|| DEFAULT_PLAN.to_owned());
         let plan_limits = PlanLimits::for_plan(&plan).unwrap_or_else(|| {
-            problems.push(format!("ZOOM_PLAN '{plan}' is not free, pro or business"));
+            if plan.eq_ignore_ascii_case("unmetered") {
+                problems.push(format!("ZOOM_PLAN '{plan}' {BENCHMARK_ONLY}"));
+            } else {
+                problems.push(format!("ZOOM_PLAN '{plan}' is not free, pro or business"));
+            }
             PlanLimits([1, 1, 1])
         });
         let share = match get("ZOOM_RATE_SHARE") {
@@ -155,12 +164,21 @@ impl Config {
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
         let submit_limits = SubmitLimits::from_lookup(&lookup, &mut problems);
         let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
-            None | Some("coordinator") => TokenStrategy::Coordinator,
+            None => TokenStrategy::Coordinator,
+            #[cfg(feature = "benchmark")]
+            Some("coordinator") => TokenStrategy::Coordinator,
+            #[cfg(feature = "benchmark")]
             Some("per_call") => TokenStrategy::PerCall,
+            #[cfg(feature = "benchmark")]
             Some(other) => {
                 problems.push(format!(
                     "TOKEN_STRATEGY '{other}' is not coordinator or per_call"
                 ));
+                TokenStrategy::Coordinator
+            }
+            #[cfg(not(feature = "benchmark"))]
+            Some(_) => {
+                problems.push(format!("TOKEN_STRATEGY {BENCHMARK_ONLY}"));
                 TokenStrategy::Coordinator
             }
         };
@@ -246,7 +264,6 @@ mod tests {
             ("ZOOM_PLAN", "business"),
             ("ZOOM_RATE_SHARE", "0.5"),
             ("ZOOM_DAILY_CREATE_LIMIT", "50"),
-            ("TOKEN_STRATEGY", "per_call"),
             ("ZOOM_HOST_MAX_CONCURRENT", "2"),
         ]);
         let cfg = load(lookup(&pairs)).unwrap();
@@ -259,7 +276,6 @@ mod tests {
         assert_eq!(cfg.default_timezone.name(), "Asia/Tokyo");
         assert_eq!(cfg.rate_limits, PlanLimits([40, 30, 20]));
         assert_eq!(cfg.daily_create_limit, 50);
-        assert_eq!(cfg.token_strategy, TokenStrategy::PerCall);
         assert_eq!(cfg.host_max_concurrent, 2);
     }
 
@@ -291,6 +307,34 @@ mod tests {
                 "DEFAULT_TIMEZONE 'Mars/Olympus' is not an IANA time zone",
             ]
         );
+    }
+
+    #[cfg(feature = "benchmark")]
+    #[test]
+    fn a_benchmark_build_reads_the_baseline_settings() {
+        let mut pairs = SECRETS.to_vec();
+        pairs.extend([("TOKEN_STRATEGY", "per_call"), ("ZOOM_PLAN", "unmetered")]);
+        let cfg = load(lookup(&pairs)).unwrap();
+        assert_eq!(cfg.token_strategy, TokenStrategy::PerCall);
+        assert_eq!(cfg.rate_limits, PlanLimits([100_000, 100_000, 100_000]));
+    }
+
+    #[cfg(not(feature = "benchmark"))]
+    #[test]
+    fn a_production_build_refuses_the_benchmark_settings_by_name() {
+        let mut pairs = SECRETS.to_vec();
+        pairs.extend([("TOKEN_STRATEGY", "per_call"), ("ZOOM_PLAN", "unmetered")]);
+        let problems = load(lookup(&pairs)).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                "ZOOM_PLAN 'unmetered' is only read by a benchmark build (cargo feature `benchmark`)",
+                "TOKEN_STRATEGY is only read by a benchmark build (cargo feature `benchmark`)",
+            ]
+        );
+        let mut coordinator = SECRETS.to_vec();
+        coordinator.push(("TOKEN_STRATEGY", "coordinator"));
+        assert!(load(lookup(&coordinator)).is_err());
     }
 
     #[test]

@@ -46,8 +46,9 @@ impl PlanLimits {
             "free" | "basic" => Some(PlanLimits([4, 2, 1])),
             "pro" => Some(PlanLimits([30, 20, 10])),
             "business" | "business_plus" | "enterprise" => Some(PlanLimits([80, 60, 40])),
-            // No real account is unmetered: this is for the emulator and the benchmark, to
-            // measure the worker itself rather than Zoom's pacing.
+            // No real account is unmetered: the benchmark measures the worker itself rather
+            // than Zoom's pacing. Compiled into benchmark builds only.
+            #[cfg(feature = "benchmark")]
             "unmetered" => Some(PlanLimits([100_000, 100_000, 100_000])),
             _ => None,
         }

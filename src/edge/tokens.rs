@@ -4,10 +4,10 @@
 //! here may already be superseded. That is normal: Zoom answers 401 code 124 and the caller
 //! asks the coordinator to replace exactly that token (see `domain::zoom::retry`).
 
+use super::clock;
 use super::coordinator::Coordinator;
-use super::{clock, zoom};
 use crate::domain::api_error::ApiError;
-use crate::domain::config::{Config, TokenStrategy};
+use crate::domain::config::Config;
 use crate::domain::coordinator::TokenRequest;
 use crate::domain::token_policy::IssuedToken;
 use std::cell::RefCell;
@@ -58,8 +58,9 @@ pub async fn current(
     config: &Config,
     coordinator: &Coordinator,
 ) -> Result<IssuedToken, ApiError> {
-    if config.token_strategy == TokenStrategy::PerCall {
-        return zoom::oauth::issue_token(config)
+    #[cfg(feature = "benchmark")]
+    if config.token_strategy == crate::domain::config::TokenStrategy::PerCall {
+        return super::zoom::oauth::issue_token(config)
             .await
             .map_err(ApiError::from);
     }
