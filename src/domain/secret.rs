@@ -79,6 +79,60 @@ mod tests {
     }
 
     #[test]
+    fn no_config_token_or_secret_type_prints_a_secret_in_debug() {
+        use crate::domain::config::Config;
+        use crate::domain::coordinator::{TokenGrant, TokenRequest};
+        use crate::domain::time_zone::CompiledZones;
+        use crate::domain::token_policy::IssuedToken;
+        use crate::domain::turnstile::TurnstileConfig;
+        use crate::domain::webhook::config::WebhookConfig;
+        use crate::domain::zoom::oauth::read_token_response;
+
+        const SECRETS: [(&str, &str); 7] = [
+            ("ZOOM_CLIENT_ID", "client-id-S1"),
+            ("ZOOM_CLIENT_SECRET", "client-secret-S2"),
+            (
+                "BOOKING_SIGNING_KEY",
+                "signing-key-S3-0123456789abcdef-0123",
+            ),
+            ("ZOOM_WEBHOOK_SECRET_TOKEN", "webhook-secret-S4"),
+            ("ZOOM_WEBHOOK_SECRET_TOKEN_PREVIOUS", "webhook-secret-S5"),
+            ("TURNSTILE_SECRET_KEY", "turnstile-secret-S6"),
+            ("ADMIN_TOKEN", "admin-token-S7-0123456789"),
+        ];
+        let lookup = |name: &str| {
+            SECRETS
+                .iter()
+                .chain(&[("ZOOM_ACCOUNT_ID", "account")])
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let token =
+            read_token_response(200, r#"{"access_token":"access-S8","expires_in":3599}"#).unwrap();
+        let issued = IssuedToken::from_response(token.clone(), 0);
+        let printed = [
+            format!("{:?}", Config::from_lookup(lookup, &CompiledZones).unwrap()),
+            format!("{:?}", WebhookConfig::from_lookup(lookup).unwrap()),
+            format!("{:?}", TurnstileConfig::from_lookup(lookup).unwrap()),
+            format!("{token:?}"),
+            format!("{issued:?}"),
+            format!("{:?}", TokenGrant::Ok(issued.clone())),
+            format!(
+                "{:?}",
+                TokenRequest {
+                    rejected_token: Some(issued.access_token.clone())
+                }
+            ),
+        ];
+        for debug in &printed {
+            assert!(debug.contains("[redacted]"), "{debug}");
+            for secret in SECRETS.iter().map(|(_, v)| *v).chain(["access-S8"]) {
+                assert!(!debug.contains(secret), "{secret} printed in {debug}");
+            }
+        }
+    }
+
+    #[test]
     fn serializes_as_the_plain_string_it_wraps() {
         let secret: Secret = serde_json::from_str("\"t0k\"").unwrap();
         assert_eq!(secret.expose(), "t0k");

@@ -66,11 +66,23 @@ pub fn created_headers(location: &str) -> Headers {
     headers
 }
 
-/// `Content-Length` as sent, so an oversized body is refused before it is read.
-pub fn declared_length(req: &Request) -> Option<usize> {
-    req.headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|len| len.trim().parse().ok())
+/// Reads a body of at most `limit` bytes: a declared `Content-Length` over it is refused before
+/// anything is read, and a body that turns out longer (chunked, or a header that lied) after.
+pub async fn read_capped(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit };
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared
+        .and_then(|len| len.trim().parse::<usize>().ok())
+        .is_some_and(|len| len > limit)
+    {
+        return Err(too_large);
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::Malformed("the body could not be read".into()))?;
+    if body.len() > limit {
+        return Err(too_large);
+    }
+    Ok(body)
 }

@@ -11,19 +11,7 @@ use worker::{console_error, Context, Env, Request, Response};
 
 pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
     let config = settings::load_webhook(env)?;
-    let too_large = ApiError::PayloadTooLarge {
-        limit: MAX_WEBHOOK_BODY_BYTES,
-    };
-    if http::declared_length(&req).is_some_and(|len| len > MAX_WEBHOOK_BODY_BYTES) {
-        return Err(too_large);
-    }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::Malformed("the body could not be read".into()))?;
-    if body.len() > MAX_WEBHOOK_BODY_BYTES {
-        return Err(too_large);
-    }
+    let body = http::read_capped(&mut req, MAX_WEBHOOK_BODY_BYTES).await?;
     // Authenticity first: nothing about an unverified delivery is looked at or acted on.
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let secrets = config.accepted_secrets();

@@ -21,18 +21,35 @@ pub const DUPLICATE_WINDOW_MS: i64 = 10 * 60 * 1000;
 /// evicted); after that the key may be used again. Longer than any booking takes.
 pub const IN_FLIGHT_LEASE_MS: i64 = 5 * 60 * 1000;
 
-/// The `Idempotency-Key` header, checked: `None` when absent.
-pub fn client_key(header: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(raw) = header else {
-        return Ok(None);
-    };
-    let key = raw.trim();
-    if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
-        return Err(ApiError::InvalidIdempotencyKey {
-            max_chars: MAX_KEY_CHARS,
-        });
+/// A client's `Idempotency-Key`: 1 to 255 characters once trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<IdempotencyKey, ApiError> {
+        let key = raw.trim();
+        if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+            return Err(ApiError::InvalidIdempotencyKey {
+                max_chars: MAX_KEY_CHARS,
+            });
+        }
+        Ok(IdempotencyKey(key.to_owned()))
     }
-    Ok(Some(key.to_owned()))
+
+    /// The header, checked: `None` when absent.
+    pub fn from_header(header: Option<&str>) -> Result<Option<IdempotencyKey>, ApiError> {
+        header.map(IdempotencyKey::parse).transpose()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key the coordinator stores the attempt under: a namespace apart from the derived
+    /// keys of keyless submissions (`auto:…`), so no client key can collide with one.
+    pub fn stored(&self) -> String {
+        format!("client:{}", self.0)
+    }
 }
 
 fn digest(parts: &[&str]) -> String {
@@ -73,11 +90,6 @@ pub fn duplicate_key_of(email: &str, start: DateTime<Utc>, duration_minutes: u32
         &duration_minutes.to_string(),
     ]);
     format!("auto:{hash}")
-}
-
-/// The stored key of a client-chosen `Idempotency-Key` (a namespace apart from derived keys).
-pub fn stored_client_key(key: &str) -> String {
-    format!("client:{key}")
 }
 
 /// One attempt as the coordinator remembers it.
@@ -158,10 +170,15 @@ mod tests {
 
     #[test]
     fn keys_must_be_present_and_short() {
+        let client_key = IdempotencyKey::from_header;
         assert_eq!(client_key(None), Ok(None));
-        assert_eq!(client_key(Some(" k1 ")), Ok(Some("k1".into())));
+        assert_eq!(client_key(Some(" k1 ")).unwrap().unwrap().as_str(), "k1");
         assert_eq!(
-            client_key(Some(&"x".repeat(255))).unwrap().unwrap().len(),
+            client_key(Some(&"x".repeat(255)))
+                .unwrap()
+                .unwrap()
+                .as_str()
+                .len(),
             255
         );
         for bad in ["", "   ", &"x".repeat(256)] {
@@ -205,7 +222,8 @@ mod tests {
             duplicate_key_of("ada@example.com", b.start, 30),
             duplicate_key(&b)
         );
-        assert_ne!(stored_client_key("auto:x"), "auto:x");
+        let lookalike = IdempotencyKey::parse("auto:x").unwrap();
+        assert_ne!(lookalike.stored(), "auto:x");
     }
 
     #[test]

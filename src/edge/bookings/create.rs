@@ -6,8 +6,8 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::creation::{self, Failed, Next, MAX_LOOKUP_PAGES};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::idempotency::{
-    client_key, duplicate_key, fingerprint, stored_client_key, StoredAnswer,
-    CLIENT_KEY_RETENTION_MS, DUPLICATE_WINDOW_MS,
+    duplicate_key, fingerprint, IdempotencyKey, StoredAnswer, CLIENT_KEY_RETENTION_MS,
+    DUPLICATE_WINDOW_MS,
 };
 use crate::domain::booking::request::Context;
 use crate::domain::booking::submit_limits::Submitter;
@@ -37,10 +37,10 @@ struct AttemptKey {
 }
 
 impl AttemptKey {
-    fn new(client: Option<String>, booking: &ValidBooking) -> Self {
+    fn new(client: Option<IdempotencyKey>, booking: &ValidBooking) -> Self {
         match client {
             Some(key) => Self {
-                key: stored_client_key(&key),
+                key: key.stored(),
                 fingerprint: fingerprint(booking),
                 retention_ms: CLIENT_KEY_RETENTION_MS,
             },
@@ -81,7 +81,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let account = Account::load(env)?;
     let (config, coordinator) = (&account.config, &account.coordinator);
     let header = req.headers().get("idempotency-key").ok().flatten();
-    let client = client_key(header.as_deref())?;
+    let client = IdempotencyKey::from_header(header.as_deref())?;
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
     let context = Context {

@@ -33,14 +33,6 @@ pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
 async fn read_body(req: &mut Request) -> Result<(BodyKind, Vec<u8>), ApiError> {
     let content_type = req.headers().get("content-type").ok().flatten();
     let kind = body_kind(content_type.as_deref())?;
-    if http::declared_length(req).is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::Malformed("the body could not be read".into()))?;
+    let body = http::read_capped(req, MAX_BODY_BYTES).await?;
     Ok((kind, body))
 }
