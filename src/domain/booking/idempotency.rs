@@ -104,6 +104,37 @@ pub struct Attempt {
     pub expires_at_ms: i64,
 }
 
+impl Attempt {
+    /// An attempt just reserved: in flight until its lease lapses (its worker presumed dead).
+    pub fn in_flight(fingerprint: String, booking_id: BookingId, now_ms: i64) -> Attempt {
+        let lease_until_ms = now_ms + IN_FLIGHT_LEASE_MS;
+        Attempt {
+            fingerprint,
+            booking_id,
+            answer: None,
+            lease_until_ms,
+            expires_at_ms: lease_until_ms,
+        }
+    }
+
+    /// An attempt that made its booking: `answer` is replayed for `retention_ms`.
+    pub fn answered(
+        fingerprint: String,
+        booking_id: BookingId,
+        answer: StoredAnswer,
+        now_ms: i64,
+        retention_ms: i64,
+    ) -> Attempt {
+        Attempt {
+            fingerprint,
+            booking_id,
+            answer: Some(answer),
+            lease_until_ms: now_ms,
+            expires_at_ms: now_ms + retention_ms,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredAnswer {
     pub status: u16,

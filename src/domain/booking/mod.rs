@@ -10,6 +10,7 @@ pub mod manage_token;
 pub mod record;
 pub mod request;
 pub mod reschedule;
+pub mod reservation;
 pub mod submit_limits;
 
 pub use id::BookingId;

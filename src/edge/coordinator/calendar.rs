@@ -25,8 +25,7 @@ pub(super) fn external_holder(meeting_id: u64) -> String {
 }
 
 #[derive(Deserialize)]
-struct HostCount {
-    host: HostUser,
+struct Count {
     n: f64,
 }
 
@@ -48,22 +47,26 @@ impl ZoomCoordinator {
         &self,
         span: Span,
         now_ms: i64,
-        except: [&str; 2],
+        except: &[&str],
     ) -> Result<HashMap<HostUser, u32>> {
-        let rows: Vec<HostCount> = self.rows(
-            "SELECT host, COUNT(*) AS n FROM slots \
-             WHERE start_ms < ? AND end_ms > ? \
-             AND (lease_until_ms IS NULL OR lease_until_ms > ?) \
-             AND holder NOT IN (?, ?) GROUP BY host",
-            vec![
-                span.end_ms.into(),
-                span.start_ms.into(),
-                now_ms.into(),
-                except[0].into(),
-                except[1].into(),
-            ],
+        #[derive(Deserialize)]
+        struct Overlap {
+            host: HostUser,
+            holder: String,
+        }
+        let rows: Vec<Overlap> = self.rows(
+            "SELECT host, holder FROM slots WHERE start_ms < ? AND end_ms > ? \
+             AND (lease_until_ms IS NULL OR lease_until_ms > ?)",
+            vec![span.end_ms.into(), span.start_ms.into(), now_ms.into()],
         )?;
-        Ok(rows.into_iter().map(|r| (r.host, r.n as u32)).collect())
+        let mut per_host = HashMap::new();
+        for row in rows
+            .into_iter()
+            .filter(|r| !except.contains(&r.holder.as_str()))
+        {
+            *per_host.entry(row.host).or_insert(0) += 1;
+        }
+        Ok(per_host)
     }
 
     /// Marks `host` busy for `span` under `holder` (replacing what the holder held). A lease
@@ -160,9 +163,9 @@ impl ZoomCoordinator {
 
     /// Meetings made outside the service that `host` has from now on (for the operator status).
     pub(super) fn external_meetings(&self, host: &HostUser, now_ms: i64) -> Result<u32> {
-        let rows: Vec<HostCount> = self.rows(
-            "SELECT host, COUNT(*) AS n FROM slots \
-             WHERE host = ? AND holder LIKE 'zoom:%' AND end_ms > ? GROUP BY host",
+        let rows: Vec<Count> = self.rows(
+            "SELECT COUNT(*) AS n FROM slots \
+             WHERE host = ? AND holder LIKE 'zoom:%' AND end_ms > ?",
             vec![host.as_str().into(), now_ms.into()],
         )?;
         Ok(rows.first().map_or(0, |r| r.n as u32))

@@ -4,7 +4,7 @@
 use super::calendar::{booking_holder, reschedule_holder};
 use super::Handle;
 use super::ZoomCoordinator;
-use crate::domain::booking::host_pool::{choose_host, HostLoad};
+use crate::domain::booking::host_pool::choose_host;
 use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
@@ -32,18 +32,16 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
         if self.held(&pending, now_ms)?.is_some() {
             return Ok(Err(Refusal::InProgress));
         }
-        // The same rule as a new booking, over a pool of one: the meeting keeps its host.
+        // The same rule as a new booking, over a pool of one: the meeting keeps its host, and
+        // its own current slot does not stand in its way.
         let host = &record.host_user;
-        let day = utc_day(now);
-        let used = self.quota_used(&day, host).await?;
         let own = booking_holder(&ask.booking_id);
-        let busy = self.overlapping_per_host(ask.span, now_ms, [&own, &pending])?;
-        let load = HostLoad {
-            used_today: used,
-            overlapping: busy.get(host).copied().unwrap_or(0),
-        };
+        let except = [own.as_str(), pending.as_str()];
+        let loads = self
+            .host_loads(std::slice::from_ref(host), ask.span, now, &except)
+            .await?;
         let free = choose_host(
-            &[load],
+            &loads,
             config.daily_create_limit,
             config.host_max_concurrent,
             0,
@@ -59,12 +57,11 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
             Some(now_ms + IN_FLIGHT_LEASE_MS),
             None,
         )?;
-        self.take_quota(&day, host, used).await?;
+        self.take_quota(&utc_day(now), host, loads[0].used_today)
+            .await?;
         Ok(Ok(record))
     }
 }
-
-impl ZoomCoordinator {}
 
 impl Handle<RescheduleCommit> for ZoomCoordinator {
     /// Zoom moved the meeting: the booking and its slot follow.
@@ -101,8 +98,6 @@ impl Handle<RescheduleRelease> for ZoomCoordinator {
         self.free(&reschedule_holder(&booking.booking_id))
     }
 }
-
-impl ZoomCoordinator {}
 
 impl Handle<CancelBooking> for ZoomCoordinator {
     /// Zoom no longer has the meeting: the booking is cancelled and its slot is free.

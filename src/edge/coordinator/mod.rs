@@ -21,11 +21,13 @@ mod token_refresh;
 pub use client::Coordinator;
 
 use super::settings;
+use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::config::Config;
 use crate::domain::coordinator::*;
-use crate::domain::rate_limits::{Category, PermitSchedule};
+use crate::domain::rate_limits::{utc_day, Category, PermitSchedule};
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::HostUser;
+use chrono::{DateTime, Utc};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -114,6 +116,27 @@ impl ZoomCoordinator {
     fn config(&self) -> Result<Config> {
         settings::load(&self.env)
             .map_err(|e| worker::Error::RustError(format!("not configured: {}", e.message())))
+    }
+
+    /// Each of `hosts`' Create/Update calls today and meetings overlapping `span`, ignoring the
+    /// `except` holders (a moving booking's own slots).
+    async fn host_loads(
+        &self,
+        hosts: &[HostUser],
+        span: Span,
+        now: DateTime<Utc>,
+        except: &[&str],
+    ) -> Result<Vec<HostLoad>> {
+        let day = utc_day(now);
+        let busy = self.overlapping_per_host(span, now.timestamp_millis(), except)?;
+        let mut loads = Vec::with_capacity(hosts.len());
+        for host in hosts {
+            loads.push(HostLoad {
+                used_today: self.quota_used(&day, host).await?,
+                overlapping: busy.get(host).copied().unwrap_or(0),
+            });
+        }
+        Ok(loads)
     }
 
     /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).

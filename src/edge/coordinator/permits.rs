@@ -95,8 +95,6 @@ impl Handle<Zoom429Report> for ZoomCoordinator {
     }
 }
 
-impl ZoomCoordinator {}
-
 impl Handle<StatusRequest> for ZoomCoordinator {
     /// Operator view: today's usage per host, blocks in force, token age (never the token).
     async fn handle(&self, _ask: StatusRequest) -> Result<serde_json::Value> {

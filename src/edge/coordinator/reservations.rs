@@ -5,59 +5,42 @@
 use super::calendar::{booking_holder, external_holder};
 use super::Handle;
 use super::ZoomCoordinator;
-use crate::domain::booking::host_pool::{choose_host, HostLoad};
-use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, IN_FLIGHT_LEASE_MS};
+use crate::domain::booking::idempotency::Attempt;
+use crate::domain::booking::reservation::{decide, Decision, Facts};
 use crate::domain::coordinator::{
-    CommitBooking, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
+    CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
-use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day, CREATE_CATEGORY};
+use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
 use worker::Result;
 
 impl Handle<ReserveRequest> for ZoomCoordinator {
+    /// Reads what `domain::booking::reservation` decides from, then carries the decision out:
+    /// no await between the reads and the writes yields to another request (storage calls keep
+    /// the object's input gate closed).
     async fn handle(&self, ask: ReserveRequest) -> Result<ReserveOutcome> {
         let config = self.config()?;
         let now = clock::now();
         let now_ms = now.timestamp_millis();
-        match on_repeat(
-            self.attempt(&ask.idempotency_key)?.as_ref(),
-            &ask.fingerprint,
-            now_ms,
-        ) {
-            Repeat::Proceed => {}
-            Repeat::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
-            Repeat::KeyReused => return Ok(ReserveOutcome::Refused(Refusal::KeyReused)),
-            Repeat::InProgress => return Ok(ReserveOutcome::Refused(Refusal::InProgress)),
-        }
+        let existing = self.attempt(&ask.idempotency_key)?;
         let subjects = ask.submitter.subjects(&config.submit_limits);
-        if let Err(retry_after) = self.within_submit_limits(&subjects, now_ms)? {
-            return Ok(ReserveOutcome::Refused(Refusal::TooManyBookings {
-                retry_after,
-            }));
-        }
-        // Storage reads keep the input gate closed: nothing interleaves until the writes below.
-        let day = utc_day(now);
-        let busy = self.overlapping_per_host(ask.span, now_ms, ["", ""])?;
-        let mut loads = Vec::with_capacity(config.host_users.len());
-        for host in &config.host_users {
-            loads.push(HostLoad {
-                used_today: self.quota_used(&day, host).await?,
-                overlapping: busy.get(host).copied().unwrap_or(0),
-            });
-        }
-        let index = match choose_host(
-            &loads,
-            config.daily_create_limit,
-            config.host_max_concurrent,
-            self.host_cursor.get(),
-        ) {
-            Ok(index) => index,
-            Err(reason) => {
-                let resets_in = seconds_until_utc_midnight(now);
-                return Ok(ReserveOutcome::Refused(Refusal::no_free_host(
-                    reason, resets_in,
-                )));
-            }
+        let loads = self
+            .host_loads(&config.host_users, ask.span, now, &[])
+            .await?;
+        let facts = Facts {
+            existing: existing.as_ref(),
+            fingerprint: &ask.fingerprint,
+            submit_limits: self.within_submit_limits(&subjects, now_ms)?,
+            loads: &loads,
+            daily_limit: config.daily_create_limit,
+            max_concurrent: config.host_max_concurrent,
+            cursor: self.host_cursor.get(),
+            now,
+        };
+        let index = match decide(&facts) {
+            Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
+            Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
+            Decision::Hold { host } => host,
         };
         let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
             Ok(send_at_ms) => send_at_ms,
@@ -65,30 +48,16 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         };
         let host = config.host_users[index].clone();
         self.host_cursor.set(index + 1);
-        let lease_until_ms = now_ms + IN_FLIGHT_LEASE_MS;
-        self.hold(
-            &booking_holder(&ask.booking_id),
-            &host,
-            ask.span,
-            Some(lease_until_ms),
-            None,
-        )?;
-        let attempt = Attempt {
-            fingerprint: ask.fingerprint.clone(),
-            booking_id: ask.booking_id.clone(),
-            answer: None,
-            lease_until_ms,
-            expires_at_ms: lease_until_ms,
-        };
+        let attempt = Attempt::in_flight(ask.fingerprint, ask.booking_id.clone(), now_ms);
+        let holder = booking_holder(&ask.booking_id);
+        self.hold(&holder, &host, ask.span, Some(attempt.lease_until_ms), None)?;
         self.put_attempt(&ask.idempotency_key, &attempt, now_ms)?;
         self.count_submission(&subjects, now_ms)?;
-        self.take_quota(&day, &host, loads[index].used_today)
+        self.take_quota(&utc_day(now), &host, loads[index].used_today)
             .await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })
     }
 }
-
-impl ZoomCoordinator {}
 
 impl Handle<CommitBooking> for ZoomCoordinator {
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
@@ -99,19 +68,17 @@ impl Handle<CommitBooking> for ZoomCoordinator {
         // A sync or webhook may have seen the meeting before this commit and taken it for one
         // made elsewhere: it is this booking, and must not count twice.
         self.free(&external_holder(record.meeting.id))?;
-        let attempt = Attempt {
-            fingerprint: commit.fingerprint.clone(),
-            booking_id: record.booking_id.clone(),
-            answer: Some(commit.answer.clone()),
-            lease_until_ms: now_ms,
-            expires_at_ms: now_ms + commit.key_retention_ms,
-        };
+        let attempt = Attempt::answered(
+            commit.fingerprint.clone(),
+            record.booking_id.clone(),
+            commit.answer.clone(),
+            now_ms,
+            commit.key_retention_ms,
+        );
         self.put_attempt(&commit.idempotency_key, &attempt, now_ms)?;
         self.store_booking(record).await
     }
 }
-
-impl ZoomCoordinator {}
 
 impl Handle<ReleaseReservation> for ZoomCoordinator {
     /// The booking failed after its reservation: free the key (so the client may retry) and,
