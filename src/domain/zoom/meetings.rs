@@ -257,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_meeting_of_a_booking_in_a_listing() {
+    fn a_bookings_meeting_is_matched_in_a_listing_by_topic_start_and_length() {
         let entry = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 45});
         assert!(is_meeting_for(&entry, &booking()));
         for other in [
