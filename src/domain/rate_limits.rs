@@ -203,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn plans_and_shares() {
+    fn each_plan_has_its_limits_and_a_share_keeps_at_least_one() {
         let pro = PlanLimits::for_plan("Pro").unwrap();
         assert_eq!(pro, PlanLimits([30, 20, 10]));
         assert_eq!(PlanLimits::for_plan("free"), Some(PlanLimits([4, 2, 1])));
@@ -277,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn quota_day_and_reset_across_midnight() {
+    fn the_quota_day_and_its_reset_turn_over_at_utc_midnight() {
         let before = at(23, 59, 59);
         assert_eq!(utc_day(before), "2030-01-31");
         assert_eq!(seconds_until_utc_midnight(before), 1);
@@ -296,7 +296,7 @@ mod tests {
 
     /// A host's allowance, kept per UTC day as the coordinator keeps it, across midnight.
     #[test]
-    fn daily_allowance_run_across_midnight() {
+    fn a_hosts_daily_allowance_runs_out_and_renews_at_utc_midnight() {
         let mut used: HashMap<(String, usize), u32> = HashMap::new();
         let mut take = |now: DateTime<Utc>, cursor: usize| {
             let day = utc_day(now);
@@ -334,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn zoom_429_in_every_form() {
+    fn every_form_of_zoom_429_is_read_as_a_daily_or_per_second_block() {
         let now = at(12, 0, 0);
         let midnight = next_utc_midnight(now).timestamp_millis();
         let daily_message = "You have exceeded the daily rate limit (100) of Meeting Create/Update API \

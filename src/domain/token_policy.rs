@@ -107,7 +107,7 @@ mod tests {
     }
 
     #[test]
-    fn zoom_hour_long_token_timeline() {
+    fn an_hour_long_zoom_token_is_refreshed_early_and_dropped_before_expiry() {
         let t = token("a", 3599);
         assert_eq!(t.expires_at_ms, NOW + 3_599_000);
         // Refreshed 5 minutes early, abandoned by callers 1 minute early.
@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn decisions() {
+    fn a_token_is_refreshed_when_absent_refused_or_expired_and_reused_otherwise() {
         let current = token("current", 3599);
         assert_eq!(decide(None, None, NOW), TokenDecision::Refresh);
         assert_eq!(

@@ -121,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_and_requests() {
+    fn a_blank_token_fails_and_the_verify_request_is_form_encoded() {
         assert_eq!(presented_token(Some(" t ")), Ok("t"));
         for bad in [None, Some(""), Some("  ")] {
             assert_eq!(presented_token(bad), Err(ApiError::BotCheckFailed));

@@ -46,7 +46,7 @@ mod tests {
     }
 
     #[test]
-    fn owner_operator_stranger() {
+    fn owners_and_operators_get_in_and_strangers_do_not() {
         let owner = format!("Bearer {}", issue(KEY, &"bk_a".into()));
         assert_eq!(check("bk_a", Some(&owner)), Ok(Access::Owner));
         assert_eq!(

@@ -89,7 +89,7 @@ mod tests {
     }
 
     #[test]
-    fn bearer_header_parsing() {
+    fn only_a_bearer_header_with_a_token_yields_the_token() {
         assert_eq!(bearer(Some("Bearer mt_x")), Some("mt_x"));
         assert_eq!(bearer(Some("  Bearer  mt_x ")), Some("mt_x"));
         assert_eq!(bearer(Some("Basic abc")), None);

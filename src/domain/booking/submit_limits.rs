@@ -154,7 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sliding_window_with_the_wait_until_the_next_fits() {
+    fn a_full_sliding_window_refuses_with_the_wait_until_one_fits() {
         let rule = Rule {
             max: 2,
             window_secs: 60,

@@ -78,7 +78,7 @@ mod tests {
     }
 
     #[test]
-    fn current_then_previous_secret() {
+    fn the_current_secret_signs_and_the_previous_one_is_still_accepted() {
         let cfg = WebhookConfig::from_lookup(lookup(&[
             ("ZOOM_ACCOUNT_ID", "a"),
             ("ZOOM_WEBHOOK_SECRET_TOKEN", "new"),

@@ -255,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn started_then_ended_in_any_order() {
+    fn a_start_and_an_end_in_any_order_leave_the_meeting_ended() {
         let r = all_orders(&[
             ev(1, Effect::Started { at: t(1) }),
             ev(2, Effect::Ended { at: t(40) }),
@@ -268,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn restarted_meeting_and_repeated_end() {
+    fn a_restart_reopens_the_meeting_and_the_latest_end_counts() {
         let r = all_orders(&[
             ev(1, Effect::Started { at: t(1) }),
             ev(2, Effect::Ended { at: t(20) }),
@@ -381,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn recording_is_recorded() {
+    fn a_completed_recording_is_kept_with_its_files_and_password() {
         let file = RecordingFile {
             id: Some("f".into()),
             file_type: Some("MP4".into()),

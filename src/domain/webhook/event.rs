@@ -246,7 +246,7 @@ mod tests {
     }
 
     #[test]
-    fn url_validation() {
+    fn url_validation_requests_carry_their_plain_token() {
         assert_eq!(
             parse(br#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}"#),
             Ok(Delivery::UrlValidation { plain_token: "qgg8vlvZRS6UYooatFL8Aw".into() })
@@ -284,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn participants_and_dedupe_keys() {
+    fn participant_and_end_events_carry_who_when_and_a_dedupe_key() {
         let joined = event(
             r#"{"event":"meeting.participant_joined","event_ts":5,"payload":{"object":{"id":"9",
             "participant":{"user_id":"16778240","user_name":"Ada","email":"ada@example.com","join_time":"2030-01-02T00:35:00Z","participant_uuid":"PU1"}}}}"#,
@@ -309,7 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_events_and_bad_bodies() {
+    fn unknown_events_are_ignored_and_bad_bodies_refused() {
         assert_eq!(
             event(r#"{"event":"user.created","event_ts":1,"payload":{}}"#).effect,
             Effect::Ignored

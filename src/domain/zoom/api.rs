@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn outcomes() {
+    fn zoom_answers_are_classified_as_success_bad_token_rate_limit_or_failure() {
         assert_eq!(classify(201, "{}"), ZoomOutcome::Success);
         assert_eq!(classify(204, ""), ZoomOutcome::Success);
         assert_eq!(
@@ -180,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_forms() {
+    fn retry_after_is_read_as_seconds_or_a_date_within_a_day() {
         assert_eq!(retry_after_seconds(None, now()), None);
         assert_eq!(retry_after_seconds(Some("garbage"), now()), None);
         assert_eq!(retry_after_seconds(Some(" 30 "), now()), Some(30));

@@ -260,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_meeting_of_a_booking_in_a_listing() {
+    fn a_bookings_meeting_is_matched_in_a_listing_by_topic_start_and_length() {
         let listed = |entry: Value| {
             let page = json!({ "meetings": [entry] }).to_string();
             ListPage::parse(&page).unwrap().meetings.remove(0)

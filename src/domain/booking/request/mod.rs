@@ -1,0 +1,153 @@
+//! Turning an untrusted booking submission (JSON or an HTML form) into a [`ValidBooking`].
+//!
+//! Nothing here talks to Zoom: a request that fails here never causes a side effect.
+//! `body` decodes the bytes into raw fields, `datetime` reads the start time, and `validate`
+//! applies the field rules.
+
+mod body;
+mod datetime;
+mod validate;
+
+use crate::domain::api_error::ApiError;
+use crate::domain::time_zone::{Zone, ZoneRules};
+use chrono::{DateTime, Utc};
+
+pub use body::{body_kind, BodyKind, MAX_BODY_BYTES};
+pub use validate::{
+    DEFAULT_DURATION_MINUTES, MAX_AGENDA_CHARS, MAX_DAYS_AHEAD, MAX_DURATION_MINUTES,
+    MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS, MIN_DURATION_MINUTES,
+};
+// A reschedule reads the same fields by the same rules.
+pub(super) use body::RawFields;
+pub(super) use datetime::parse_start_time;
+pub(super) use validate::{check_start_window, parse_duration, parse_timezone};
+
+/// A booking that passed every check, ready to be sent to Zoom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidBooking {
+    pub name: String,
+    pub email: String,
+    /// Start instant, truncated to whole seconds (Zoom's granularity).
+    pub start: DateTime<Utc>,
+    pub timezone: Zone,
+    pub duration_minutes: u32,
+    pub topic: String,
+    pub agenda: Option<String>,
+}
+
+/// What validation needs from the world, injected so every rule is testable: the time now, the
+/// zone database, and the zone of local times sent without one.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub zones: &'a dyn ZoneRules,
+    pub default_timezone: &'a Zone,
+}
+
+/// A field of the body that is not part of the booking itself (e.g. the Turnstile token the
+/// widget adds to the form), as trimmed text.
+pub fn side_field(kind: BodyKind, body: &[u8], field: &'static str) -> Option<String> {
+    RawFields::from_body(kind, body).ok()?.text(field).ok()?
+}
+
+/// Parses and validates a booking body.
+pub fn parse_booking(
+    kind: BodyKind,
+    body: &[u8],
+    context: Context<'_>,
+) -> Result<ValidBooking, ApiError> {
+    let fields = RawFields::from_body(kind, body)?;
+    Ok(validate::validate(&fields, context)?)
+}
+
+/// Fixtures shared by the tests of every part of the request: each part is tested through
+/// [`parse_booking`] where the observable answer is what matters.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+    use crate::domain::time_zone::CompiledZones;
+    use chrono::TimeZone;
+
+    pub(super) fn zone(name: &str) -> Zone {
+        CompiledZones.zone(name).unwrap()
+    }
+
+    pub(super) fn context(default_timezone: &Zone) -> Context<'_> {
+        Context {
+            now: now(),
+            zones: &CompiledZones,
+            default_timezone,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    pub(super) fn json(body: &str) -> Result<ValidBooking, ApiError> {
+        parse_booking(BodyKind::Json, body.as_bytes(), context(&Zone::utc()))
+    }
+
+    pub(super) fn form(body: &str) -> Result<ValidBooking, ApiError> {
+        parse_booking(BodyKind::Form, body.as_bytes(), context(&Zone::utc()))
+    }
+
+    pub(super) fn field_code(result: Result<ValidBooking, ApiError>) -> (String, &'static str) {
+        match result.unwrap_err() {
+            ApiError::InvalidField(f) => (f.field.to_owned(), f.kind.code()),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{context, form, json, zone};
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn json_booking_with_offset_is_normalised_to_utc() {
+        let b = json(
+            r#"{"name":" Ada ","email":"ada@example.com","start_time":"2030-03-02T09:30:15.750+09:00",
+                "timezone":"Asia/Tokyo","duration":45,"topic":"Intro","agenda":"line1\nline2"}"#,
+        )
+        .unwrap();
+        assert_eq!(b.name, "Ada");
+        assert_eq!(
+            b.start,
+            Utc.with_ymd_and_hms(2030, 3, 2, 0, 30, 15).unwrap()
+        );
+        assert_eq!(b.timezone, zone("Asia/Tokyo"));
+        assert_eq!(b.duration_minutes, 45);
+        assert_eq!(b.topic, "Intro");
+        assert_eq!(b.agenda.as_deref(), Some("line1\nline2"));
+    }
+
+    #[test]
+    fn form_booking_reads_local_time_in_timezone_and_applies_defaults() {
+        let b = form(
+            "name=Grace+Hopper&email=grace%40example.com&start_time=2030-07-04T09%3A00\
+             &timezone=America%2FNew_York&duration=&topic=&agenda=",
+        )
+        .unwrap();
+        // July: New York is UTC-4.
+        assert_eq!(b.start, Utc.with_ymd_and_hms(2030, 7, 4, 13, 0, 0).unwrap());
+        assert_eq!(b.timezone, zone("America/New_York"));
+        assert_eq!(b.duration_minutes, DEFAULT_DURATION_MINUTES);
+        assert_eq!(b.topic, "Meeting with Grace Hopper");
+        assert_eq!(b.agenda, None);
+    }
+
+    #[test]
+    fn local_time_uses_default_timezone() {
+        let b = parse_booking(
+            BodyKind::Json,
+            br#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00"}"#,
+            context(&zone("Asia/Tokyo")),
+        )
+        .unwrap();
+        assert_eq!(b.start, Utc.with_ymd_and_hms(2030, 3, 2, 0, 0, 0).unwrap());
+        assert_eq!(b.timezone, zone("Asia/Tokyo"));
+    }
+}
