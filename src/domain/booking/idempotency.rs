@@ -6,7 +6,7 @@
 //! for what a repeated key means live here.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::{BookingId, ValidBooking};
+use crate::domain::booking::{BookingId, EmailAddress, ValidBooking};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,7 @@ fn digest(parts: &[&str]) -> String {
 pub fn fingerprint(booking: &ValidBooking) -> String {
     digest(&[
         &booking.name,
-        &booking.email.to_ascii_lowercase(),
+        &booking.email.normalized(),
         &booking.start.timestamp().to_string(),
         booking.timezone.name(),
         &booking.duration_minutes.to_string(),
@@ -83,9 +83,13 @@ pub fn duplicate_key(booking: &ValidBooking) -> String {
 
 /// `duplicate_key` from a booking's parts (to forget it when the booking moves or is cancelled,
 /// so submitting that slot again books anew instead of replaying a booking that changed).
-pub fn duplicate_key_of(email: &str, start: DateTime<Utc>, duration_minutes: u32) -> String {
+pub fn duplicate_key_of(
+    email: &EmailAddress,
+    start: DateTime<Utc>,
+    duration_minutes: u32,
+) -> String {
     let hash = digest(&[
-        &email.to_ascii_lowercase(),
+        &email.normalized(),
         &start.timestamp().to_string(),
         &duration_minutes.to_string(),
     ]);
@@ -250,7 +254,7 @@ mod tests {
         assert!(duplicate_key(&other).starts_with("auto:"));
         let b = booking();
         assert_eq!(
-            duplicate_key_of("ada@example.com", b.start, 30),
+            duplicate_key_of(&"ada@example.com".into(), b.start, 30),
             duplicate_key(&b)
         );
         let lookalike = IdempotencyKey::parse("auto:x").unwrap();

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod creation;
+pub mod email;
 pub mod host_pool;
 pub mod id;
 pub mod idempotency;
@@ -13,6 +14,7 @@ pub mod reschedule;
 pub mod reservation;
 pub mod submit_limits;
 
+pub use email::EmailAddress;
 pub use id::BookingId;
 pub use record::{Attendance, BookingRecord, BookingStatus, MeetingDetails, Recording};
 pub use request::{body_kind, parse_booking, BodyKind, ValidBooking, MAX_BODY_BYTES};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::domain::booking::host_pool::Span;
-use crate::domain::booking::BookingId;
+use crate::domain::booking::{BookingId, EmailAddress};
 use crate::domain::webhook::event::{Participant, RecordingFile};
 use crate::domain::zoom::HostUser;
 
@@ -44,7 +44,7 @@ pub struct BookingRecord {
     pub status: BookingStatus,
     pub host_user: HostUser,
     pub name: String,
-    pub email: String,
+    pub email: EmailAddress,
     pub topic: String,
     pub meeting: MeetingDetails,
     pub created_at: DateTime<Utc>,

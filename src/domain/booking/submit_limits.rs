@@ -3,6 +3,7 @@
 //! `BOOKING_LIMIT_PER_IP` / `BOOKING_LIMIT_PER_EMAIL` take `N/minute`, `N/hour`, `N/day` or
 //! `off`. Only bookings that got a slot count: a refused or replayed request costs nothing.
 
+use crate::domain::booking::EmailAddress;
 use crate::domain::config::setting;
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +77,7 @@ pub struct Submitter {
     /// The client's address (`CF-Connecting-IP`), when known.
     pub ip: Option<String>,
     /// Lower-cased.
-    pub email: String,
+    pub email: EmailAddress,
 }
 
 impl Submitter {
@@ -87,7 +88,7 @@ impl Submitter {
             subjects.push((format!("ip:{ip}"), rule));
         }
         if let Some(rule) = limits.per_email {
-            subjects.push((format!("email:{}", self.email.to_ascii_lowercase()), rule));
+            subjects.push((format!("email:{}", self.email.normalized()), rule));
         }
         subjects
     }

@@ -9,13 +9,15 @@ mod datetime;
 mod validate;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::EmailAddress;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
 
+pub use crate::domain::booking::email::MAX_EMAIL_CHARS;
 pub use body::{body_kind, BodyKind, MAX_BODY_BYTES};
 pub use validate::{
     DEFAULT_DURATION_MINUTES, MAX_AGENDA_CHARS, MAX_DAYS_AHEAD, MAX_DURATION_MINUTES,
-    MAX_EMAIL_CHARS, MAX_NAME_CHARS, MAX_TOPIC_CHARS, MIN_DURATION_MINUTES,
+    MAX_NAME_CHARS, MAX_TOPIC_CHARS, MIN_DURATION_MINUTES,
 };
 // A reschedule reads the same fields by the same rules.
 pub(super) use body::RawFields;
@@ -26,7 +28,7 @@ pub(super) use validate::{check_start_window, parse_duration, parse_timezone};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidBooking {
     pub name: String,
-    pub email: String,
+    pub email: EmailAddress,
     /// Start instant, truncated to whole seconds (Zoom's granularity).
     pub start: DateTime<Utc>,
     pub timezone: Zone,

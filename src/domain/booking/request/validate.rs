@@ -4,11 +4,11 @@ use super::body::{RawFields, RawValue};
 use super::datetime::parse_start_time;
 use super::{Context, ValidBooking};
 use crate::domain::api_error::{FieldError, FieldErrorKind};
+use crate::domain::booking::EmailAddress;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Duration, Utc};
 
 pub const MAX_NAME_CHARS: usize = 200;
-pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_TOPIC_CHARS: usize = 200;
 pub const MAX_AGENDA_CHARS: usize = 2000;
 pub const DEFAULT_DURATION_MINUTES: u32 = 30;
@@ -23,8 +23,7 @@ pub(super) fn validate(
 ) -> Result<ValidBooking, FieldError> {
     let name = fields.required_text("name")?;
     check_text("name", &name, MAX_NAME_CHARS, false)?;
-    let email = fields.required_text("email")?;
-    check_email(&email)?;
+    let email = EmailAddress::parse(&fields.required_text("email")?)?;
     let timezone = parse_timezone(fields, context.default_timezone, context.zones)?;
     let start = parse_start_time(
         &fields.required_text("start_time")?,
@@ -123,49 +122,6 @@ fn check_text(
         ));
     }
     Ok(())
-}
-
-fn invalid_email(message: &str) -> FieldError {
-    FieldError::new("email", FieldErrorKind::InvalidEmail, message)
-}
-
-/// A deliberately conservative address check: Zoom and mail systems reject what this rejects.
-fn check_email(email: &str) -> Result<(), FieldError> {
-    if email.chars().count() > MAX_EMAIL_CHARS {
-        return Err(FieldError::new(
-            "email",
-            FieldErrorKind::TooLong,
-            format!("'email' must be at most {MAX_EMAIL_CHARS} characters."),
-        ));
-    }
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err(invalid_email("'email' must look like name@example.com."));
-    };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
-    if local_ok && domain_ok {
-        Ok(())
-    } else {
-        Err(invalid_email("'email' must look like name@example.com."))
-    }
 }
 
 pub(in crate::domain::booking) fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
