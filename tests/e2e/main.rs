@@ -302,6 +302,14 @@ fn groups() -> Vec<Group> {
             )],
         },
         Group {
+            name: "openapi-derived",
+            options: openapi::many_bookings,
+            scenarios: vec![(
+                "documented_constraints_accept_just_valid_and_refuse_just_invalid_values",
+                openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values,
+            )],
+        },
+        Group {
             name: "unconfigured",
             options: || StackOptions::new(TokenMode::Multi).without("ZOOM_CLIENT_SECRET"),
             scenarios: vec![(
