@@ -304,10 +304,16 @@ fn groups() -> Vec<Group> {
         Group {
             name: "openapi-derived",
             options: openapi::many_bookings,
-            scenarios: vec![(
-                "documented_constraints_accept_just_valid_and_refuse_just_invalid_values",
-                openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values,
-            )],
+            scenarios: vec![
+                (
+                    "documented_constraints_accept_just_valid_and_refuse_just_invalid_values",
+                    openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values,
+                ),
+                (
+                    "every_link_of_a_new_booking_leads_to_an_operation_that_succeeds",
+                    openapi::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds,
+                ),
+            ],
         },
         Group {
             name: "unconfigured",
