@@ -302,6 +302,20 @@ fn groups() -> Vec<Group> {
             )],
         },
         Group {
+            name: "openapi-derived",
+            options: openapi::many_bookings,
+            scenarios: vec![
+                (
+                    "documented_constraints_accept_just_valid_and_refuse_just_invalid_values",
+                    openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values,
+                ),
+                (
+                    "every_link_of_a_new_booking_leads_to_an_operation_that_succeeds",
+                    openapi::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds,
+                ),
+            ],
+        },
+        Group {
             name: "unconfigured",
             options: || StackOptions::new(TokenMode::Multi).without("ZOOM_CLIENT_SECRET"),
             scenarios: vec![(
