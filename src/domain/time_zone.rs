@@ -63,6 +63,18 @@ pub fn local_to_utc(
     }
 }
 
+/// Whether `name` has the shape of an IANA zone name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`): a
+/// letter first, then letters, digits, `/`, `_`, `-` and `+`, at most 64 characters. `Intl` also
+/// takes UTC offsets such as `+01:00`, which are no zones (they know no daylight saving time)
+/// and which the compiled tables refuse, so every database refuses anything else first.
+pub fn is_zone_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
+}
+
 /// The zone database compiled in from chrono-tz: for native builds and tests, never shipped in
 /// the worker.
 #[cfg(any(test, not(target_arch = "wasm32")))]
@@ -71,6 +83,9 @@ pub struct CompiledZones;
 #[cfg(any(test, not(target_arch = "wasm32")))]
 impl ZoneRules for CompiledZones {
     fn zone(&self, name: &str) -> Option<Zone> {
+        if !is_zone_name(name) {
+            return None;
+        }
         let exact = name.parse::<chrono_tz::Tz>().ok();
         let tz = exact.or_else(|| {
             chrono_tz::TZ_VARIANTS
@@ -116,6 +131,21 @@ mod tests {
         assert_eq!(zone("UTC"), Zone::utc());
         assert!(CompiledZones.zone("Mars/Olympus").is_none());
         assert!(CompiledZones.zone("").is_none());
+    }
+
+    #[test]
+    fn utc_offsets_are_not_zone_names() {
+        for offset in ["+01:00", "-0530", "+01", "01:00", "Z"] {
+            assert!(CompiledZones.zone(offset).is_none(), "{offset}");
+        }
+        for name in [
+            "Etc/GMT+5",
+            "America/Port-au-Prince",
+            "UTC",
+            "America/Argentina/Buenos_Aires",
+        ] {
+            assert!(is_zone_name(name), "{name}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! already has), as `domain::time_zone::ZoneRules`. Shipping chrono-tz's copy of the IANA tables
 //! instead would make up most of the deployable's size.
 
-use crate::domain::time_zone::{Zone, ZoneRules};
+use crate::domain::time_zone::{is_zone_name, Zone, ZoneRules};
 use chrono::{DateTime, NaiveDate, Utc};
 use js_sys::{Array, Date, Intl::DateTimeFormat, Object, Reflect};
 use std::cell::RefCell;
@@ -77,6 +77,9 @@ pub struct IntlZones;
 
 impl ZoneRules for IntlZones {
     fn zone(&self, name: &str) -> Option<Zone> {
+        if !is_zone_name(name) {
+            return None;
+        }
         let made = formatter(name)?;
         let resolved = Reflect::get(&made.resolved_options(), &JsValue::from_str("timeZone"))
             .ok()
