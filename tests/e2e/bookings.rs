@@ -1,9 +1,9 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
-use crate::harness::{future_utc, merged, unique_email, Stack};
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use testbed::{future_utc, merged, unique_email, Stack};
 
 fn assert_no_host_secrets(body: &str) {
     let lower = body.to_ascii_lowercase();
@@ -466,7 +466,7 @@ pub fn not_configured(stack: &Stack) {
         .unwrap()
         .to_owned();
     assert!(message.contains("ZOOM_CLIENT_SECRET"), "{message}");
-    assert!(!answer.body.contains(crate::harness::CLIENT_ID));
+    assert!(!answer.body.contains(testbed::CLIENT_ID));
     let stats = stack.stats();
     assert_eq!(stats["token_requests"], 0);
     assert_eq!(stats["api_requests"], 0);

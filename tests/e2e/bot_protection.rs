@@ -1,8 +1,8 @@
 //! Turnstile bot protection against the emulator's siteverify and Cloudflare's test secrets:
 //! a meeting is created only when the verifier says yes; anything else fails closed.
 
-use crate::harness::{future_utc, unique_email, Stack, StackOptions};
 use serde_json::json;
+use testbed::{future_utc, unique_email, Stack, StackOptions};
 use zoom_emulator::turnstile::{ALREADY_SPENT, ALWAYS_FAILS, ALWAYS_PASSES};
 use zoom_emulator::TokenMode;
 
@@ -24,7 +24,7 @@ pub fn spent() -> StackOptions {
 
 /// Books with `token` in the JSON body (as the page's `fetch` sends the widget's field), or
 /// without one.
-fn book(stack: &Stack, token: Option<&str>) -> crate::harness::Answer {
+fn book(stack: &Stack, token: Option<&str>) -> testbed::Answer {
     let mut body = json!({"name": "Ada", "email": unique_email("bot"),
         "start_time": future_utc(7).to_rfc3339()});
     if let Some(token) = token {

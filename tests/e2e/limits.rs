@@ -1,10 +1,10 @@
 //! Rate limits and quotas end to end, with the emulator enforcing Zoom's limits: the worker
 //! must never trip them, and must tell clients the truth when capacity runs out.
 
-use crate::harness::{future_utc, run_concurrently, Stack, StackOptions};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use testbed::{future_utc, run_concurrently, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 pub const HOSTS: [&str; 3] = ["host@example.com", "host2@example.com", "host3@example.com"];

@@ -14,9 +14,8 @@ mod slots;
 mod tokens;
 mod webhooks;
 
-use harness::{Stack, StackOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use zbe_devstack as harness;
+use testbed::{Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 /// Tokens that live seconds, so a test sees several refreshes by the coordinator's alarm.

@@ -1,10 +1,10 @@
 //! The owner's manage_token: read, reschedule, cancel, invitation; everyone else is refused
 //! without learning whether a booking exists.
 
-use crate::harness::{Stack, ADMIN_TOKEN};
 use crate::slots::slot;
 use chrono::Duration;
 use serde_json::{json, Value};
+use testbed::{Stack, ADMIN_TOKEN};
 
 /// Books a slot; returns the 201 body.
 fn book(stack: &Stack, email: &str, start: chrono::DateTime<chrono::Utc>) -> Value {

@@ -1,12 +1,10 @@
 //! Keeps `GET /openapi.json` true: every documented route and status is driven against the
 //! running worker, and every status driven is documented.
 
-use crate::harness::{
-    future_utc, send_with, unique_email, Answer, Stack, StackOptions, ADMIN_TOKEN,
-};
 use chrono::Duration;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use testbed::{future_utc, send_with, unique_email, Answer, Stack, StackOptions, ADMIN_TOKEN};
 use zoom_emulator::turnstile::ALWAYS_PASSES;
 use zoom_emulator::TokenMode;
 

@@ -1,8 +1,8 @@
 //! The booking form as people use it: the served page (in a real browser, with and without
 //! JavaScript), HTML answers for plain form posts, and CORS for forms hosted elsewhere.
 
-use crate::harness::{root, send_with, unique_email, Stack, StackOptions};
 use std::process::Command;
+use testbed::{root, send_with, unique_email, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 pub const SHOP: &str = "https://shop.example.com";
@@ -92,7 +92,7 @@ pub fn plain_form_posts_get_html(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_created"], 1);
 }
 
-fn preflight(stack: &Stack, path: &str, origin: &str) -> crate::harness::Answer {
+fn preflight(stack: &Stack, path: &str, origin: &str) -> testbed::Answer {
     let url = format!("{}{path}", stack.worker);
     send_with(
         &stack.agent,

@@ -1,11 +1,11 @@
 //! Exactly one meeting per booking, on a free host: idempotency keys, keyless double submits,
 //! concurrent requests for one slot, meetings made outside the worker, PMI hosts.
 
-use crate::harness::{future_utc, run_concurrently, Stack, StackOptions};
 use crate::limits::HOSTS;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use testbed::{future_utc, run_concurrently, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 /// One host (the emulator's first user), one meeting at a time: the Pro rule.

@@ -1,13 +1,13 @@
 //! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
 //! and tokens re-issued by someone else on the same account.
 
-use crate::harness::{future_utc, run_concurrently, unique_email, Stack, CLIENT_SECRET};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+use testbed::{future_utc, run_concurrently, unique_email, Stack, CLIENT_SECRET};
 
 fn booking(i: usize) -> Value {
     json!({

@@ -1,12 +1,12 @@
 //! Zoom webhooks end to end: the emulator signs and delivers, the built worker verifies and the
 //! coordinator applies each event once.
 
-use crate::harness::{
-    future_utc, merged, unique_email, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,
-};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use testbed::{
+    future_utc, merged, unique_email, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,
+};
 
 /// Books a meeting; returns (booking id, Zoom meeting id).
 fn book(stack: &Stack) -> (String, u64) {
