@@ -53,7 +53,7 @@ pub fn pass_creates_the_meeting(stack: &Stack) {
     assert_eq!(counts(stack), (2, 2));
 }
 
-pub fn no_token_is_refused_without_asking(stack: &Stack) {
+pub fn no_token_refused_without_asking(stack: &Stack) {
     let answer = book(stack, None);
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");
@@ -77,14 +77,14 @@ pub fn verifier_down_or_slow_fails_closed(stack: &Stack) {
     assert_eq!(counts(stack).1, 0, "no meeting without a pass");
 }
 
-pub fn failed_check_is_refused(stack: &Stack) {
+pub fn failed_check_refused(stack: &Stack) {
     let answer = book(stack, Some("XXXX.DUMMY"));
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");
     assert_eq!(counts(stack), (1, 0));
 }
 
-pub fn spent_token_is_refused(stack: &Stack) {
+pub fn spent_token_refused(stack: &Stack) {
     let answer = book(stack, Some("XXXX.DUMMY"));
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");

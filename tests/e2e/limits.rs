@@ -36,7 +36,7 @@ fn meetings_per_host(stack: &Stack) -> HashMap<String, usize> {
     per_host
 }
 
-pub fn quota_300_bookings_at_64_concurrency(stack: &Stack) {
+pub fn three_hundred_bookings_64_concurrent_3_hosts_no_zoom_429(stack: &Stack) {
     const TOTAL: usize = 330;
     let results = run_concurrently(64, TOTAL, |i| {
         let a = stack.book_json(&booking(i));

@@ -17,7 +17,7 @@ fn future_local(days: i64) -> String {
         .to_string()
 }
 
-pub fn page_is_served(stack: &Stack) {
+pub fn booking_page_is_served(stack: &Stack) {
     let answer = stack.request("GET", "/", None, b"");
     assert_eq!(answer.status, 200);
     assert_eq!(
@@ -29,7 +29,7 @@ pub fn page_is_served(stack: &Stack) {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
 
-pub fn browser_books_through_the_page(stack: &Stack) {
+pub fn browser_books_with_and_without_javascript(stack: &Stack) {
     let shots = root().join("target/e2e/artifacts");
     let suffix = unique_email("browser").replace(['@', '.'], "-");
     let run = Command::new("node")

@@ -45,7 +45,7 @@ fn meeting_body(start: &str) -> Value {
 }
 
 #[test]
-fn create_get_update_delete_round_trip() {
+fn a_meeting_can_be_created_read_updated_and_deleted() {
     let (mut s, t) = setup(None, 100);
     let created = call(
         &mut s,
@@ -100,7 +100,7 @@ fn create_get_update_delete_round_trip() {
 }
 
 #[test]
-fn invalid_tokens_unknown_users_and_bad_bodies() {
+fn invalid_tokens_unknown_users_and_bad_bodies_are_refused_and_create_nothing() {
     let (mut s, t) = setup(None, 100);
     let r = call(
         &mut s,
