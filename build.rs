@@ -23,7 +23,7 @@ fn main() {
         Some(c) => format!("{version}+{c}"),
         None => version,
     };
-    println!("cargo:rustc-env=ZBE_BUILD_VERSION={stamp}");
+    println!("cargo:rustc-env=BUILD_VERSION_STAMP={stamp}");
     // Re-stamp when the checked-out commit moves.
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");

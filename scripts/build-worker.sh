@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the deployable worker into build/ (wrangler.toml's build command).
-# ZBE_PREBUILT=1 skips it when the caller already built (the test harness starts wrangler often).
+# WORKER_PREBUILT=1 skips it when the caller already built (the test harness starts wrangler often).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$ROOT"
-if [ "${ZBE_PREBUILT:-}" = "1" ] && [ -f build/index.js ]; then
+if [ "${WORKER_PREBUILT:-}" = "1" ] && [ -f build/index.js ]; then
   exit 0
 fi
 for tool in "$WASM_BINDGEN_BIN" "$TOOLS/bin/worker-build" "$ESBUILD_BIN"; do

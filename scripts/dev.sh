@@ -29,7 +29,7 @@ setsid target/release/zoom-emulator --port "$EMULATOR_PORT" --token-mode "$TOKEN
 pids+=($!)
 emulator="http://127.0.0.1:$EMULATOR_PORT"
 
-ZBE_PREBUILT=1 setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" \
+WORKER_PREBUILT=1 setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" \
   --var "ZOOM_API_BASE:$emulator/v2" --var "ZOOM_OAUTH_BASE:$emulator" \
   --var ZOOM_ACCOUNT_ID:emulated-account --var ZOOM_CLIENT_ID:emulated-client \
   --var ZOOM_CLIENT_SECRET:emulated-secret \

@@ -23,10 +23,10 @@ if [ "$("$TOOLS/bin/worker-build" --version 2>/dev/null)" != "$WORKER_BUILD_VERS
 fi
 
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.zbe-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   echo "setup: installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > node_modules/.zbe-lock-hash
+  echo "$lock_hash" > node_modules/.lock-hash
 fi
 # The browser test drives Debian's Chromium (playwright-core brings no browser of its own).
 if [ ! -x /usr/bin/chromium ]; then

@@ -12,4 +12,4 @@ pub mod domain;
 mod edge;
 
 /// Version stamped by `build.rs` (crate version plus the git commit it was built from).
-pub const BUILD_VERSION: &str = env!("ZBE_BUILD_VERSION");
+pub const BUILD_VERSION: &str = env!("BUILD_VERSION_STAMP");

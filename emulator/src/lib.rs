@@ -3,6 +3,7 @@
 //! control surface (`/_emulator/*`) for tests. Used by the end-to-end tests (in-process) and by
 //! the local dev run (the `zoom-emulator` binary).
 
+mod clock;
 pub mod control;
 pub mod http;
 pub mod meetings;

@@ -184,7 +184,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_length_and_chunked_bodies_and_keep_alive() {
+    fn length_and_chunked_bodies_are_read_and_keep_alive_is_honoured() {
         let raw = b"POST /v2/x?a=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /y HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
         let mut reader = BufReader::new(&raw[..]);
         let (first, keep) = read_request(&mut reader, 1024).unwrap().unwrap();

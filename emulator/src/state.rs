@@ -1,6 +1,7 @@
 //! Everything the emulator remembers: settings, issued tokens, meetings, limits and counters.
 
 use crate::rng::Rng;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -208,6 +209,11 @@ impl State {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         wall + self.clock_offset_ms
+    }
+
+    /// `now_ms` as a UTC instant.
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 
     /// Forgets meetings, usage, counters and injections; issued tokens stay valid, as they would

@@ -1,9 +1,9 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
-use crate::harness::{future_utc, merged, unique_email, Stack};
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use testbed::{future_utc, merged, unique_email, Stack};
 
 fn assert_no_host_secrets(body: &str) {
     let lower = body.to_ascii_lowercase();
@@ -27,7 +27,7 @@ fn only_meeting(stack: &Stack) -> Value {
     meetings[0].clone()
 }
 
-pub fn json_booking(stack: &Stack) {
+pub fn json_booking_creates_the_meeting_in_utc(stack: &Stack) {
     let start = future_utc(3);
     let tokyo = start.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap());
     let answer = stack.book_json(&json!({
@@ -94,7 +94,7 @@ pub fn json_booking(stack: &Stack) {
     assert_eq!(at_zoom["type"], 2);
 }
 
-pub fn form_booking(stack: &Stack) {
+pub fn form_booking_reads_local_time_in_timezone(stack: &Stack) {
     // 15 January is in winter: New York is UTC-5, so 09:30 local is 14:30Z.
     let year = Utc::now().year() + 1;
     let body = format!(
@@ -120,7 +120,7 @@ pub fn form_booking(stack: &Stack) {
     assert_eq!(at_zoom["topic"], "Meeting with Grace Hopper");
 }
 
-pub fn bad_requests(stack: &Stack) {
+pub fn bad_requests_get_documented_errors_and_create_nothing(stack: &Stack) {
     let ok_start = future_utc(2).to_rfc3339();
     let past = (Utc::now() - Duration::minutes(5)).to_rfc3339();
     let far = (Utc::now() + Duration::days(400)).to_rfc3339();
@@ -357,7 +357,7 @@ pub fn bad_requests(stack: &Stack) {
     assert!(stack.meetings().is_empty());
 }
 
-pub fn routes(stack: &Stack) {
+pub fn routes_health_not_found_method_not_allowed(stack: &Stack) {
     let health = stack.request("GET", "/healthz", None, b"");
     assert_eq!(health.status, 200);
     assert_eq!(health.json()["status"], "ok");
@@ -389,7 +389,7 @@ fn valid_booking() -> Value {
     json!({"name": "Ada", "email": unique_email("ada"), "start_time": future_utc(5).to_rfc3339()})
 }
 
-pub fn zoom_server_error(stack: &Stack) {
+pub fn zoom_5xx_is_502_and_not_retried(stack: &Stack) {
     stack.control(
         "/failures",
         json!({"target": "create_meeting", "status": 500, "count": 1}),
@@ -411,7 +411,7 @@ pub fn zoom_server_error(stack: &Stack) {
     assert_eq!(stack.meetings().len(), 1);
 }
 
-pub fn zoom_rate_limited(stack: &Stack) {
+pub fn zoom_429_is_503_with_retry_after(stack: &Stack) {
     stack.control(
         "/failures",
         json!({"target": "create_meeting", "status": 429, "count": 1,
@@ -436,7 +436,7 @@ pub fn zoom_rate_limited(stack: &Stack) {
     assert_eq!(stats["rate_limited"], 0);
 }
 
-pub fn zoom_rejects_host(stack: &Stack) {
+pub fn zoom_unknown_host_is_502_zoom_rejected(stack: &Stack) {
     stack.control(
         "/failures",
         json!({"target": "create_meeting", "status": 404, "body": {"code": 1001, "message": "User does not exist: me."}}),
@@ -451,7 +451,7 @@ pub fn zoom_rejects_host(stack: &Stack) {
     assert!(stack.meetings().is_empty());
 }
 
-pub fn not_configured(stack: &Stack) {
+pub fn missing_secret_is_503_not_configured(stack: &Stack) {
     assert_eq!(stack.request("GET", "/healthz", None, b"").status, 200);
     let answer = stack.book_json(&valid_booking());
     assert_eq!(
@@ -466,7 +466,7 @@ pub fn not_configured(stack: &Stack) {
         .unwrap()
         .to_owned();
     assert!(message.contains("ZOOM_CLIENT_SECRET"), "{message}");
-    assert!(!answer.body.contains(crate::harness::CLIENT_ID));
+    assert!(!answer.body.contains(testbed::CLIENT_ID));
     let stats = stack.stats();
     assert_eq!(stats["token_requests"], 0);
     assert_eq!(stats["api_requests"], 0);

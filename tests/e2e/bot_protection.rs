@@ -1,8 +1,8 @@
 //! Turnstile bot protection against the emulator's siteverify and Cloudflare's test secrets:
 //! a meeting is created only when the verifier says yes; anything else fails closed.
 
-use crate::harness::{future_utc, unique_email, Stack, StackOptions};
 use serde_json::json;
+use testbed::{future_utc, unique_email, Stack, StackOptions};
 use zoom_emulator::turnstile::{ALREADY_SPENT, ALWAYS_FAILS, ALWAYS_PASSES};
 use zoom_emulator::TokenMode;
 
@@ -24,7 +24,7 @@ pub fn spent() -> StackOptions {
 
 /// Books with `token` in the JSON body (as the page's `fetch` sends the widget's field), or
 /// without one.
-fn book(stack: &Stack, token: Option<&str>) -> crate::harness::Answer {
+fn book(stack: &Stack, token: Option<&str>) -> testbed::Answer {
     let mut body = json!({"name": "Ada", "email": unique_email("bot"),
         "start_time": future_utc(7).to_rfc3339()});
     if let Some(token) = token {
@@ -53,7 +53,7 @@ pub fn pass_creates_the_meeting(stack: &Stack) {
     assert_eq!(counts(stack), (2, 2));
 }
 
-pub fn no_token_is_refused_without_asking(stack: &Stack) {
+pub fn no_token_refused_without_asking(stack: &Stack) {
     let answer = book(stack, None);
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");
@@ -77,14 +77,14 @@ pub fn verifier_down_or_slow_fails_closed(stack: &Stack) {
     assert_eq!(counts(stack).1, 0, "no meeting without a pass");
 }
 
-pub fn failed_check_is_refused(stack: &Stack) {
+pub fn failed_check_refused(stack: &Stack) {
     let answer = book(stack, Some("XXXX.DUMMY"));
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");
     assert_eq!(counts(stack), (1, 0));
 }
 
-pub fn spent_token_is_refused(stack: &Stack) {
+pub fn spent_token_refused(stack: &Stack) {
     let answer = book(stack, Some("XXXX.DUMMY"));
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(answer.error_code(), "bot_check_failed");

@@ -1,10 +1,10 @@
 //! Rate limits and quotas end to end, with the emulator enforcing Zoom's limits: the worker
 //! must never trip them, and must tell clients the truth when capacity runs out.
 
-use crate::harness::{future_utc, run_concurrently, Stack, StackOptions};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use testbed::{future_utc, run_concurrently, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 pub const HOSTS: [&str; 3] = ["host@example.com", "host2@example.com", "host3@example.com"];
@@ -36,7 +36,7 @@ fn meetings_per_host(stack: &Stack) -> HashMap<String, usize> {
     per_host
 }
 
-pub fn quota_300_bookings_at_64_concurrency(stack: &Stack) {
+pub fn three_hundred_bookings_64_concurrent_3_hosts_no_zoom_429(stack: &Stack) {
     const TOTAL: usize = 330;
     let results = run_concurrently(64, TOTAL, |i| {
         let a = stack.book_json(&booking(i));

@@ -14,15 +14,28 @@ mod slots;
 mod tokens;
 mod webhooks;
 
-use harness::{Stack, StackOptions};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use zbe_devstack as harness;
+use testbed::{Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 /// Tokens that live seconds, so a test sees several refreshes by the coordinator's alarm.
 const SHORT_TOKEN_TTL_SECS: u64 = 6;
 
-type Scenario = (&'static str, fn(&Stack));
+/// One scenario. Its name in reports is its function's name, so the two cannot drift apart.
+struct Scenario {
+    name: &'static str,
+    run: fn(&Stack),
+}
+
+/// `scenario!(module::function)`: the scenario that runs `module::function`, named after it.
+macro_rules! scenario {
+    ($module:ident :: $function:ident) => {
+        Scenario {
+            name: stringify!($function),
+            run: $module::$function,
+        }
+    };
+}
 
 struct Group {
     name: &'static str,
@@ -36,270 +49,130 @@ fn groups() -> Vec<Group> {
             name: "multi",
             options: || StackOptions::new(TokenMode::Multi),
             scenarios: vec![
-                (
-                    "cold_start_50_concurrent_bookings_one_token_request",
-                    tokens::cold_start_single_flight,
-                ),
-                (
-                    "json_booking_creates_the_meeting_in_utc",
-                    bookings::json_booking,
-                ),
-                (
-                    "form_booking_reads_local_time_in_timezone",
-                    bookings::form_booking,
-                ),
-                (
-                    "bad_requests_get_documented_errors_and_create_nothing",
-                    bookings::bad_requests,
-                ),
-                (
-                    "routes_health_not_found_method_not_allowed",
-                    bookings::routes,
-                ),
-                (
-                    "zoom_5xx_is_502_and_not_retried",
-                    bookings::zoom_server_error,
-                ),
-                (
-                    "zoom_429_is_503_with_retry_after",
-                    bookings::zoom_rate_limited,
-                ),
-                (
-                    "zoom_unknown_host_is_502_zoom_rejected",
-                    bookings::zoom_rejects_host,
-                ),
-                (
-                    "token_endpoint_failures_are_clean_and_recover",
-                    tokens::token_endpoint_failures,
-                ),
-                (
-                    "tokens_invalidated_mid_run_cause_no_failed_booking",
-                    tokens::invalidation_mid_run,
-                ),
+                scenario!(tokens::cold_start_50_concurrent_bookings_one_token_request),
+                scenario!(bookings::json_booking_creates_the_meeting_in_utc),
+                scenario!(bookings::form_booking_reads_local_time_in_timezone),
+                scenario!(bookings::bad_requests_get_documented_errors_and_create_nothing),
+                scenario!(bookings::routes_health_not_found_method_not_allowed),
+                scenario!(bookings::zoom_5xx_is_502_and_not_retried),
+                scenario!(bookings::zoom_429_is_503_with_retry_after),
+                scenario!(bookings::zoom_unknown_host_is_502_zoom_rejected),
+                scenario!(tokens::token_endpoint_failures_are_clean_and_recover),
+                scenario!(tokens::tokens_invalidated_mid_run_cause_no_failed_booking),
             ],
         },
         Group {
             name: "legacy",
             options: || StackOptions::new(TokenMode::Legacy),
             scenarios: vec![
-                (
-                    "cold_start_50_concurrent_bookings_one_token_request",
-                    tokens::cold_start_single_flight,
-                ),
-                (
-                    "json_booking_creates_the_meeting_in_utc",
-                    bookings::json_booking,
-                ),
-                (
-                    "token_endpoint_failures_are_clean_and_recover",
-                    tokens::token_endpoint_failures,
-                ),
-                (
-                    "tokens_invalidated_mid_run_cause_no_failed_booking",
-                    tokens::invalidation_mid_run,
-                ),
-                (
-                    "reissued_token_elsewhere_is_survived",
-                    tokens::reissue_elsewhere,
-                ),
+                scenario!(tokens::cold_start_50_concurrent_bookings_one_token_request),
+                scenario!(bookings::json_booking_creates_the_meeting_in_utc),
+                scenario!(tokens::token_endpoint_failures_are_clean_and_recover),
+                scenario!(tokens::tokens_invalidated_mid_run_cause_no_failed_booking),
+                scenario!(tokens::reissued_token_elsewhere_is_survived),
             ],
         },
         Group {
             name: "multi-short-tokens",
             options: || StackOptions::new(TokenMode::Multi).token_ttl(SHORT_TOKEN_TTL_SECS),
-            scenarios: vec![(
-                "proactive_refresh_overlaps_tokens_no_401",
-                tokens::proactive_refresh_multi,
-            )],
+            scenarios: vec![scenario!(tokens::proactive_refresh_overlaps_tokens_no_401)],
         },
         Group {
             name: "legacy-short-tokens",
             options: || StackOptions::new(TokenMode::Legacy).token_ttl(SHORT_TOKEN_TTL_SECS),
-            scenarios: vec![(
-                "proactive_refresh_never_fails_a_booking",
-                tokens::proactive_refresh_legacy,
-            )],
+            scenarios: vec![scenario!(tokens::proactive_refresh_never_fails_a_booking)],
         },
         Group {
             name: "webhooks",
             options: || StackOptions::new(TokenMode::Multi),
             scenarios: vec![
-                ("url_validation_challenge", webhooks::url_validation),
-                (
-                    "started_then_ended_moves_status",
-                    webhooks::started_then_ended_moves_status,
-                ),
-                (
-                    "redelivery_has_no_second_effect",
-                    webhooks::redelivery_has_no_second_effect,
-                ),
-                (
-                    "forged_stale_malformed_refused_without_effect",
-                    webhooks::forged_stale_and_malformed_deliveries_are_refused,
-                ),
-                (
-                    "tolerance_window_and_secret_rotation",
-                    webhooks::tolerance_window_and_rotation,
-                ),
-                (
-                    "out_of_order_attendance_recording",
-                    webhooks::out_of_order_and_rich_events,
-                ),
-                (
-                    "unknown_meetings_acknowledged",
-                    webhooks::unknown_meetings_are_acknowledged_and_ignored,
-                ),
-                (
-                    "booking_view_requires_a_token",
-                    webhooks::booking_view_requires_a_token,
-                ),
+                scenario!(webhooks::url_validation_challenge),
+                scenario!(webhooks::started_then_ended_moves_status),
+                scenario!(webhooks::redelivery_has_no_second_effect),
+                scenario!(webhooks::forged_stale_malformed_refused_without_effect),
+                scenario!(webhooks::tolerance_window_and_secret_rotation),
+                scenario!(webhooks::out_of_order_attendance_recording),
+                scenario!(webhooks::unknown_meetings_acknowledged),
+                scenario!(webhooks::booking_view_requires_a_token),
             ],
         },
         Group {
             name: "quota",
             options: limits::enforced_limits,
-            scenarios: vec![(
-                "300_bookings_64_concurrent_3_hosts_no_zoom_429",
-                limits::quota_300_bookings_at_64_concurrency,
+            scenarios: vec![scenario!(
+                limits::three_hundred_bookings_64_concurrent_3_hosts_no_zoom_429
             )],
         },
         Group {
             name: "zoom-429",
             options: limits::enforced_limits,
             scenarios: vec![
-                (
-                    "lost_create_answer_makes_no_duplicate",
-                    limits::lost_create_answer_makes_no_duplicate,
-                ),
-                (
-                    "zoom_429_forms_block_until_they_pass",
-                    limits::zoom_429_forms_block_until_they_pass,
-                ),
+                scenario!(limits::lost_create_answer_makes_no_duplicate),
+                scenario!(limits::zoom_429_forms_block_until_they_pass),
             ],
         },
         Group {
             name: "slots",
             options: slots::one_host,
             scenarios: vec![
-                (
-                    "same_key_twice_one_meeting_other_body_422",
-                    slots::same_key_twice_makes_one_meeting,
-                ),
-                (
-                    "second_request_in_flight_is_409",
-                    slots::second_request_while_first_in_flight_is_409,
-                ),
-                (
-                    "bad_keys_400_invalid_bodies_store_nothing",
-                    slots::bad_keys_and_invalid_bodies_store_nothing,
-                ),
-                (
-                    "keyless_double_submit_returns_first_booking",
-                    slots::keyless_double_submit_returns_the_first_booking,
-                ),
-                (
-                    "20_concurrent_one_slot_one_host_1_meeting_19_409",
-                    slots::twenty_concurrent_one_host_one_meeting,
-                ),
-                (
-                    "sync_follows_3_pages_and_blocks_meetings_made_elsewhere",
-                    slots::meetings_made_elsewhere_block_after_sync_across_pages,
-                ),
-                (
-                    "webhooks_keep_meetings_made_elsewhere_current",
-                    slots::webhooks_keep_meetings_made_elsewhere_current,
-                ),
-                (
-                    "pmi_host_shows_pmi_keeps_meeting_id",
-                    slots::pmi_hosts_show_the_pmi_and_keep_the_meeting_id,
-                ),
-                (
-                    "owner_reads_strangers_get_401_404",
-                    manage::owner_reads_and_strangers_learn_nothing,
-                ),
-                (
-                    "reschedule_moves_meeting_keeps_join_link",
-                    manage::reschedule_moves_the_meeting_and_keeps_the_join_link,
-                ),
-                (
-                    "cancel_deletes_and_is_idempotent",
-                    manage::cancel_deletes_and_is_idempotent,
-                ),
+                scenario!(slots::same_key_twice_one_meeting_other_body_422),
+                scenario!(slots::second_request_in_flight_is_409),
+                scenario!(slots::bad_keys_400_invalid_bodies_store_nothing),
+                scenario!(slots::keyless_double_submit_returns_first_booking),
+                scenario!(slots::twenty_concurrent_one_slot_one_host_1_meeting_19_409),
+                scenario!(slots::sync_follows_3_pages_and_blocks_meetings_made_elsewhere),
+                scenario!(slots::webhooks_keep_meetings_made_elsewhere_current),
+                scenario!(slots::pmi_host_shows_pmi_keeps_meeting_id),
+                scenario!(manage::owner_reads_strangers_get_401_404),
+                scenario!(manage::reschedule_moves_meeting_keeps_join_link),
+                scenario!(manage::cancel_deletes_and_is_idempotent),
             ],
         },
         Group {
             name: "host-pool",
             options: slots::three_hosts,
-            scenarios: vec![(
-                "20_concurrent_one_slot_3_hosts_3_meetings",
-                slots::twenty_concurrent_three_hosts_three_meetings,
+            scenarios: vec![scenario!(
+                slots::twenty_concurrent_one_slot_3_hosts_3_meetings
             )],
         },
         Group {
             name: "page",
             options: page::options,
             scenarios: vec![
-                ("booking_page_is_served", page::page_is_served),
-                (
-                    "browser_books_with_and_without_javascript",
-                    page::browser_books_through_the_page,
-                ),
-                ("plain_form_posts_get_html", page::plain_form_posts_get_html),
-                (
-                    "cors_for_allowed_origins_only",
-                    page::cors_for_allowed_origins_only,
-                ),
+                scenario!(page::booking_page_is_served),
+                scenario!(page::browser_books_with_and_without_javascript),
+                scenario!(page::plain_form_posts_get_html),
+                scenario!(page::cors_for_allowed_origins_only),
             ],
         },
         Group {
             name: "turnstile-pass",
             options: bot_protection::passing,
             scenarios: vec![
-                (
-                    "pass_creates_the_meeting",
-                    bot_protection::pass_creates_the_meeting,
-                ),
-                (
-                    "no_token_refused_without_asking",
-                    bot_protection::no_token_is_refused_without_asking,
-                ),
-                (
-                    "verifier_down_or_slow_fails_closed",
-                    bot_protection::verifier_down_or_slow_fails_closed,
-                ),
+                scenario!(bot_protection::pass_creates_the_meeting),
+                scenario!(bot_protection::no_token_refused_without_asking),
+                scenario!(bot_protection::verifier_down_or_slow_fails_closed),
             ],
         },
         Group {
             name: "turnstile-fail",
             options: bot_protection::failing,
-            scenarios: vec![(
-                "failed_check_refused",
-                bot_protection::failed_check_is_refused,
-            )],
+            scenarios: vec![scenario!(bot_protection::failed_check_refused)],
         },
         Group {
             name: "turnstile-spent",
             options: bot_protection::spent,
-            scenarios: vec![(
-                "spent_token_refused",
-                bot_protection::spent_token_is_refused,
-            )],
+            scenarios: vec![scenario!(bot_protection::spent_token_refused)],
         },
         Group {
             name: "client-limits",
             options: bot_protection::client_limits,
-            scenarios: vec![(
-                "one_client_cannot_take_every_slot",
-                bot_protection::one_client_cannot_take_every_slot,
-            )],
+            scenarios: vec![scenario!(bot_protection::one_client_cannot_take_every_slot)],
         },
         Group {
             name: "openapi",
             options: openapi::options,
-            scenarios: vec![(
-                "every_documented_status_happens",
-                openapi::every_documented_status_happens,
-            )],
+            scenarios: vec![scenario!(openapi::every_documented_status_happens)],
         },
         Group {
             name: "openapi-derived",
@@ -318,10 +191,7 @@ fn groups() -> Vec<Group> {
         Group {
             name: "unconfigured",
             options: || StackOptions::new(TokenMode::Multi).without("ZOOM_CLIENT_SECRET"),
-            scenarios: vec![(
-                "missing_secret_is_503_not_configured",
-                bookings::not_configured,
-            )],
+            scenarios: vec![scenario!(bookings::missing_secret_is_503_not_configured)],
         },
     ]
 }
@@ -333,10 +203,10 @@ fn main() {
         let selected: Vec<&Scenario> = group
             .scenarios
             .iter()
-            .filter(|(name, _)| {
+            .filter(|scenario| {
                 filter
                     .as_deref()
-                    .is_none_or(|f| format!("{}::{name}", group.name).contains(f))
+                    .is_none_or(|f| format!("{}::{}", group.name, scenario.name).contains(f))
             })
             .collect();
         if selected.is_empty() {
@@ -344,10 +214,10 @@ fn main() {
         }
         println!("starting stack '{}' (emulator + wrangler dev)", group.name);
         let stack = Stack::start(group.name, (group.options)());
-        for (name, scenario) in selected {
-            let full = format!("{}::{name}", group.name);
+        for scenario in selected {
+            let full = format!("{}::{}", group.name, scenario.name);
             stack.reset();
-            match catch_unwind(AssertUnwindSafe(|| scenario(&stack))) {
+            match catch_unwind(AssertUnwindSafe(|| (scenario.run)(&stack))) {
                 Ok(()) => {
                     passed += 1;
                     println!("test {full} ... ok");

@@ -1,10 +1,10 @@
 //! The owner's manage_token: read, reschedule, cancel, invitation; everyone else is refused
 //! without learning whether a booking exists.
 
-use crate::harness::{Stack, ADMIN_TOKEN};
 use crate::slots::slot;
 use chrono::Duration;
 use serde_json::{json, Value};
+use testbed::{Stack, ADMIN_TOKEN};
 
 /// Books a slot; returns the 201 body.
 fn book(stack: &Stack, email: &str, start: chrono::DateTime<chrono::Utc>) -> Value {
@@ -27,7 +27,7 @@ fn zoom_meeting(stack: &Stack, id: &Value) -> Option<Value> {
     stack.meetings().into_iter().find(|m| m["id"] == *id)
 }
 
-pub fn owner_reads_and_strangers_learn_nothing(stack: &Stack) {
+pub fn owner_reads_strangers_get_401_404(stack: &Stack) {
     let a = book(stack, "a@example.com", slot(20, 0));
     let b = book(stack, "b@example.com", slot(20, 1));
     let (a_id, a_token) = id_and_token(&a);
@@ -78,7 +78,7 @@ pub fn owner_reads_and_strangers_learn_nothing(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_updated"], 0);
 }
 
-pub fn reschedule_moves_the_meeting_and_keeps_the_join_link(stack: &Stack) {
+pub fn reschedule_moves_meeting_keeps_join_link(stack: &Stack) {
     let start = slot(21, 0);
     let booked = book(stack, "move@example.com", start);
     let (id, token) = id_and_token(&booked);

@@ -14,12 +14,10 @@ pub use links::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds;
 #[allow(unused_imports)] // Registered after the route table lands; see `methods`.
 pub use methods::every_undocumented_method_is_405_with_the_documented_allow_list;
 
-use crate::harness::{
-    future_utc, send_with, unique_email, Answer, Stack, StackOptions, ADMIN_TOKEN,
-};
 use chrono::Duration;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use testbed::{future_utc, send_with, unique_email, Answer, Stack, StackOptions, ADMIN_TOKEN};
 use zoom_emulator::turnstile::ALWAYS_PASSES;
 use zoom_emulator::TokenMode;
 

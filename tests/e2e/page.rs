@@ -1,8 +1,8 @@
 //! The booking form as people use it: the served page (in a real browser, with and without
 //! JavaScript), HTML answers for plain form posts, and CORS for forms hosted elsewhere.
 
-use crate::harness::{root, send_with, unique_email, Stack, StackOptions};
 use std::process::Command;
+use testbed::{root, send_with, unique_email, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 pub const SHOP: &str = "https://shop.example.com";
@@ -17,7 +17,7 @@ fn future_local(days: i64) -> String {
         .to_string()
 }
 
-pub fn page_is_served(stack: &Stack) {
+pub fn booking_page_is_served(stack: &Stack) {
     let answer = stack.request("GET", "/", None, b"");
     assert_eq!(answer.status, 200);
     assert_eq!(
@@ -29,7 +29,7 @@ pub fn page_is_served(stack: &Stack) {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 }
 
-pub fn browser_books_through_the_page(stack: &Stack) {
+pub fn browser_books_with_and_without_javascript(stack: &Stack) {
     let shots = root().join("target/e2e/artifacts");
     let suffix = unique_email("browser").replace(['@', '.'], "-");
     let run = Command::new("node")
@@ -92,7 +92,7 @@ pub fn plain_form_posts_get_html(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_created"], 1);
 }
 
-fn preflight(stack: &Stack, path: &str, origin: &str) -> crate::harness::Answer {
+fn preflight(stack: &Stack, path: &str, origin: &str) -> testbed::Answer {
     let url = format!("{}{path}", stack.worker);
     send_with(
         &stack.agent,

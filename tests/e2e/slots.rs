@@ -1,11 +1,11 @@
 //! Exactly one meeting per booking, on a free host: idempotency keys, keyless double submits,
 //! concurrent requests for one slot, meetings made outside the worker, PMI hosts.
 
-use crate::harness::{future_utc, run_concurrently, Stack, StackOptions};
 use crate::limits::HOSTS;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use testbed::{future_utc, run_concurrently, Stack, StackOptions};
 use zoom_emulator::TokenMode;
 
 /// One host (the emulator's first user), one meeting at a time: the Pro rule.
@@ -37,7 +37,7 @@ fn meetings_at(stack: &Stack, start: DateTime<Utc>) -> Vec<Value> {
         .collect()
 }
 
-pub fn same_key_twice_makes_one_meeting(stack: &Stack) {
+pub fn same_key_twice_one_meeting_other_body_422(stack: &Stack) {
     let body = booking("key@example.com", slot(10, 0));
     let first = stack.book_with(&body, &[("idempotency-key", "order-1")]);
     assert_eq!(first.status, 201, "{}", first.body);
@@ -57,7 +57,7 @@ pub fn same_key_twice_makes_one_meeting(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_created"], 1);
 }
 
-pub fn second_request_while_first_in_flight_is_409(stack: &Stack) {
+pub fn second_request_in_flight_is_409(stack: &Stack) {
     let body = booking("inflight@example.com", slot(10, 2));
     // Zoom takes 2 s to answer the create, so the second request meets the first in flight.
     stack.control(
@@ -83,7 +83,7 @@ pub fn second_request_while_first_in_flight_is_409(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_created"], 1);
 }
 
-pub fn bad_keys_and_invalid_bodies_store_nothing(stack: &Stack) {
+pub fn bad_keys_400_invalid_bodies_store_nothing(stack: &Stack) {
     let body = booking("fixme@example.com", slot(10, 3));
     for key in ["", &"k".repeat(256)] {
         let answer = stack.book_with(&body, &[("idempotency-key", key)]);
@@ -103,7 +103,7 @@ pub fn bad_keys_and_invalid_bodies_store_nothing(stack: &Stack) {
     assert_eq!(stack.stats()["meetings_created"], 1);
 }
 
-pub fn keyless_double_submit_returns_the_first_booking(stack: &Stack) {
+pub fn keyless_double_submit_returns_first_booking(stack: &Stack) {
     let start = slot(10, 4);
     let first = stack.book_json(&booking("double@example.com", start));
     assert_eq!(first.status, 201, "{}", first.body);
@@ -137,7 +137,7 @@ fn twenty_for_one_slot(stack: &Stack, start: DateTime<Utc>) -> (Vec<Value>, usiz
     (created, answers.len())
 }
 
-pub fn twenty_concurrent_one_host_one_meeting(stack: &Stack) {
+pub fn twenty_concurrent_one_slot_one_host_1_meeting_19_409(stack: &Stack) {
     let start = slot(11, 0);
     let (created, total) = twenty_for_one_slot(stack, start);
     assert_eq!((created.len(), total), (1, 20));
@@ -149,7 +149,7 @@ pub fn twenty_concurrent_one_host_one_meeting(stack: &Stack) {
     assert_eq!(next.status, 201, "{}", next.body);
 }
 
-pub fn twenty_concurrent_three_hosts_three_meetings(stack: &Stack) {
+pub fn twenty_concurrent_one_slot_3_hosts_3_meetings(stack: &Stack) {
     let start = slot(11, 2);
     let (created, _) = twenty_for_one_slot(stack, start);
     assert_eq!(created.len(), 3);
@@ -160,7 +160,7 @@ pub fn twenty_concurrent_three_hosts_three_meetings(stack: &Stack) {
     assert_eq!(hosts.len(), 3, "{hosts:?}");
 }
 
-pub fn meetings_made_elsewhere_block_after_sync_across_pages(stack: &Stack) {
+pub fn sync_follows_3_pages_and_blocks_meetings_made_elsewhere(stack: &Stack) {
     // Pages of two meetings: the five below (and none else this host has) span three pages;
     // Zoom lists by start time, so the last one is on the third page.
     stack.control("/page_size", json!({"max": 2}));
@@ -227,7 +227,7 @@ pub fn webhooks_keep_meetings_made_elsewhere_current(stack: &Stack) {
     assert_eq!(freed.status, 201, "{}", freed.body);
 }
 
-pub fn pmi_hosts_show_the_pmi_and_keep_the_meeting_id(stack: &Stack) {
+pub fn pmi_host_shows_pmi_keeps_meeting_id(stack: &Stack) {
     stack.control(
         "/users/settings",
         json!({"user": HOSTS[0], "use_pmi": true}),

@@ -1,13 +1,13 @@
 //! Token handling under load: single-flight refresh, invalidation, failures of the OAuth service
 //! and tokens re-issued by someone else on the same account.
 
-use crate::harness::{future_utc, run_concurrently, unique_email, Stack, CLIENT_SECRET};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+use testbed::{future_utc, run_concurrently, unique_email, Stack, CLIENT_SECRET};
 
 fn booking(i: usize) -> Value {
     json!({
@@ -52,7 +52,7 @@ fn assert_all_created(results: &[(u16, String)]) {
     );
 }
 
-pub fn cold_start_single_flight(stack: &Stack) {
+pub fn cold_start_50_concurrent_bookings_one_token_request(stack: &Stack) {
     // A fresh stack: no token in the coordinator, KV or the isolate.
     let progress = AtomicUsize::new(0);
     let results = book_concurrently(stack, 50, 50, &progress);
@@ -69,7 +69,7 @@ pub fn cold_start_single_flight(stack: &Stack) {
     assert_eq!(ids.len(), 50);
 }
 
-pub fn invalidation_mid_run(stack: &Stack) {
+pub fn tokens_invalidated_mid_run_cause_no_failed_booking(stack: &Stack) {
     // Latency keeps bookings in flight while the tokens die under them.
     stack.control("/latency", json!({"ms": 25}));
     let progress = Arc::new(AtomicUsize::new(0));
@@ -105,7 +105,7 @@ pub fn invalidation_mid_run(stack: &Stack) {
     assert_eq!(stats["meetings_created"], 60);
 }
 
-pub fn token_endpoint_failures(stack: &Stack) {
+pub fn token_endpoint_failures_are_clean_and_recover(stack: &Stack) {
     let book = || stack.book_json(&booking(7));
     // The OAuth service is down when the worker needs a new token.
     stack.control("/tokens/invalidate", json!({}));
@@ -149,7 +149,7 @@ pub fn token_endpoint_failures(stack: &Stack) {
     );
 }
 
-pub fn reissue_elsewhere(stack: &Stack) {
+pub fn reissued_token_elsewhere_is_survived(stack: &Stack) {
     // Another app on the same account takes a token; on legacy Zoom that kills ours.
     let other = stack.token_for_another_app();
     assert_eq!(other.status, 200, "{}", other.body);
@@ -205,14 +205,14 @@ fn book_across_token_lifetimes(stack: &Stack, lifetimes: u64) -> Value {
     stats
 }
 
-pub fn proactive_refresh_multi(stack: &Stack) {
+pub fn proactive_refresh_overlaps_tokens_no_401(stack: &Stack) {
     // Zoom today: the next token is issued while the current one is still valid, so however
     // the caches lag, no call ever presents an expired token.
     let stats = book_across_token_lifetimes(stack, 3);
     assert_eq!(stats["invalid_token_requests"], 0, "{stats}");
 }
 
-pub fn proactive_refresh_legacy(stack: &Stack) {
+pub fn proactive_refresh_never_fails_a_booking(stack: &Stack) {
     // Zoom before mid-2023: each refresh kills the token in flight; the one retry after code 124
     // absorbs that, and no refresh is ever duplicated by the callers that saw the 124.
     let stats = book_across_token_lifetimes(stack, 3);

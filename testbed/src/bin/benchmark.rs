@@ -1,9 +1,9 @@
-//! `zbe-bench`: booking throughput and latency of the built worker under `wrangler dev` against
+//! `benchmark`: booking throughput and latency of the built worker under `wrangler dev` against
 //! the Zoom emulator, beside the naive baseline (a fresh token before every Zoom call) and the
 //! emulator called directly; webhook verification cost; deployable size. Prints tables.
 //!
 //! ```text
-//! zbe-bench [--zoom-latency-ms 0] [--requests 200] [--levels 1,8,32,64]
+//! benchmark [--zoom-latency-ms 0] [--requests 200] [--levels 1,8,32,64]
 //! ```
 //! Run through `scripts/bench.sh`, which installs and builds first.
 
@@ -12,9 +12,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-use zbe_devstack::{
-    future_utc, root, run_concurrently, send_with, Stack, StackOptions, WEBHOOK_SECRET,
-};
+use testbed::{future_utc, root, run_concurrently, send_with, Stack, StackOptions, WEBHOOK_SECRET};
 use zoom_booking_edge::domain::webhook::signature::{sign, verify};
 use zoom_emulator::TokenMode;
 
@@ -257,7 +255,7 @@ fn report_size() {
         .args(["deploy", "--dry-run", "--outdir"])
         .arg(&outdir)
         .current_dir(root())
-        .env("ZBE_PREBUILT", "1")
+        .env("WORKER_PREBUILT", "1")
         .env("WRANGLER_SEND_METRICS", "false")
         .stdout(std::process::Stdio::null())
         .status()
@@ -305,7 +303,7 @@ fn stack_options(strategy: &str) -> StackOptions {
 fn main() {
     let args = parse_args();
     println!(
-        "zbe-bench: {} bookings per level, levels {:?}, emulated Zoom latency {} ms, {} cores",
+        "benchmark: {} bookings per level, levels {:?}, emulated Zoom latency {} ms, {} cores",
         args.requests,
         args.levels,
         args.zoom_latency_ms,

@@ -1,0 +1,301 @@
+//! The meeting API end to end through `handle`: gates, validation and operations together, as
+//! the worker meets them.
+
+use super::handle;
+use crate::http::{EmuRequest, Reply};
+use crate::state::{Settings, State, TokenMode};
+use serde_json::{json, Value};
+
+fn setup(per_second: Option<[u32; 3]>, daily: u32) -> (State, String) {
+    let mut state = State::new(
+        Settings {
+            per_second,
+            daily_create_limit: daily,
+            token_mode: TokenMode::Multi,
+            ..Settings::default()
+        },
+        "http://emu".into(),
+    );
+    let req = EmuRequest::new(
+        "POST",
+        "/oauth/token?grant_type=account_credentials&account_id=emulated-account",
+    )
+    .header(
+        "authorization",
+        "Basic ZW11bGF0ZWQtY2xpZW50OmVtdWxhdGVkLXNlY3JldA==",
+    );
+    let token = crate::oauth::issue_token(&mut state, &req).body.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (state, token)
+}
+
+fn call(state: &mut State, token: &str, method: &str, url: &str, body: Option<Value>) -> Reply {
+    let mut req = EmuRequest::new(method, url).header("authorization", &format!("Bearer {token}"));
+    if let Some(body) = body {
+        req = req.json_body(&body);
+    }
+    let path = req.path.strip_prefix("/v2").unwrap().to_owned();
+    handle(state, &req, &path)
+}
+
+fn meeting_body(start: &str) -> Value {
+    json!({"topic":"T","type":2,"start_time":start,"duration":30,"timezone":"Asia/Tokyo"})
+}
+
+#[test]
+fn a_meeting_can_be_created_read_updated_and_deleted() {
+    let (mut s, t) = setup(None, 100);
+    let created = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(meeting_body("2030-01-02T00:30:00Z")),
+    );
+    assert_eq!(created.status, 201);
+    let body = created.body.unwrap();
+    for field in [
+        "id",
+        "uuid",
+        "host_id",
+        "join_url",
+        "start_url",
+        "password",
+        "start_time",
+    ] {
+        assert!(body.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(body["host_email"], "host@example.com");
+    let id = body["id"].as_u64().unwrap();
+    let url = format!("/v2/meetings/{id}");
+    assert_eq!(
+        call(
+            &mut s,
+            &t,
+            "PATCH",
+            &url,
+            Some(json!({"start_time":"2030-01-03T09:00:00","duration":45}))
+        )
+        .status,
+        204
+    );
+    let got = call(&mut s, &t, "GET", &url, None).body.unwrap();
+    // Local time read in the meeting's own time zone (Tokyo, UTC+9).
+    assert_eq!(got["start_time"], "2030-01-03T00:00:00Z");
+    assert_eq!(got["duration"], 45);
+    assert!(call(&mut s, &t, "GET", &format!("{url}/invitation"), None)
+        .body
+        .unwrap()["invitation"]
+        .as_str()
+        .unwrap()
+        .contains(&id.to_string()));
+    assert_eq!(call(&mut s, &t, "DELETE", &url, None).status, 204);
+    let gone = call(&mut s, &t, "DELETE", &url, None);
+    assert_eq!(
+        (gone.status, gone.body.unwrap()["code"].clone()),
+        (404, json!(3001))
+    );
+}
+
+#[test]
+fn invalid_tokens_unknown_users_and_bad_bodies_are_refused_and_create_nothing() {
+    let (mut s, t) = setup(None, 100);
+    let r = call(
+        &mut s,
+        "nope",
+        "POST",
+        "/v2/users/me/meetings",
+        Some(meeting_body("2030-01-02T00:30:00Z")),
+    );
+    assert_eq!(
+        (r.status, r.body.unwrap()["code"].clone()),
+        (401, json!(124))
+    );
+    let r = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/ghost%40x.io/meetings",
+        Some(meeting_body("2030-01-02T00:30:00Z")),
+    );
+    assert_eq!(
+        (r.status, r.body.unwrap()["code"].clone()),
+        (404, json!(1001))
+    );
+    let r = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(json!({"topic":"x".repeat(201),"start_time":"2030-01-02T00:30:00Z"})),
+    );
+    assert_eq!(
+        (r.status, r.body.unwrap()["code"].clone()),
+        (400, json!(300))
+    );
+    assert_eq!(s.counters.meetings_created, 0);
+    assert_eq!(s.counters.invalid_token_requests, 1);
+}
+
+#[test]
+fn daily_create_limit_answers_429_with_zoom_message() {
+    let (mut s, t) = setup(None, 2);
+    for _ in 0..2 {
+        assert_eq!(
+            call(
+                &mut s,
+                &t,
+                "POST",
+                "/v2/users/me/meetings",
+                Some(meeting_body("2030-01-02T00:30:00Z"))
+            )
+            .status,
+            201
+        );
+    }
+    let r = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(meeting_body("2030-01-02T00:30:00Z")),
+    );
+    assert_eq!(r.status, 429);
+    assert!(r.body.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("daily rate limit (2)"));
+    assert!(r
+        .headers
+        .contains(&("X-RateLimit-Type".into(), "Daily-limit".into())));
+    // Another host has its own allowance.
+    assert_eq!(
+        call(
+            &mut s,
+            &t,
+            "POST",
+            "/v2/users/host2%40example.com/meetings",
+            Some(meeting_body("2030-01-02T00:30:00Z"))
+        )
+        .status,
+        201
+    );
+}
+
+#[test]
+fn per_second_limit_answers_429_with_retry_after() {
+    let (mut s, t) = setup(Some([30, 2, 10]), 100);
+    // Pin the clock to the middle of a second so the window cannot roll over mid-test.
+    s.clock_offset_ms = 500 - s.now_ms().rem_euclid(1000);
+    let statuses: Vec<u16> = (0..3)
+        .map(|_| {
+            call(
+                &mut s,
+                &t,
+                "POST",
+                "/v2/users/me/meetings",
+                Some(meeting_body("2030-01-02T00:30:00Z")),
+            )
+            .status
+        })
+        .collect();
+    assert_eq!(statuses, [201, 201, 429]);
+    assert_eq!(s.counters.rate_limited, 1);
+    assert_eq!(s.counters.meetings_created, 2);
+}
+
+#[test]
+fn list_paginates_with_next_page_token() {
+    let (mut s, t) = setup(None, 100);
+    for day in 1..=7 {
+        call(
+            &mut s,
+            &t,
+            "POST",
+            "/v2/users/me/meetings",
+            Some(meeting_body(&format!("2030-01-0{day}T00:30:00Z"))),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = call(
+            &mut s,
+            &t,
+            "GET",
+            &format!("/v2/users/me/meetings?type=upcoming&page_size=3&next_page_token={token}"),
+            None,
+        )
+        .body
+        .unwrap();
+        assert_eq!(page["total_records"], 7);
+        seen.extend(
+            page["meetings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["start_time"].as_str().unwrap().to_owned()),
+        );
+        token = page["next_page_token"].as_str().unwrap().to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn page_size_is_capped_by_the_control_setting() {
+    let (mut s, t) = setup(None, 100);
+    for day in 1..=5 {
+        let start = format!("2030-01-0{day}T00:30:00Z");
+        call(
+            &mut s,
+            &t,
+            "POST",
+            "/v2/users/me/meetings",
+            Some(meeting_body(&start)),
+        );
+    }
+    s.max_page_size = 2;
+    let url = "/v2/users/me/meetings?type=upcoming&page_size=300";
+    let page = call(&mut s, &t, "GET", url, None).body.unwrap();
+    assert_eq!(page["meetings"].as_array().unwrap().len(), 2);
+    assert_eq!(page["page_size"], 2);
+    assert_eq!(page["next_page_token"], "npt2");
+}
+
+#[test]
+fn pmi_users_get_meetings_joined_by_their_pmi() {
+    let (mut s, t) = setup(None, 100);
+    s.pmi_users.insert("host@example.com".into());
+    let url = "/v2/users/me/meetings";
+    let made = call(
+        &mut s,
+        &t,
+        "POST",
+        url,
+        Some(meeting_body("2030-01-01T00:30:00Z")),
+    );
+    let body = made.body.unwrap();
+    let pmi = body["pmi"].as_str().unwrap().to_owned();
+    assert_ne!(pmi, body["id"].to_string());
+    assert!(body["join_url"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("/j/{pmi}?")));
+    assert_eq!(body["settings"]["use_pmi"], true);
+    // Another user's meetings keep their own number.
+    let other = "/v2/users/host2@example.com/meetings";
+    let plain = call(
+        &mut s,
+        &t,
+        "POST",
+        other,
+        Some(meeting_body("2030-01-01T00:30:00Z")),
+    );
+    assert!(plain.body.unwrap().get("pmi").is_none());
+}

@@ -1,0 +1,113 @@
+//! Calls on the Zoom emulator: its control surface (`/_emulator/*`, see `zoom_emulator::control`)
+//! and its Zoom API, used the way another app on the same Zoom account would use it.
+
+use crate::http::{send, send_with, Answer};
+use crate::options::{ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET};
+use crate::stack::Stack;
+use base64::Engine;
+use serde_json::{json, Value};
+
+impl Stack {
+    pub fn control(&self, path: &str, body: Value) -> Value {
+        let answer = send(
+            &self.agent,
+            "POST",
+            &format!("{}/_emulator{path}", self.emulator.base_url),
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "control {path}: {}", answer.body);
+        answer.json()
+    }
+
+    fn emulator_get(&self, path: &str) -> Value {
+        let url = format!("{}/_emulator{path}", self.emulator.base_url);
+        send(&self.agent, "GET", &url, None, b"").json()
+    }
+
+    pub fn stats(&self) -> Value {
+        self.emulator_get("/stats")["counters"].clone()
+    }
+
+    pub fn meetings(&self) -> Vec<Value> {
+        self.emulator_get("/meetings")["meetings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Clears the emulator's meetings, counters and injections (tokens stay valid).
+    pub fn reset(&self) {
+        self.control("/reset", json!({}));
+    }
+
+    /// Has the emulator deliver a signed webhook to the worker (see `zoom_emulator::webhooks`).
+    pub fn deliver(&self, mut request: Value) -> Value {
+        request["url"] = json!(format!("{}/v1/zoom/webhook", self.worker));
+        self.control("/webhooks/deliver", request)
+    }
+
+    /// A token from the emulator's OAuth endpoint with the stack's app credentials, as another
+    /// app on the same Zoom account would take one.
+    pub fn token_for_another_app(&self) -> Answer {
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+        );
+        let url = format!(
+            "{}/oauth/token?grant_type=account_credentials&account_id={ACCOUNT_ID}",
+            self.emulator.base_url
+        );
+        send_with(&self.agent, "POST", &url, &[("authorization", &basic)], b"")
+    }
+
+    fn other_app_token(&self) -> String {
+        let answer = self.token_for_another_app();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Schedules a meeting straight at the emulator, as a person in Zoom's own app (or another
+    /// integration) would: the worker does not hear of it.
+    pub fn meeting_made_elsewhere(
+        &self,
+        host: &str,
+        start: chrono::DateTime<chrono::Utc>,
+        minutes: u32,
+    ) -> Value {
+        let token = self.other_app_token();
+        let url = format!("{}/v2/users/{host}/meetings", self.emulator.base_url);
+        let body = json!({"topic": "Booked by hand", "type": 2, "duration": minutes,
+            "start_time": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
+        let answer = send_with(
+            &self.agent,
+            "POST",
+            &url,
+            &[
+                ("authorization", &format!("Bearer {token}")),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.json()
+    }
+
+    /// Deletes a meeting straight at the emulator (as the host would in Zoom's app).
+    pub fn delete_meeting_elsewhere(&self, meeting_id: u64) {
+        let token = self.other_app_token();
+        let url = format!("{}/v2/meetings/{meeting_id}", self.emulator.base_url);
+        let answer = send_with(
+            &self.agent,
+            "DELETE",
+            &url,
+            &[("authorization", &format!("Bearer {token}"))],
+            b"",
+        );
+        assert_eq!(answer.status, 204, "{}", answer.body);
+    }
+}
