@@ -11,9 +11,12 @@ echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+# The benchmark build (scripts/bench.sh) compiles in what production refuses; it must stay clean.
+cargo clippy --quiet --target wasm32-unknown-unknown --lib --features benchmark -- -D warnings
 
 echo "== native unit tests (domain logic, emulator)"
 cargo test --workspace --lib --bins
+cargo test -p zoom-booking-edge --lib --features benchmark
 
 echo "== wasm tests (wasm-bindgen-test under node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \

@@ -178,14 +178,9 @@ fn groups() -> Vec<Group> {
             name: "openapi-derived",
             options: openapi::many_bookings,
             scenarios: vec![
-                (
-                    "documented_constraints_accept_just_valid_and_refuse_just_invalid_values",
-                    openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values,
-                ),
-                (
-                    "every_link_of_a_new_booking_leads_to_an_operation_that_succeeds",
-                    openapi::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds,
-                ),
+                scenario!(openapi::documented_constraints_accept_just_valid_and_refuse_just_invalid_values),
+                scenario!(openapi::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds),
+                scenario!(openapi::every_undocumented_method_is_405_with_the_documented_allow_list),
             ],
         },
         Group {

@@ -11,7 +11,6 @@ mod patterns;
 
 pub use derived::documented_constraints_accept_just_valid_and_refuse_just_invalid_values;
 pub use links::every_link_of_a_new_booking_leads_to_an_operation_that_succeeds;
-#[allow(unused_imports)] // Registered after the route table lands; see `methods`.
 pub use methods::every_undocumented_method_is_405_with_the_documented_allow_list;
 
 use chrono::Duration;

@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! benchmark [--zoom-latency-ms 0] [--requests 200] [--levels 1,8,32,64]
+//! benchmark --size-only
 //! ```
-//! Run through `scripts/bench.sh`, which installs and builds first.
+//! Run through `scripts/bench.sh`, which installs and builds first: the size is measured on the
+//! production build (`--size-only`), the runs on a build with the `benchmark` feature, the only
+//! one that reads the naive baseline's settings.
 
 use serde_json::{json, Value};
 use std::process::Command;
@@ -17,6 +20,7 @@ use zoom_booking_edge::domain::webhook::signature::{sign, verify};
 use zoom_emulator::TokenMode;
 
 struct Args {
+    size_only: bool,
     zoom_latency_ms: u64,
     requests: usize,
     levels: Vec<usize>,
@@ -24,6 +28,7 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut args = Args {
+        size_only: false,
         zoom_latency_ms: 0,
         requests: 200,
         levels: vec![1, 8, 32, 64],
@@ -31,6 +36,10 @@ fn parse_args() -> Args {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let mut it = raw.iter();
     while let Some(flag) = it.next() {
+        if flag == "--size-only" {
+            args.size_only = true;
+            continue;
+        }
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--zoom-latency-ms" => args.zoom_latency_ms = value.parse().expect("a number of ms"),
@@ -302,6 +311,9 @@ fn stack_options(strategy: &str) -> StackOptions {
 
 fn main() {
     let args = parse_args();
+    if args.size_only {
+        return report_size();
+    }
     println!(
         "benchmark: {} bookings per level, levels {:?}, emulated Zoom latency {} ms, {} cores",
         args.requests,
@@ -347,5 +359,4 @@ fn main() {
             println!("{mode}: token requests per 1000 bookings at concurrency 64: {per_1000:.0}");
         }
     }
-    report_size();
 }

@@ -28,11 +28,11 @@
 
 use super::document::{operations, Operation, Place, Refusal, Target};
 use super::patterns::Patterns;
-use crate::harness::{future_utc, send_with, unique_email, Answer, Stack, WEBHOOK_SECRET};
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
+use testbed::{future_utc, send_with, unique_email, Answer, Stack, WEBHOOK_SECRET};
 
 /// A token the stack's Turnstile test secret passes.
 const TURNSTILE_TOKEN: &str = "XXXX.DUMMY.TOKEN.XXXX";

@@ -4,9 +4,9 @@
 use super::derived::{send, Bases, Call};
 use super::document::{operations, resolve, Operation};
 use super::patterns::Patterns;
-use crate::harness::Stack;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use testbed::Stack;
 
 /// The value of a runtime expression; only `$response.body#<JSON pointer>` is used here.
 fn evaluate(expression: &str, body: &Value) -> Value {

@@ -3,9 +3,9 @@
 //! booking routes, so it is probed only elsewhere.
 
 use super::document::operations;
-use crate::harness::{send_with, Stack};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use testbed::{send_with, Stack};
 
 /// Methods probed on every documented path (QUERY: the safe method with a body, which a
 /// router must not mistake for GET).
@@ -15,9 +15,6 @@ const PROBED: [&str; 8] = [
 /// A well-formed booking id, so the path reaches its route.
 const SOME_BOOKING_ID: &str = "bk_AAAAAAAAAAAAAAAAAAAAAA";
 
-// Registered once the route table answers every undocumented method with 405 (issue 11); until
-// then `QUERY /` is answered as GET and `HEAD` is missing from some `Allow` headers.
-#[allow(dead_code)]
 pub fn every_undocumented_method_is_405_with_the_documented_allow_list(stack: &Stack) {
     let doc = stack.request("GET", "/openapi.json", None, b"").json();
     let mut documented: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
