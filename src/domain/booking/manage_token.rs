@@ -13,7 +13,8 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 const PREFIX: &str = "mt_";
-/// Domain separation: the key signs nothing else with this label.
+/// Domain separation: the key signs nothing else with this label. Its `zbe` (zoom-booking-edge)
+/// prefix stays: a new label would invalidate every manage token already handed out.
 const LABEL: &str = "zbe.manage.v1:";
 
 fn mac(key: &str, booking_id: &BookingId) -> [u8; 32] {
