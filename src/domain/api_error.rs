@@ -228,7 +228,7 @@ impl ApiError {
             Self::MethodNotAllowed { allow } => format!("Use one of: {allow}."),
             // Names of missing settings help the operator; they are not secret values.
             Self::NotConfigured { problems } => format!(
-                "The booking service is not configured: {}. See the README's configuration table.",
+                "The booking service is not configured: {}. See docs/api.md, Configuration.",
                 problems.join("; ")
             ),
             Self::ZoomAuthUnavailable { .. } => {

@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Deserialize;
 
 /// URL of the token request. `token_index` selects an independent token slot on accounts where
-/// Zoom enabled it (see the README on token lanes); `None` sends no index.
+/// Zoom enabled it (see docs/design.md, legacy `token_index`); `None` sends no index.
 pub fn token_url(config: &Config, token_index: Option<u8>) -> String {
     let mut url = format!(
         "{}/oauth/token?grant_type=account_credentials&account_id={}",
