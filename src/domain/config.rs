@@ -164,21 +164,18 @@ impl Config {
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
         let submit_limits = SubmitLimits::from_lookup(&lookup, &mut problems);
         let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
-            None => TokenStrategy::Coordinator,
-            #[cfg(feature = "benchmark")]
-            Some("coordinator") => TokenStrategy::Coordinator,
+            None | Some("coordinator") => TokenStrategy::Coordinator,
             #[cfg(feature = "benchmark")]
             Some("per_call") => TokenStrategy::PerCall,
-            #[cfg(feature = "benchmark")]
+            #[cfg(not(feature = "benchmark"))]
+            Some("per_call") => {
+                problems.push(format!("TOKEN_STRATEGY 'per_call' {BENCHMARK_ONLY}"));
+                TokenStrategy::Coordinator
+            }
             Some(other) => {
                 problems.push(format!(
                     "TOKEN_STRATEGY '{other}' is not coordinator or per_call"
                 ));
-                TokenStrategy::Coordinator
-            }
-            #[cfg(not(feature = "benchmark"))]
-            Some(_) => {
-                problems.push(format!("TOKEN_STRATEGY {BENCHMARK_ONLY}"));
                 TokenStrategy::Coordinator
             }
         };
@@ -329,12 +326,14 @@ mod tests {
             problems,
             vec![
                 "ZOOM_PLAN 'unmetered' is only read by a benchmark build (cargo feature `benchmark`)",
-                "TOKEN_STRATEGY is only read by a benchmark build (cargo feature `benchmark`)",
+                "TOKEN_STRATEGY 'per_call' is only read by a benchmark build (cargo feature `benchmark`)",
             ]
         );
+        // The product's own strategy, set explicitly, is still fine.
         let mut coordinator = SECRETS.to_vec();
         coordinator.push(("TOKEN_STRATEGY", "coordinator"));
-        assert!(load(lookup(&coordinator)).is_err());
+        let cfg = load(lookup(&coordinator)).unwrap();
+        assert_eq!(cfg.token_strategy, TokenStrategy::Coordinator);
     }
 
     #[test]

@@ -80,8 +80,9 @@ mod tests {
 
     #[test]
     fn no_config_token_or_secret_type_prints_a_secret_in_debug() {
+        use crate::domain::booking::idempotency::StoredAnswer;
         use crate::domain::config::Config;
-        use crate::domain::coordinator::{TokenGrant, TokenRequest};
+        use crate::domain::coordinator::{ReserveOutcome, TokenGrant, TokenRequest};
         use crate::domain::time_zone::CompiledZones;
         use crate::domain::token_policy::IssuedToken;
         use crate::domain::turnstile::TurnstileConfig;
@@ -109,6 +110,10 @@ mod tests {
         };
         let token =
             read_token_response(200, r#"{"access_token":"access-S8","expires_in":3599}"#).unwrap();
+        let answer = StoredAnswer {
+            status: 201,
+            body: serde_json::json!({"booking_id": "bk_1", "manage_token": "mt_owner-S9"}),
+        };
         let issued = IssuedToken::from_response(token.clone(), 0);
         let printed = [
             format!("{:?}", Config::from_lookup(lookup, &CompiledZones).unwrap()),
@@ -123,10 +128,13 @@ mod tests {
                     rejected_token: Some(issued.access_token.clone())
                 }
             ),
+            format!("{:?}", ReserveOutcome::Replay(answer.clone())),
+            format!("{answer:?}"),
         ];
         for debug in &printed {
             assert!(debug.contains("[redacted]"), "{debug}");
-            for secret in SECRETS.iter().map(|(_, v)| *v).chain(["access-S8"]) {
+            let issued_secrets = ["access-S8", "mt_owner-S9"];
+            for secret in SECRETS.iter().map(|(_, v)| *v).chain(issued_secrets) {
                 assert!(!debug.contains(secret), "{secret} printed in {debug}");
             }
         }

@@ -67,7 +67,8 @@ pub fn created_headers(location: &str) -> Headers {
 }
 
 /// Reads a body of at most `limit` bytes: a declared `Content-Length` over it is refused before
-/// anything is read, and a body that turns out longer (chunked, or a header that lied) after.
+/// anything is read; a body that turns out longer (chunked, or a header that lied) is refused
+/// once read, so nothing past the limit is ever parsed.
 pub async fn read_capped(req: &mut Request, limit: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = ApiError::PayloadTooLarge { limit };
     let declared = req.headers().get("content-length").ok().flatten();

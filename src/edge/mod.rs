@@ -35,7 +35,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let path = req.path();
     let cross_origin = routes::is_cors_path(&path).then(|| cors::origin_of(&req));
     let mut response = match routes::resolve(method, &path) {
-        Resolved::Preflight => cors::preflight(cross_origin.clone().flatten().as_deref(), &env),
+        // The preflight carries its own CORS headers.
+        Resolved::Preflight => return Ok(cors::preflight(cross_origin.flatten().as_deref(), &env)),
         Resolved::Refused(err) => http::error_response(&err),
         Resolved::Handle {
             handler,

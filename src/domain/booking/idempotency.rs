@@ -11,6 +11,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 pub const MAX_KEY_CHARS: usize = 255;
 /// How long a client key's answer is replayed (the promise is at least 24 h).
@@ -39,10 +40,6 @@ impl IdempotencyKey {
     /// The header, checked: `None` when absent.
     pub fn from_header(header: Option<&str>) -> Result<Option<IdempotencyKey>, ApiError> {
         header.map(IdempotencyKey::parse).transpose()
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// The key the coordinator stores the attempt under: a namespace apart from the derived
@@ -139,10 +136,25 @@ impl Attempt {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The answer a key replays. Its body holds the booking's `manage_token` (a bearer credential),
+/// which its `Debug` never prints.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredAnswer {
     pub status: u16,
     pub body: serde_json::Value,
+}
+
+impl fmt::Debug for StoredAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut body = self.body.clone();
+        if let Some(token) = body.get_mut("manage_token") {
+            *token = "[redacted]".into();
+        }
+        f.debug_struct("StoredAnswer")
+            .field("status", &self.status)
+            .field("body", &body)
+            .finish()
+    }
 }
 
 /// What a new request under an existing key gets.
@@ -207,14 +219,16 @@ mod tests {
     fn keys_must_be_present_and_short() {
         let client_key = IdempotencyKey::from_header;
         assert_eq!(client_key(None), Ok(None));
-        assert_eq!(client_key(Some(" k1 ")).unwrap().unwrap().as_str(), "k1");
+        assert_eq!(
+            client_key(Some(" k1 ")).unwrap().unwrap().stored(),
+            "client:k1"
+        );
         assert_eq!(
             client_key(Some(&"x".repeat(255)))
                 .unwrap()
                 .unwrap()
-                .as_str()
-                .len(),
-            255
+                .stored(),
+            format!("client:{}", "x".repeat(255))
         );
         for bad in ["", "   ", &"x".repeat(256)] {
             let err = client_key(Some(bad)).unwrap_err();

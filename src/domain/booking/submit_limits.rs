@@ -76,7 +76,7 @@ impl SubmitLimits {
 pub struct Submitter {
     /// The client's address (`CF-Connecting-IP`), when known.
     pub ip: Option<String>,
-    /// Lower-cased.
+    /// Counted as its `normalized()` form, so letter case does not make a second address.
     pub email: EmailAddress,
 }
 

@@ -1,5 +1,6 @@
-//! The coordinator's messages and the answers they get (see the table in `super`).
+//! The coordinator's messages, and the one table of each message and the answer it gets.
 
+use super::Message;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
@@ -12,6 +13,42 @@ pub use crate::domain::webhook::event::MeetingEvent;
 use crate::domain::zoom::oauth::TokenFailure;
 use crate::domain::zoom::HostUser;
 use serde::{Deserialize, Serialize};
+
+/// The table of every coordinator message and its answer. Calls `$callback!` with the whole
+/// list, so each side generates what it needs from the one list (the `Message` impls here, the
+/// dispatch in the Durable Object).
+macro_rules! for_each_message {
+    ($callback:ident) => {
+        $callback! {
+            TokenRequest => TokenGrant,
+            PermitRequest => PermitAnswer,
+            Zoom429Report => (),
+            StatusRequest => serde_json::Value,
+            ReserveRequest => ReserveOutcome,
+            CommitBooking => (),
+            ReleaseReservation => (),
+            GetBooking => Option<BookingRecord>,
+            RescheduleRequest => RescheduleOutcome,
+            RescheduleCommit => Option<BookingRecord>,
+            RescheduleRelease => (),
+            CancelBooking => Option<BookingRecord>,
+            HostSync => usize,
+            MeetingEvent => (),
+        }
+    };
+}
+#[cfg(target_arch = "wasm32")]
+pub(crate) use for_each_message;
+
+macro_rules! impl_message {
+    ($($message:ident => $answer:ty),* $(,)?) => {
+        $(impl Message for $message {
+            const ROUTE: &'static str = concat!("/", stringify!($message));
+            type Answer = $answer;
+        })*
+    };
+}
+for_each_message!(impl_message);
 
 /// Asked before every Zoom API call: a per-second slot for one call of `category`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

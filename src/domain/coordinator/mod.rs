@@ -3,58 +3,25 @@
 //! table below; the fetch handler sends any message through one generic client and the object
 //! dispatches through the same table, so the two sides cannot drift apart.
 //!
-//! Adding a message: define its type in `messages` and give it a line in [`for_each_message`];
-//! then implement `Handle<YourMessage>` for the coordinator in `edge::coordinator`. Nothing else.
+//! Adding a message: define its type in `messages` and give it a line in the table there
+//! (`for_each_message!`), then implement `Handle<YourMessage>` for the coordinator in
+//! `edge::coordinator`. Nothing else.
 
 mod messages;
 
+// The Durable Object (wasm32 only) dispatches through the table.
+#[cfg(target_arch = "wasm32")]
+pub(crate) use messages::for_each_message;
 pub use messages::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// A request to the coordinator. `ROUTE` and `Answer` come from the table in
-/// [`for_each_message`]; the route is derived from the type's name.
+/// A request to the coordinator. `ROUTE` and `Answer` come from the table in `messages`; the
+/// route is derived from the type's name.
 pub trait Message: Serialize + DeserializeOwned {
     const ROUTE: &'static str;
     type Answer: Serialize + DeserializeOwned;
 }
-
-/// The table of every coordinator message and its answer. Calls `$callback!` with the whole
-/// list, so each side generates what it needs from the one list (the `Message` impls here, the
-/// dispatch in the Durable Object).
-macro_rules! for_each_message {
-    ($callback:ident) => {
-        $callback! {
-            TokenRequest => TokenGrant,
-            PermitRequest => PermitAnswer,
-            Zoom429Report => (),
-            StatusRequest => serde_json::Value,
-            ReserveRequest => ReserveOutcome,
-            CommitBooking => (),
-            ReleaseReservation => (),
-            GetBooking => Option<BookingRecord>,
-            RescheduleRequest => RescheduleOutcome,
-            RescheduleCommit => Option<BookingRecord>,
-            RescheduleRelease => (),
-            CancelBooking => Option<BookingRecord>,
-            HostSync => usize,
-            MeetingEvent => (),
-        }
-    };
-}
-// The Durable Object (wasm32 only) dispatches through the table.
-#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
-pub(crate) use for_each_message;
-
-macro_rules! impl_message {
-    ($($message:ident => $answer:ty),* $(,)?) => {
-        $(impl Message for $message {
-            const ROUTE: &'static str = concat!("/", stringify!($message));
-            type Answer = $answer;
-        })*
-    };
-}
-for_each_message!(impl_message);
 
 #[cfg(test)]
 mod tests {

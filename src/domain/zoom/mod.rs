@@ -34,6 +34,8 @@ impl std::fmt::Display for HostUser {
     }
 }
 
+/// Tests compare configured hosts with the names they set.
+#[cfg(test)]
 impl PartialEq<&str> for HostUser {
     fn eq(&self, other: &&str) -> bool {
         self.0 == *other

@@ -73,8 +73,9 @@ pub struct Retries {
 }
 
 impl Retries {
-    /// The next step after `sent`; `random` jitters the backoff so isolates do not retry in step.
-    pub fn next_step(&self, idempotent: bool, sent: Sent, random: u8) -> Step {
+    /// The next step after `sent`; `random` (asked for only when backing off) jitters the
+    /// backoff so isolates do not retry in step.
+    pub fn next_step(&self, idempotent: bool, sent: Sent, random: impl FnOnce() -> u8) -> Step {
         let transient = matches!(
             sent,
             Sent::NoAnswer | Sent::Failed(ApiError::ZoomError { .. })
@@ -88,7 +89,7 @@ impl Retries {
             })),
             _ if transient && idempotent && self.backed_off < IDEMPOTENT_RETRIES => {
                 Step::BackOffAndResend {
-                    wait_ms: retry_backoff_ms(self.backed_off, random),
+                    wait_ms: retry_backoff_ms(self.backed_off, random()),
                 }
             }
             Sent::NoAnswer => Step::GiveUp(CallError::OutcomeUnknown),
@@ -135,7 +136,7 @@ mod tests {
         sends
             .iter()
             .map(|sent| {
-                let step = retries.next_step(idempotent, sent.clone(), 0);
+                let step = retries.next_step(idempotent, sent.clone(), || 0);
                 retries = retries.after(&step);
                 step
             })

@@ -114,7 +114,7 @@ impl<'a> ZoomApi<'a> {
                 Ok(reply) => (Sent::Succeeded, Some(reply)),
                 Err(sent) => (sent, None),
             };
-            let random = clock::random_128().map(|r| r[0]).unwrap_or(0);
+            let random = || clock::random_128().map(|r| r[0]).unwrap_or(0);
             let step = retries.next_step(is_idempotent(&call.method), sent, random);
             retries = retries.after(&step);
             match step {
