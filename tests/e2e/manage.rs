@@ -175,7 +175,8 @@ pub fn cancel_deletes_and_is_idempotent(stack: &Stack) {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["status"], "cancelled");
 
-    // Zoom's code 300 on DELETE means the same.
+    // Zoom's code 300 is its generic validation error, not "gone": the meeting may still exist,
+    // so the cancel fails and the booking (and its slot) stays.
     let odd = book(stack, "odd@example.com", slot(22, 2));
     let (odd_id, odd_token) = id_and_token(&odd);
     stack.control(
@@ -183,6 +184,24 @@ pub fn cancel_deletes_and_is_idempotent(stack: &Stack) {
         json!({"target": "delete_meeting", "status": 400,
                "body": {"code": 300, "message": "Invalid meeting id."}}),
     );
+    let answer = stack.manage("DELETE", &odd_id, "", Some(&odd_token), None);
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert_eq!(answer.error_code(), "zoom_rejected");
+    let meeting_id = odd["meeting"]["id"].as_u64().unwrap();
+    assert!(
+        stack
+            .meetings()
+            .iter()
+            .any(|m| m["id"].as_u64() == Some(meeting_id)),
+        "the meeting is still at Zoom"
+    );
+    let still = stack.manage("GET", &odd_id, "", Some(&odd_token), None);
+    assert_eq!(still.json()["status"], "scheduled");
+    // Its slot stays held too: the one host cannot be booked twice at that time.
+    let taken = stack.book_json(&json!({"name": "Other", "email": "other@example.com",
+        "start_time": slot(22, 2).to_rfc3339(), "duration": 30}));
+    assert_eq!(taken.error_code(), "slot_unavailable", "{}", taken.body);
+    // The injected refusal was one answer; the owner's next cancel goes through.
     let answer = stack.manage("DELETE", &odd_id, "", Some(&odd_token), None);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["status"], "cancelled");

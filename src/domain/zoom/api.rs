@@ -8,8 +8,6 @@ use serde::Deserialize;
 pub const INVALID_ACCESS_TOKEN: i64 = 124;
 /// "Meeting does not exist" (with 404).
 pub const MEETING_NOT_FOUND: i64 = 3001;
-/// What Zoom answers to a DELETE of a meeting it no longer has in a deletable state.
-pub const INVALID_MEETING: i64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoomOutcome {
@@ -62,16 +60,15 @@ pub fn classify(status: u16, body: &str) -> ZoomOutcome {
 }
 
 /// Whether a failed DELETE means the meeting is already gone (deleted by someone else, or by an
-/// earlier attempt whose answer was lost): for a cancel, that is success.
+/// earlier attempt whose answer was lost): for a cancel, that is success. Only Zoom's 404 code
+/// 3001 says so. Code 300 is Zoom's generic validation error: the meeting may well still exist,
+/// so its slot must not be freed.
 pub fn means_already_deleted(err: &ApiError) -> bool {
     matches!(
         err,
         ApiError::ZoomRejected {
             status: 404,
             zoom_code: Some(MEETING_NOT_FOUND)
-        } | ApiError::ZoomRejected {
-            zoom_code: Some(INVALID_MEETING),
-            ..
         }
     )
 }
@@ -129,7 +126,8 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert!(means_already_deleted(&rejected(404, r#"{"code":3001}"#)));
-        assert!(means_already_deleted(&rejected(400, r#"{"code":300}"#)));
+        assert!(!means_already_deleted(&rejected(400, r#"{"code":300}"#)));
+        assert!(!means_already_deleted(&rejected(404, r#"{"code":300}"#)));
         assert!(!means_already_deleted(&rejected(404, r#"{"code":1001}"#)));
         assert!(!means_already_deleted(&rejected(400, r#"{"code":3000}"#)));
         assert!(!means_already_deleted(&rejected(500, r#"{"code":3001}"#)));
