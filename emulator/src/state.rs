@@ -78,6 +78,7 @@ impl Default for Settings {
                 "host@example.com".into(),
                 "host2@example.com".into(),
                 "host3@example.com".into(),
+                "host4@example.com".into(),
             ],
             // Zoom's Pro plan.
             per_second: Some([30, 20, 10]),

@@ -161,33 +161,56 @@ pub enum ZoomBlock {
     Daily { until_ms: i64 },
 }
 
-/// Reads a Zoom 429. Zoom's headers are optional and inconsistent: `X-RateLimit-Type`
+/// What a 429 from Zoom said. Zoom's headers are optional and inconsistent: `X-RateLimit-Type`
 /// (`QPS` / `Daily-limit`), `X-RateLimit-Category`, and `Retry-After` as seconds or a date; some
-/// daily-limit answers carry only the message. `category` is the caller's own call category,
-/// used when Zoom does not name one.
+/// daily-limit answers carry only the message, some only a `Retry-After` date.
+pub struct Zoom429<'a> {
+    pub limit_type: Option<&'a str>,
+    pub limit_category: Option<&'a str>,
+    pub retry_after_secs: Option<u32>,
+    pub message: &'a str,
+}
+
+/// How close to 00:00 UTC a bare `Retry-After` must point to be read as the daily limit.
+const MIDNIGHT_TOLERANCE_MS: i64 = 60_000;
+
+/// Reads a Zoom 429 refusing a call of `category`; `daily_call` says whether the call uses a
+/// host's daily Create/Update allowance (only those can meet the daily limit).
 pub fn read_zoom_429(
-    limit_type: Option<&str>,
-    limit_category: Option<&str>,
-    retry_after_secs: Option<u32>,
-    message: &str,
+    answer: &Zoom429<'_>,
     category: Category,
+    daily_call: bool,
     now: DateTime<Utc>,
 ) -> ZoomBlock {
     let now_ms = now.timestamp_millis();
-    let says_daily = limit_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("daily-limit"))
-        || message.to_ascii_lowercase().contains("daily rate limit");
+    let midnight_ms = next_utc_midnight(now).timestamp_millis();
+    let until_ms = |secs: u32| now_ms + i64::from(secs) * 1000;
+    // Without a type and without the message, a Retry-After that points at the next 00:00 UTC
+    // is the daily limit's reset (a per-second limit never asks to wait until then).
+    let until_midnight = answer.limit_type.is_none()
+        && daily_call
+        && answer
+            .retry_after_secs
+            .is_some_and(|secs| (until_ms(secs) - midnight_ms).abs() <= MIDNIGHT_TOLERANCE_MS);
+    let says_daily = answer
+        .limit_type
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("daily-limit"))
+        || answer
+            .message
+            .to_ascii_lowercase()
+            .contains("daily rate limit")
+        || until_midnight;
     if says_daily {
-        let until_ms = match retry_after_secs {
-            Some(secs) => now_ms + i64::from(secs) * 1000,
-            None => next_utc_midnight(now).timestamp_millis(),
+        return ZoomBlock::Daily {
+            until_ms: answer.retry_after_secs.map_or(midnight_ms, until_ms),
         };
-        return ZoomBlock::Daily { until_ms };
     }
     ZoomBlock::PerSecond {
-        category: limit_category
+        category: answer
+            .limit_category
             .and_then(Category::from_header)
             .unwrap_or(category),
-        until_ms: now_ms + i64::from(retry_after_secs.unwrap_or(1)) * 1000,
+        until_ms: until_ms(answer.retry_after_secs.unwrap_or(1)),
     }
 }
 
@@ -197,6 +220,24 @@ mod tests {
     use crate::domain::booking::host_pool::{choose_host, HostLoad};
     use chrono::TimeZone;
     use std::collections::HashMap;
+
+    /// A 429 refusing a create (a call that uses the host's daily allowance).
+    fn read(
+        limit_type: Option<&str>,
+        limit_category: Option<&str>,
+        retry_after_secs: Option<u32>,
+        message: &str,
+        category: Category,
+        now: DateTime<Utc>,
+    ) -> ZoomBlock {
+        let answer = Zoom429 {
+            limit_type,
+            limit_category,
+            retry_after_secs,
+            message,
+        };
+        read_zoom_429(&answer, category, true, now)
+    }
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2030, 1, 31, h, m, s).unwrap()
@@ -341,15 +382,15 @@ mod tests {
             requests permitted for this particular user. You may resume these requests at GMT 00:00:00.";
         // Daily limit with the header, without any header, and with a Retry-After.
         assert_eq!(
-            read_zoom_429(Some("Daily-limit"), None, None, "", Category::Medium, now),
+            read(Some("Daily-limit"), None, None, "", Category::Medium, now),
             ZoomBlock::Daily { until_ms: midnight }
         );
         assert_eq!(
-            read_zoom_429(None, None, None, daily_message, Category::Medium, now),
+            read(None, None, None, daily_message, Category::Medium, now),
             ZoomBlock::Daily { until_ms: midnight }
         );
         assert_eq!(
-            read_zoom_429(
+            read(
                 Some("Daily-limit"),
                 None,
                 Some(60),
@@ -363,7 +404,7 @@ mod tests {
         );
         // Per-second: Zoom's category wins over ours; Retry-After defaults to one second.
         assert_eq!(
-            read_zoom_429(
+            read(
                 Some("QPS"),
                 Some("Heavy"),
                 Some(3),
@@ -377,11 +418,32 @@ mod tests {
             }
         );
         assert_eq!(
-            read_zoom_429(None, None, None, "Too many requests", Category::Light, now),
+            read(None, None, None, "Too many requests", Category::Light, now),
             ZoomBlock::PerSecond {
                 category: Category::Light,
                 until_ms: now.timestamp_millis() + 1000
             }
         );
+        // Neither header nor message, only a Retry-After that lies hours away (a date at
+        // midnight UTC): the daily limit. A few seconds, or an explicit per-second type, is not.
+        assert_eq!(
+            read(
+                None,
+                None,
+                Some(12 * 3600),
+                "Too many requests",
+                Category::Medium,
+                now
+            ),
+            ZoomBlock::Daily { until_ms: midnight }
+        );
+        assert!(matches!(
+            read(None, None, Some(8), "", Category::Medium, now),
+            ZoomBlock::PerSecond { .. }
+        ));
+        assert!(matches!(
+            read(Some("QPS"), None, Some(120), "", Category::Medium, now),
+            ZoomBlock::PerSecond { .. }
+        ));
     }
 }

@@ -80,14 +80,57 @@ pub fn three_hundred_bookings_64_concurrent_3_hosts_no_zoom_429(stack: &Stack) {
 }
 
 /// Each form of Zoom 429 blocks what it names, and only that.
-pub fn zoom_429_forms_block_until_they_pass(stack: &Stack) {
-    let book = |i: usize| stack.book_json(&booking(1000 + i));
-    let creates = || stack.stats()["create_attempts"].as_u64().unwrap();
+/// The three hosts of `enforced_limits` and a fourth: each of Zoom's daily-limit forms can spend a
+/// host and still leave one free.
+pub fn four_hosts_enforced_limits() -> StackOptions {
+    let hosts = [&HOSTS[..], &["host4@example.com"]].concat();
+    enforced_limits().var("ZOOM_HOST_USER", &hosts.join(","))
+}
 
-    // Daily limit, told only by the message (no headers at all).
-    stack.control("/failures", json!({"target": "create_meeting", "status": 429,
-        "body": {"code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."}}));
-    let refused = book(0);
+/// The hosts Zoom's daily limit has spent, as the operator status reports them.
+fn exhausted_hosts(stack: &Stack) -> Vec<String> {
+    let status = stack.admin_status();
+    status["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["daily_quota_exhausted"] == true)
+        .map(|h| h["host"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The host (email) of the meeting with `id` at the emulator.
+fn host_of_meeting(stack: &Stack, id: &Value) -> String {
+    stack
+        .meetings()
+        .iter()
+        .find(|m| &m["id"] == id)
+        .map(|m| m["host_email"].as_str().unwrap().to_owned())
+        .expect("the meeting exists at Zoom")
+}
+
+/// Two hosts, Zoom's limits enforced.
+pub fn two_hosts_enforced_limits() -> StackOptions {
+    enforced_limits().var("ZOOM_HOST_USER", &HOSTS[..2].join(","))
+}
+
+/// When Zoom's daily limit refuses every host in turn, the booking is `429
+/// daily_quota_exhausted` with a `Retry-After`, nothing is made, and the next booking is refused
+/// without a call to Zoom.
+pub fn a_daily_limit_on_every_host_is_429_daily_quota_exhausted(stack: &Stack) {
+    // (creates made, creates refused with the injected answer)
+    let calls = || {
+        let stats = stack.stats();
+        let count = |name: &str| stats[name].as_u64().unwrap();
+        (count("create_attempts"), count("injected_failures"))
+    };
+    stack.control(
+        "/failures",
+        json!({"target": "create_meeting", "status": 429, "count": 2,
+        "headers": {"X-RateLimit-Type": "Daily-limit"},
+        "body": {"code": 429, "message": "Too many requests"}}),
+    );
+    let refused = stack.book_json(&booking(3000));
     assert_eq!(
         (refused.status, refused.error_code().as_str()),
         (429, "daily_quota_exhausted"),
@@ -102,45 +145,88 @@ pub fn zoom_429_forms_block_until_they_pass(stack: &Stack) {
             .unwrap()
             > 0
     );
-    // Daily limit with Zoom's headers and an HTTP-date Retry-After: the second host.
-    let midnight_http_date = {
-        let now = Utc::now();
-        (now.date_naive() + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc()
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string()
-    };
-    stack.control("/failures", json!({"target": "create_meeting", "status": 429,
-        "headers": {"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Remaining": "0", "Retry-After": midnight_http_date},
-        "body": {"code": 429, "message": "Too many requests"}}));
-    assert_eq!(book(1).status, 429);
-    let status = stack.admin_status();
-    let exhausted: Vec<&str> = status["hosts"]
-        .as_array()
+    assert_eq!(calls(), (0, 2), "each host was asked once and made nothing");
+    assert!(stack.meetings().is_empty());
+    assert_eq!(exhausted_hosts(stack).len(), 2);
+    let next = stack.book_json(&booking(3001));
+    assert_eq!(next.error_code(), "daily_quota_exhausted", "{}", next.body);
+    assert_eq!(calls(), (0, 2), "no call to Zoom once every host is spent");
+}
+
+/// Seconds from now to the next 00:00 UTC, as an HTTP date (how Zoom may say when to come back).
+fn next_midnight_http_date() -> String {
+    (Utc::now().date_naive() + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
         .unwrap()
-        .iter()
-        .filter(|h| h["daily_quota_exhausted"] == true)
-        .map(|h| h["host"].as_str().unwrap())
-        .collect();
-    assert_eq!(exhausted.len(), 2, "{status}");
-    assert_eq!(status["zoom_429s"], 2);
-    // The third host still books; the two blocked ones get no more calls.
+        .and_utc()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// Zoom's daily limit in each of its forms spends the host it names, and the same request books
+/// on the next host with allowance; once no host has any, the booking is `429
+/// daily_quota_exhausted`. Per-second 429s block only until they pass.
+pub fn zoom_429_forms_block_until_they_pass(stack: &Stack) {
+    let book = |i: usize| stack.book_json(&booking(1000 + i));
+    let creates = || stack.stats()["create_attempts"].as_u64().unwrap();
+    // Creates Zoom refused with an injected answer (the emulator counts only creates it made).
+    let refused = || stack.stats()["injected_failures"].as_u64().unwrap();
+    let daily_forms = [
+        // Told only by the message (no headers at all).
+        json!({"target": "create_meeting", "status": 429,
+            "body": {"code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."}}),
+        // Zoom's headers, with an HTTP-date Retry-After.
+        json!({"target": "create_meeting", "status": 429,
+            "headers": {"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Remaining": "0", "Retry-After": next_midnight_http_date()},
+            "body": {"code": 429, "message": "Too many requests"}}),
+        // Neither: only a Retry-After that is a date, at midnight UTC.
+        json!({"target": "create_meeting", "status": 429,
+            "headers": {"Retry-After": next_midnight_http_date()},
+            "body": {"code": 429, "message": "Too many requests"}}),
+    ];
+    for (i, form) in daily_forms.into_iter().enumerate() {
+        stack.control("/failures", form);
+        let (made_before, refused_before) = (creates(), refused());
+        // The last form's request carries a key: its answer replays after the move.
+        let key = [("idempotency-key", "daily-limit-moved")];
+        let headers: &[(&str, &str)] = if i == 2 { &key } else { &[] };
+        let moved = stack.book_with(&booking(1000 + i), headers);
+        assert_eq!(moved.status, 201, "form {i}: {}", moved.body);
+        assert_eq!(refused(), refused_before + 1, "form {i}: refused once");
+        assert_eq!(creates(), made_before + 1, "form {i}: then made once");
+        let exhausted = exhausted_hosts(stack);
+        assert_eq!(exhausted.len(), i + 1, "form {i}: {exhausted:?}");
+        let host = host_of_meeting(stack, &moved.json()["meeting"]["id"]);
+        assert!(
+            !exhausted.contains(&host),
+            "form {i}: booked on a spent host"
+        );
+    }
+    assert_eq!(stack.admin_status()["zoom_429s"], 3);
+    assert_eq!(
+        stack.meetings().len(),
+        3,
+        "one meeting per booking, none on a refusal"
+    );
+    // The fourth host still books; the spent ones get no more calls.
+    let exhausted = exhausted_hosts(stack);
     let before = creates();
-    let ok = book(2);
+    let ok = book(3);
     assert_eq!(ok.status, 201, "{}", ok.body);
     assert_eq!(creates(), before + 1);
-    let hosts = meetings_per_host(stack);
-    assert_eq!(hosts.len(), 1);
-    assert!(!exhausted.contains(&hosts.keys().next().unwrap().as_str()));
+    let host = host_of_meeting(stack, &ok.json()["meeting"]["id"]);
+    assert!(!exhausted.contains(&host));
+    let replayed = stack.book_with(&booking(1002), &[("idempotency-key", "daily-limit-moved")]);
+    assert_eq!(replayed.status, 201, "{}", replayed.body);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(stack.meetings().len(), 4, "the replay made nothing");
 
     // A per-second block longer than a caller may wait: refused at once, without calling Zoom.
     stack.control("/failures", json!({"target": "create_meeting", "status": 429,
         "headers": {"X-RateLimit-Type": "QPS", "X-RateLimit-Category": "Medium", "Retry-After": "8"}}));
-    assert_eq!(book(3).status, 503);
+    assert_eq!(book(4).status, 503);
     let before = creates();
-    let held = book(4);
+    let held = book(5);
     assert_eq!(
         (held.status, held.error_code().as_str()),
         (503, "zoom_rate_limited"),

@@ -105,11 +105,18 @@ fn groups() -> Vec<Group> {
         },
         Group {
             name: "zoom-429",
-            options: limits::enforced_limits,
+            options: limits::four_hosts_enforced_limits,
             scenarios: vec![
                 scenario!(limits::lost_create_answer_makes_no_duplicate),
                 scenario!(limits::zoom_429_forms_block_until_they_pass),
             ],
+        },
+        Group {
+            name: "daily-limit-every-host",
+            options: limits::two_hosts_enforced_limits,
+            scenarios: vec![scenario!(
+                limits::a_daily_limit_on_every_host_is_429_daily_quota_exhausted
+            )],
         },
         Group {
             name: "slots",

@@ -24,6 +24,9 @@ pub enum Next {
     Commit(ZoomMeeting),
     /// The create's answer was lost: search the host's upcoming meetings for it.
     LookUp,
+    /// Zoom refused the create with the host's daily limit (this error): it made nothing, so the
+    /// same request may go to another host with allowance left.
+    TryAnotherHost(ApiError),
     Fail(Failed),
 }
 
@@ -42,6 +45,9 @@ pub fn after_create(answer: Result<(u16, &str), CallError>) -> Next {
             None => fail(ApiError::ZoomError { status }, false),
         },
         Err(CallError::OutcomeUnknown) => Next::LookUp,
+        Err(CallError::Failed(err @ ApiError::DailyQuotaExhausted { .. })) => {
+            Next::TryAnotherHost(err)
+        }
         Err(CallError::Failed(err)) => fail(err, false),
     }
 }
@@ -102,6 +108,15 @@ mod tests {
         assert!(matches!(
             after_create(Err(CallError::OutcomeUnknown)),
             Next::LookUp
+        ));
+    }
+
+    #[test]
+    fn a_create_refused_by_the_hosts_daily_limit_goes_to_another_host() {
+        let daily = ApiError::DailyQuotaExhausted { retry_after: 600 };
+        assert!(matches!(
+            after_create(Err(CallError::Failed(daily.clone()))),
+            Next::TryAnotherHost(err) if err == daily
         ));
     }
 

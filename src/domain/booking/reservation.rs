@@ -5,6 +5,7 @@
 
 use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, StoredAnswer};
+use crate::domain::booking::BookingId;
 use crate::domain::coordinator::Refusal;
 use crate::domain::rate_limits::seconds_until_utc_midnight;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,11 @@ pub struct Facts<'a> {
     pub fingerprint: &'a str,
     /// `Err(seconds to wait)` if the submitter's IP or email used its allowance.
     pub submit_limits: Result<(), u32>,
+    pub pool: Pool<'a>,
+}
+
+/// The host pool as the slot sees it.
+pub struct Pool<'a> {
     /// Each configured host's calls today and meetings overlapping the slot, in pool order.
     pub loads: &'a [HostLoad],
     pub daily_limit: u32,
@@ -37,7 +43,7 @@ pub enum Decision {
 }
 
 pub fn decide(facts: &Facts<'_>) -> Decision {
-    let now_ms = facts.now.timestamp_millis();
+    let now_ms = facts.pool.now.timestamp_millis();
     match on_repeat(facts.existing, facts.fingerprint, now_ms) {
         Repeat::Proceed => {}
         Repeat::Replay(answer) => return Decision::Replay(answer),
@@ -47,16 +53,32 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     if let Err(retry_after) = facts.submit_limits {
         return Decision::Refuse(Refusal::TooManyBookings { retry_after });
     }
+    choose(&facts.pool)
+}
+
+/// Whether a reservation may move to another host: only while its attempt is still its own and
+/// in flight. If the lease lapsed and a retry under the same key took the key over, or the
+/// attempt is gone, moving would let two requests create meetings under one key.
+pub fn may_move(attempt: Option<&Attempt>, booking_id: &BookingId, now_ms: i64) -> bool {
+    attempt.is_some_and(|a| {
+        &a.booking_id == booking_id && a.answer.is_none() && a.lease_until_ms > now_ms
+    })
+}
+
+/// A free host with allowance from the pool, or why there is none. Also the whole rule when a
+/// reserved booking moves because Zoom refused its host with the daily limit: the refused host
+/// then counts as spent, and the key, the submitter and the slot are the same request.
+pub fn choose(pool: &Pool<'_>) -> Decision {
     match choose_host(
-        facts.loads,
-        facts.daily_limit,
-        facts.max_concurrent,
-        facts.cursor,
+        pool.loads,
+        pool.daily_limit,
+        pool.max_concurrent,
+        pool.cursor,
     ) {
         Ok(host) => Decision::Hold { host },
         Err(reason) => Decision::Refuse(Refusal::no_free_host(
             reason,
-            seconds_until_utc_midnight(facts.now),
+            seconds_until_utc_midnight(pool.now),
         )),
     }
 }
@@ -84,16 +106,22 @@ mod tests {
         Utc.with_ymd_and_hms(2030, 1, 1, 23, 0, 0).unwrap()
     }
 
-    fn facts<'a>(existing: Option<&'a Attempt>, loads: &'a [HostLoad]) -> Facts<'a> {
-        Facts {
-            existing,
-            fingerprint: "fp",
-            submit_limits: Ok(()),
+    fn pool(loads: &[HostLoad]) -> Pool<'_> {
+        Pool {
             loads,
             daily_limit: 100,
             max_concurrent: 1,
             cursor: 0,
             now: now(),
+        }
+    }
+
+    fn facts<'a>(existing: Option<&'a Attempt>, loads: &'a [HostLoad]) -> Facts<'a> {
+        Facts {
+            existing,
+            fingerprint: "fp",
+            submit_limits: Ok(()),
+            pool: pool(loads),
         }
     }
 
@@ -115,7 +143,10 @@ mod tests {
         let loads = [BUSY, FREE, FREE];
         assert_eq!(decide(&facts(None, &loads)), Decision::Hold { host: 1 });
         let from_two = Facts {
-            cursor: 2,
+            pool: Pool {
+                cursor: 2,
+                ..pool(&loads)
+            },
             ..facts(None, &loads)
         };
         assert_eq!(decide(&from_two), Decision::Hold { host: 2 });
@@ -160,6 +191,28 @@ mod tests {
             decide(&over),
             Decision::Refuse(Refusal::TooManyBookings { retry_after: 42 })
         );
+    }
+
+    #[test]
+    fn a_move_takes_the_next_host_with_allowance_or_none_is_left() {
+        assert_eq!(choose(&pool(&[SPENT, FREE])), Decision::Hold { host: 1 });
+        assert_eq!(
+            choose(&pool(&[SPENT, SPENT])),
+            Decision::Refuse(Refusal::DailyQuotaExhausted { retry_after: 3600 })
+        );
+    }
+
+    #[test]
+    fn only_a_reservation_still_in_flight_under_its_own_key_may_move() {
+        let now_ms = now().timestamp_millis();
+        let mine = Attempt::in_flight("fp".into(), "bk_1".into(), now_ms);
+        assert!(may_move(Some(&mine), &"bk_1".into(), now_ms));
+        // A retry took the key over after the lease lapsed.
+        assert!(!may_move(Some(&mine), &"bk_2".into(), now_ms));
+        assert!(!may_move(Some(&mine), &"bk_1".into(), mine.lease_until_ms));
+        // The key already has its answer, or no attempt at all.
+        assert!(!may_move(Some(&answered()), &"bk_1".into(), now_ms));
+        assert!(!may_move(None, &"bk_1".into(), now_ms));
     }
 
     #[test]

@@ -27,6 +27,7 @@ macro_rules! for_each_message {
             ReserveRequest => ReserveOutcome,
             CommitBooking => (),
             ReleaseReservation => (),
+            MoveReservation => ReserveOutcome,
             GetBooking => Option<BookingRecord>,
             RescheduleRequest => RescheduleOutcome,
             RescheduleCommit => Option<BookingRecord>,
@@ -241,6 +242,18 @@ pub struct RescheduleCommit {
     pub start_time: chrono::DateTime<chrono::Utc>,
     pub duration: u32,
     pub timezone: String,
+}
+
+/// Zoom refused the create on the reserved host with its daily limit (and made nothing): that
+/// host's day is spent, and the same slot is held on another host with allowance, for the same
+/// request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveReservation {
+    pub booking_id: BookingId,
+    pub idempotency_key: String,
+    pub span: Span,
+    /// The host Zoom refused.
+    pub refused_host: HostUser,
 }
 
 /// Zoom did not move the meeting: the new slot is let go.

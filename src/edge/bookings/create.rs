@@ -14,7 +14,7 @@ use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{manage_token, parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
+    CommitBooking, MoveReservation, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
 use crate::domain::zoom::HostUser;
@@ -118,7 +118,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         ReserveOutcome::Refused(refusal) => return Err(refusal.into()),
         ReserveOutcome::RateLimited(denied) => return Err(denied.into()),
     };
-    let reserved = Reserved {
+    let mut reserved = Reserved {
         booking: &booking,
         booking_id,
         attempt,
@@ -126,7 +126,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         send_at_ms,
     };
     let zoom = ZoomApi::new(env, config, coordinator);
-    match book(&zoom, coordinator, config, &reserved).await {
+    match book_on_a_host(&zoom, coordinator, config, &mut reserved, reserve.span).await {
         Ok(answer) => Ok(Created {
             answer,
             replayed: false,
@@ -156,6 +156,68 @@ struct Reserved<'a> {
     send_at_ms: i64,
 }
 
+/// Why `book` did not book on its host.
+enum Unbooked {
+    Failed(Failed),
+    /// Zoom refused the host with its daily limit (this error) and made nothing.
+    HostSpent(ApiError),
+}
+
+impl From<Failed> for Unbooked {
+    fn from(failed: Failed) -> Self {
+        Unbooked::Failed(failed)
+    }
+}
+
+/// Books on the reserved host; when Zoom refuses that host with its daily limit, the
+/// coordinator moves the reservation to the next host with allowance and the same request is
+/// sent there. Only when no host is left does the booking fail with `daily_quota_exhausted`.
+async fn book_on_a_host(
+    zoom: &ZoomApi<'_>,
+    coordinator: &Coordinator,
+    config: &Config,
+    reserved: &mut Reserved<'_>,
+    span: Span,
+) -> Result<StoredAnswer, Failed> {
+    // Zoom made nothing on a host that refused: a failure from here on leaves no meeting.
+    let nothing_made = |error: ApiError| Failed {
+        error,
+        meeting_may_exist: false,
+    };
+    // Each move takes a host with allowance left, so the pool bounds the moves.
+    let mut refused = None;
+    for _ in 0..=config.host_users.len() {
+        let spent = match book(zoom, coordinator, config, reserved).await {
+            Ok(answer) => return Ok(answer),
+            Err(Unbooked::Failed(failed)) => return Err(failed),
+            Err(Unbooked::HostSpent(error)) => error,
+        };
+        console_warn!(
+            "host {}: daily limit at Zoom; moving the booking",
+            reserved.host
+        );
+        let ask = MoveReservation {
+            booking_id: reserved.booking_id.clone(),
+            idempotency_key: reserved.attempt.key.clone(),
+            span,
+            refused_host: reserved.host.clone(),
+        };
+        match coordinator.send(&ask).await.map_err(nothing_made)? {
+            ReserveOutcome::Reserved { host, send_at_ms } => {
+                reserved.host = host;
+                reserved.send_at_ms = send_at_ms;
+            }
+            ReserveOutcome::Refused(refusal) => return Err(nothing_made(refusal.into())),
+            ReserveOutcome::RateLimited(denied) => return Err(nothing_made(denied.into())),
+            ReserveOutcome::Replay(_) => return Err(nothing_made(spent)),
+        }
+        refused = Some(spent);
+    }
+    Err(nothing_made(refused.unwrap_or(
+        ApiError::DailyQuotaExhausted { retry_after: 1 },
+    )))
+}
+
 /// Creates the meeting on the reserved host and commits it, as `domain::booking::creation`
 /// decides at each step.
 async fn book(
@@ -163,7 +225,7 @@ async fn book(
     coordinator: &Coordinator,
     config: &Config,
     reserved: &Reserved<'_>,
-) -> Result<StoredAnswer, Failed> {
+) -> Result<StoredAnswer, Unbooked> {
     let host = &reserved.host;
     let body = create_meeting_body(reserved.booking);
     let created = zoom.create_meeting(host, &body, reserved.send_at_ms).await;
@@ -172,7 +234,8 @@ async fn book(
         .map(|reply| (reply.status, reply.body.as_str()));
     let meeting = match creation::after_create(answer.map_err(Clone::clone)) {
         Next::Commit(meeting) => meeting,
-        Next::Fail(failed) => return Err(failed),
+        Next::Fail(failed) => return Err(Unbooked::Failed(failed)),
+        Next::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
         Next::LookUp => {
             console_warn!("create on {host}: no answer; looking for the meeting first");
             creation::after_lookup(find_created_meeting(zoom, host, reserved.booking).await)?
@@ -207,7 +270,7 @@ async fn book(
                 false
             }
         };
-        return Err(creation::after_failed_commit(err, deleted));
+        return Err(creation::after_failed_commit(err, deleted).into());
     }
     Ok(answer)
 }

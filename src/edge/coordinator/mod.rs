@@ -20,7 +20,7 @@ mod token_refresh;
 
 pub use client::Coordinator;
 
-use super::settings;
+use super::{clock, settings};
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::config::Config;
 use crate::domain::coordinator::*;
@@ -143,6 +143,15 @@ impl ZoomCoordinator {
     async fn quota_used(&self, day: &str, host: &HostUser) -> Result<u32> {
         let used = self.state.storage().get(&quota_key(day, host)).await?;
         Ok(used.unwrap_or(0))
+    }
+
+    /// Zoom said `host` has used its daily allowance, whatever our own count says.
+    async fn spend_day(&self, config: &Config, host: &HostUser) -> Result<()> {
+        let key = quota_key(&utc_day(clock::now()), host);
+        self.state
+            .storage()
+            .put(&key, config.daily_create_limit)
+            .await
     }
 
     /// Counts one more Create/Update for `host`, which had used `used`.

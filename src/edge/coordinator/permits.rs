@@ -3,7 +3,7 @@
 //! the operator status that reports them.
 
 use super::Handle;
-use super::{quota_key, ZoomCoordinator};
+use super::ZoomCoordinator;
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
     PermitAnswer, PermitDenied, PermitGrant, PermitRequest, StatusRequest, Zoom429Report,
@@ -85,9 +85,7 @@ impl Handle<Zoom429Report> for ZoomCoordinator {
             // The host's allowance is spent for the day, whatever our own count said.
             ZoomBlock::Daily { .. } => {
                 if let Some(host) = &report.host {
-                    let config = self.config()?;
-                    let key = quota_key(&utc_day(clock::now()), host);
-                    storage.put(&key, config.daily_create_limit).await?;
+                    self.spend_day(&self.config()?, host).await?;
                 }
             }
         }

@@ -6,9 +6,9 @@ use super::calendar::{booking_holder, external_holder};
 use super::Handle;
 use super::ZoomCoordinator;
 use crate::domain::booking::idempotency::Attempt;
-use crate::domain::booking::reservation::{decide, Decision, Facts};
+use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
 use crate::domain::coordinator::{
-    CommitBooking, ReleaseReservation, ReserveOutcome, ReserveRequest,
+    CommitBooking, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
@@ -31,11 +31,13 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             existing: existing.as_ref(),
             fingerprint: &ask.fingerprint,
             submit_limits: self.within_submit_limits(&subjects, now_ms)?,
-            loads: &loads,
-            daily_limit: config.daily_create_limit,
-            max_concurrent: config.host_max_concurrent,
-            cursor: self.host_cursor.get(),
-            now,
+            pool: Pool {
+                loads: &loads,
+                daily_limit: config.daily_create_limit,
+                max_concurrent: config.host_max_concurrent,
+                cursor: self.host_cursor.get(),
+                now,
+            },
         };
         let index = match decide(&facts) {
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
@@ -53,6 +55,51 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         self.hold(&holder, &host, ask.span, Some(attempt.lease_until_ms), None)?;
         self.put_attempt(&ask.idempotency_key, &attempt, now_ms)?;
         self.count_submission(&subjects, now_ms)?;
+        self.take_quota(&utc_day(now), &host, loads[index].used_today)
+            .await?;
+        Ok(ReserveOutcome::Reserved { host, send_at_ms })
+    }
+}
+
+impl Handle<MoveReservation> for ZoomCoordinator {
+    /// Zoom refused the reserved host with its daily limit: that host's day is spent (in this
+    /// same step, whether or not the worker's 429 report arrived), and the booking's hold moves
+    /// to the next host with allowance, in a new per-second slot, with a renewed lease.
+    async fn handle(&self, ask: MoveReservation) -> Result<ReserveOutcome> {
+        let config = self.config()?;
+        let now = clock::now();
+        let now_ms = now.timestamp_millis();
+        self.spend_day(&config, &ask.refused_host).await?;
+        let attempt = self.attempt(&ask.idempotency_key)?;
+        if !may_move(attempt.as_ref(), &ask.booking_id, now_ms) {
+            return Ok(ReserveOutcome::Refused(Refusal::InProgress));
+        }
+        let holder = booking_holder(&ask.booking_id);
+        let loads = self
+            .host_loads(&config.host_users, ask.span, now, &[holder.as_str()])
+            .await?;
+        let pool = Pool {
+            loads: &loads,
+            daily_limit: config.daily_create_limit,
+            max_concurrent: config.host_max_concurrent,
+            cursor: self.host_cursor.get(),
+            now,
+        };
+        let index = match choose(&pool) {
+            Decision::Hold { host } => host,
+            Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
+            Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
+        };
+        let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
+            Ok(send_at_ms) => send_at_ms,
+            Err(denied) => return Ok(ReserveOutcome::RateLimited(denied)),
+        };
+        let host = config.host_users[index].clone();
+        self.host_cursor.set(index + 1);
+        let fingerprint = attempt.map(|a| a.fingerprint).unwrap_or_default();
+        let renewed = Attempt::in_flight(fingerprint, ask.booking_id, now_ms);
+        self.put_attempt(&ask.idempotency_key, &renewed, now_ms)?;
+        self.hold(&holder, &host, ask.span, Some(renewed.lease_until_ms), None)?;
         self.take_quota(&utc_day(now), &host, loads[index].used_today)
             .await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })

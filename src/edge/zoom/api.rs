@@ -6,7 +6,7 @@ use crate::domain::api_error::ApiError;
 use crate::domain::config::Config;
 use crate::domain::coordinator::{PermitRequest, Zoom429Report};
 use crate::domain::rate_limits::{
-    read_zoom_429, retry_after_secs, too_late_to_send, Category, ZoomBlock,
+    read_zoom_429, retry_after_secs, too_late_to_send, Category, Zoom429, ZoomBlock,
 };
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::api::{classify, retry_after_seconds, zoom_error_message, ZoomOutcome};
@@ -168,14 +168,17 @@ impl<'a> ZoomApi<'a> {
     async fn rate_limited(&self, call: &ZoomCall<'_>, reply: &RawReply) -> ApiError {
         let header = |name: &str| reply.headers.get(name).ok().flatten();
         let now = clock::now();
-        let block = read_zoom_429(
-            header("x-ratelimit-type").as_deref(),
-            header("x-ratelimit-category").as_deref(),
-            retry_after_seconds(header("retry-after").as_deref(), now),
-            &zoom_error_message(&reply.body),
-            call.category,
-            now,
-        );
+        let retry_after = header("retry-after");
+        let limit_type = header("x-ratelimit-type");
+        let limit_category = header("x-ratelimit-category");
+        let message = zoom_error_message(&reply.body);
+        let answer = Zoom429 {
+            limit_type: limit_type.as_deref(),
+            limit_category: limit_category.as_deref(),
+            retry_after_secs: retry_after_seconds(retry_after.as_deref(), now),
+            message: &message,
+        };
+        let block = read_zoom_429(&answer, call.category, call.daily_host.is_some(), now);
         let report = Zoom429Report {
             host: call.daily_host.cloned(),
             block: block.clone(),
