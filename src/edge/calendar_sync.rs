@@ -1,18 +1,27 @@
 //! The Cron Trigger: reads every host's upcoming meetings from Zoom (all pages) and hands each
 //! complete list to the coordinator, so meetings booked by hand or by other apps block their
-//! slots. Webhooks keep the calendar current between runs.
+//! slots, and bookings follow meetings moved at Zoom. A booking whose meeting the list lacks is
+//! cancelled only once Zoom says the meeting does not exist (404 code 3001). Webhooks keep the
+//! calendar current between runs.
 
 use super::account::Account;
-use super::zoom::api::ZoomApi;
+use super::clock;
+use super::zoom::api::{CallError, ZoomApi};
 use super::zoom::meetings::PagerError;
 use crate::domain::api_error::ApiError;
-use crate::domain::coordinator::HostSync;
+use crate::domain::coordinator::{CancelBooking, HostSync, Suspect, SyncOutcome};
+use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::HostUser;
 use std::fmt;
-use worker::{console_error, console_log, event, Env, ScheduleContext, ScheduledEvent};
+use worker::{
+    console_error, console_log, console_warn, event, Env, ScheduleContext, ScheduledEvent,
+};
 
 /// Upper bound on pages per host (300 meetings each).
 const MAX_PAGES: usize = 100;
+/// Suspect bookings asked about per host and run (each a Zoom call and a coordinator call), so
+/// a run stays inside the Worker's subrequest limit; the rest wait for the next run.
+const MAX_SUSPECTS_PER_RUN: usize = 10;
 
 /// Why a host's list was not synced. Its previous view stays: a partial list would free the
 /// slots of meetings on pages never read.
@@ -54,7 +63,14 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     for host in &account.config.host_users {
         // One host's failure does not stop the others; its old view stays until the next run.
         match sync_host(&zoom, &account, host).await {
-            Ok(external) => console_log!("sync {host}: {external} meetings made elsewhere"),
+            Ok(outcome) => {
+                let cancelled = confirm_suspects(&zoom, &account, &outcome.suspects).await;
+                console_log!(
+                    "sync {host}: {} meetings made elsewhere, {} bookings moved, {cancelled} cancelled",
+                    outcome.made_elsewhere,
+                    outcome.moved
+                );
+            }
             Err(err) => console_error!("sync {host} failed ({err}); its previous view stays"),
         }
     }
@@ -64,11 +80,12 @@ async fn sync_host(
     zoom: &ZoomApi<'_>,
     account: &Account,
     host: &HostUser,
-) -> Result<usize, SyncError> {
+) -> Result<SyncOutcome, SyncError> {
     let mut sync = HostSync {
         host: host.to_owned(),
         host_id: None,
         meetings: Vec::new(),
+        listed_at_ms: clock::now_ms(),
     };
     let everything = zoom.search_upcoming(host, MAX_PAGES, |page| {
         sync.meetings
@@ -82,4 +99,35 @@ async fn sync_host(
         .send(&sync)
         .await
         .map_err(SyncError::Coordinator)
+}
+
+/// Asks Zoom about each booking whose meeting the list lacked; one Zoom reports gone (404 code
+/// 3001) is cancelled. Anything else (the meeting exists, an error) leaves the booking as it is
+/// until the next run. Returns how many were cancelled.
+async fn confirm_suspects(zoom: &ZoomApi<'_>, account: &Account, suspects: &[Suspect]) -> usize {
+    let mut cancelled = 0;
+    for suspect in suspects.iter().take(MAX_SUSPECTS_PER_RUN) {
+        match zoom.get_meeting(suspect.meeting_id).await {
+            Err(CallError::Failed(err)) if means_already_deleted(&err) => {
+                let cancel = CancelBooking {
+                    booking_id: suspect.booking_id.clone(),
+                    reconciled: true,
+                };
+                match account.coordinator.send(&cancel).await {
+                    Ok(_) => cancelled += 1,
+                    Err(err) => {
+                        console_error!("{}: not cancelled ({})", suspect.booking_id, err.code())
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(err) => console_warn!(
+                "{}: meeting {} not confirmed ({:?}); asked again next run",
+                suspect.booking_id,
+                suspect.meeting_id,
+                err
+            ),
+        }
+    }
+    cancelled
 }

@@ -110,4 +110,29 @@ impl Stack {
         );
         assert_eq!(answer.status, 204, "{}", answer.body);
     }
+
+    /// Moves a meeting straight at the emulator (as the host would in Zoom's app): the worker
+    /// hears of it only through a webhook, if one is sent.
+    pub fn move_meeting_elsewhere(
+        &self,
+        meeting_id: u64,
+        start: chrono::DateTime<chrono::Utc>,
+        minutes: u32,
+    ) {
+        let token = self.other_app_token();
+        let url = format!("{}/v2/meetings/{meeting_id}", self.emulator.base_url);
+        let body = json!({"duration": minutes,
+            "start_time": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
+        let answer = send_with(
+            &self.agent,
+            "PATCH",
+            &url,
+            &[
+                ("authorization", &format!("Bearer {token}")),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(answer.status, 204, "{}", answer.body);
+    }
 }

@@ -136,6 +136,13 @@ fn groups() -> Vec<Group> {
             ],
         },
         Group {
+            name: "reconciliation",
+            options: slots::one_host,
+            scenarios: vec![scenario!(
+                slots::bookings_follow_meetings_deleted_or_moved_at_zoom_without_a_webhook
+            )],
+        },
+        Group {
             name: "host-pool",
             options: slots::three_hosts,
             scenarios: vec![scenario!(

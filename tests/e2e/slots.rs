@@ -242,3 +242,61 @@ pub fn pmi_host_shows_pmi_keeps_meeting_id(stack: &Stack) {
     assert_ne!(meeting["id"].to_string(), pmi);
     assert!(meeting["join_url"].as_str().unwrap().contains(pmi));
 }
+
+/// Zoom changed meetings while no webhook reached the worker (deleted in Zoom's app, moved in
+/// Zoom's app): the next Cron run brings the bookings and their slots in line, and a second run
+/// finds nothing more to fix.
+pub fn bookings_follow_meetings_deleted_or_moved_at_zoom_without_a_webhook(stack: &Stack) {
+    let book = |email: &str, start| {
+        let answer = stack.book_json(&booking(email, start));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.json()
+    };
+    let id_of = |body: &Value| body["booking_id"].as_str().unwrap().to_owned();
+    let meeting_of = |body: &Value| body["meeting"]["id"].as_u64().unwrap();
+    let gone = book("gone@example.com", slot(14, 0));
+    let moved = book("moved@example.com", slot(14, 2));
+    let kept = book("kept@example.com", slot(14, 4));
+    stack.delete_meeting_elsewhere(meeting_of(&gone));
+    let new_start = slot(14, 6);
+    stack.move_meeting_elsewhere(meeting_of(&moved), new_start, 45);
+
+    // No webhook: the worker does not know yet, and both old times stay taken.
+    for start in [slot(14, 0), slot(14, 2)] {
+        let taken = stack.book_json(&booking("early@example.com", start));
+        assert_eq!(taken.error_code(), "slot_unavailable", "{}", taken.body);
+    }
+
+    stack.run_scheduled();
+    let gone_now = stack.booking(&id_of(&gone)).json();
+    assert_eq!(gone_now["status"], "cancelled", "{gone_now}");
+    let moved_now = stack.booking(&id_of(&moved)).json();
+    assert_eq!(moved_now["status"], "scheduled");
+    assert_eq!(
+        moved_now["meeting"]["start_time"],
+        new_start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    assert_eq!(moved_now["meeting"]["duration"], 45);
+    assert_eq!(
+        moved_now["meeting"]["join_url"],
+        moved["meeting"]["join_url"]
+    );
+    let kept_now = stack.booking(&id_of(&kept)).json();
+    assert_eq!(kept_now["status"], "scheduled");
+    assert_eq!(
+        kept_now["meeting"]["start_time"],
+        kept["meeting"]["start_time"]
+    );
+    assert_eq!(stack.admin_status()["reconciliation"]["fixes"], 2);
+
+    // The freed times book again; the moved meeting's new time is taken.
+    for start in [slot(14, 0), slot(14, 2)] {
+        let answer = stack.book_json(&booking("later@example.com", start));
+        assert_eq!(answer.status, 201, "{start}: {}", answer.body);
+    }
+    let clash = stack.book_json(&booking("clash@example.com", new_start));
+    assert_eq!(clash.error_code(), "slot_unavailable", "{}", clash.body);
+
+    stack.run_scheduled();
+    assert_eq!(stack.admin_status()["reconciliation"]["fixes"], 2);
+}

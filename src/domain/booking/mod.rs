@@ -8,6 +8,7 @@ pub mod host_pool;
 pub mod id;
 pub mod idempotency;
 pub mod manage_token;
+pub mod reconcile;
 pub mod record;
 pub mod request;
 pub mod reschedule;

@@ -127,6 +127,15 @@ impl BookingRecord {
             .then(|| Span::of(self.meeting.start_time, self.meeting.duration))
     }
 
+    /// When the booking's schedule last changed (created, rescheduled, or moved by a webhook).
+    pub fn schedule_changed_at_ms(&self) -> i64 {
+        let life = &self.lifecycle;
+        [life.start_time_event_ts, life.duration_event_ts]
+            .into_iter()
+            .flatten()
+            .fold(self.created_at.timestamp_millis(), i64::max)
+    }
+
     /// Applies a reschedule Zoom accepted. The change is stamped with `now_ms` as if it were a
     /// `meeting.updated` event, so an older webhook delivered late cannot undo it.
     pub fn reschedule(

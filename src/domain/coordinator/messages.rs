@@ -33,7 +33,7 @@ macro_rules! for_each_message {
             RescheduleCommit => Option<BookingRecord>,
             RescheduleRelease => (),
             CancelBooking => Option<BookingRecord>,
-            HostSync => usize,
+            HostSync => SyncOutcome,
             MeetingEvent => (),
         }
     };
@@ -266,6 +266,10 @@ pub struct RescheduleRelease {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelBooking {
     pub booking_id: BookingId,
+    /// Found by reconciliation (deleted at Zoom without a webhook), not asked for by the owner:
+    /// counted for the operator.
+    #[serde(default)]
+    pub reconciled: bool,
 }
 
 /// Reads a booking from the ledger.
@@ -278,6 +282,21 @@ pub struct GetBooking {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusRequest {}
 
+/// What a host's sync found: meetings made outside the service, bookings moved to follow Zoom,
+/// and bookings whose meeting Zoom's list lacks (the worker asks Zoom about each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOutcome {
+    pub made_elsewhere: usize,
+    pub moved: usize,
+    pub suspects: Vec<Suspect>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspect {
+    pub booking_id: BookingId,
+    pub meeting_id: u64,
+}
+
 /// A host's complete list of upcoming meetings, read from Zoom (the Cron Trigger).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostSync {
@@ -285,4 +304,7 @@ pub struct HostSync {
     /// Zoom's user id for `host`, so webhooks (which name hosts by id) can be mapped to it.
     pub host_id: Option<String>,
     pub meetings: Vec<(u64, Span)>,
+    /// When the worker began reading the list (epoch ms): bookings changed since are newer
+    /// than the list and left alone.
+    pub listed_at_ms: i64,
 }

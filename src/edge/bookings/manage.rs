@@ -141,6 +141,7 @@ pub async fn cancel(
     }
     let cancel = CancelBooking {
         booking_id: booking_id.clone(),
+        reconciled: false,
     };
     let cancelled = account
         .coordinator

@@ -3,6 +3,7 @@
 
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::reconcile::Booked;
 use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::zoom::HostUser;
 use serde::Deserialize;
@@ -159,6 +160,41 @@ impl ZoomCoordinator {
             }
         }
         Ok(added)
+    }
+
+    /// `host`'s scheduled bookings still ahead (committed: a meeting id, no lease), with when
+    /// each one's schedule last changed, for reconciliation.
+    pub(super) async fn booked_on(&self, host: &HostUser, now_ms: i64) -> Result<Vec<Booked>> {
+        #[derive(Deserialize)]
+        struct Row {
+            holder: String,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT holder FROM slots WHERE host = ? AND holder LIKE 'booking:%' \
+             AND meeting_id IS NOT NULL AND lease_until_ms IS NULL AND end_ms > ?",
+            vec![host.as_str().into(), now_ms.into()],
+        )?;
+        let mut booked = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(id) = row
+                .holder
+                .strip_prefix("booking:")
+                .and_then(BookingId::parse)
+            else {
+                continue;
+            };
+            if let Some(record) = self.booking_record(&id).await? {
+                if let Some(span) = record.held_span() {
+                    booked.push(Booked {
+                        booking_id: id,
+                        meeting_id: record.meeting.id,
+                        span,
+                        changed_at_ms: record.schedule_changed_at_ms(),
+                    });
+                }
+            }
+        }
+        Ok(booked)
     }
 
     /// Meetings made outside the service that `host` has from now on (for the operator status).

@@ -86,7 +86,7 @@ impl Handle<RescheduleCommit> for ZoomCoordinator {
 impl ZoomCoordinator {
     /// The keyless submission that made `record` would replay it; once the booking moves or is
     /// cancelled, submitting that slot again must book anew.
-    fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
+    pub(super) fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
         let meeting = &record.meeting;
         let key = duplicate_key_of(&record.email, meeting.start_time, meeting.duration);
         self.drop_attempt(&key, &record.booking_id)
@@ -105,6 +105,9 @@ impl Handle<CancelBooking> for ZoomCoordinator {
         let Some(mut record) = self.booking_record(&booking.booking_id).await? else {
             return Ok(None);
         };
+        if booking.reconciled && record.status != BookingStatus::Cancelled {
+            self.count_reconciliation_fix().await?;
+        }
         self.forget_keyless_submission(&record)?;
         record.cancel(clock::now_ms());
         self.hold_for_booking(&record)?;

@@ -20,6 +20,7 @@ use worker::Result;
 const MAX_PERMIT_WAIT_MS: i64 = 5_000;
 const ZOOM_429_COUNT_KEY: &str = "stats:zoom_429";
 const RETRY_COUNT_KEY: &str = "stats:retries";
+const RECONCILIATION_FIXES_KEY: &str = "stats:reconciliation_fixes";
 
 impl Handle<PermitRequest> for ZoomCoordinator {
     /// Grants one Zoom call: never more per second than the account's budget allows, never
@@ -38,6 +39,16 @@ impl Handle<PermitRequest> for ZoomCoordinator {
 }
 
 impl ZoomCoordinator {
+    /// One booking brought back in line with Zoom by reconciliation (operator status).
+    pub(super) async fn count_reconciliation_fix(&self) -> Result<()> {
+        let storage = self.state.storage();
+        let fixes = storage
+            .get::<u64>(RECONCILIATION_FIXES_KEY)
+            .await?
+            .unwrap_or(0);
+        storage.put(RECONCILIATION_FIXES_KEY, fixes + 1).await
+    }
+
     /// Takes the next send time for a call of `category` in the per-second schedule, after any
     /// block Zoom imposed; refused if the caller would wait more than `MAX_PERMIT_WAIT_MS`.
     /// Synchronous, so callers can take a slot in the same step as other decisions.
@@ -128,6 +139,10 @@ impl Handle<StatusRequest> for ZoomCoordinator {
         });
         let zoom_429s = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
         let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+        let fixes = storage
+            .get::<u64>(RECONCILIATION_FIXES_KEY)
+            .await?
+            .unwrap_or(0);
         Ok(json!({
             "utc_day": day,
             "seconds_until_quota_reset": seconds_until_utc_midnight(now),
@@ -136,6 +151,7 @@ impl Handle<StatusRequest> for ZoomCoordinator {
             "token": token,
             "zoom_429s": zoom_429s,
             "retries": retries,
+            "reconciliation": { "fixes": fixes },
             "per_second_limits": {
                 "light": config.rate_limits.per_second(Category::Light),
                 "medium": config.rate_limits.per_second(Category::Medium),
