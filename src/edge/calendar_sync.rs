@@ -19,9 +19,10 @@ use worker::{
 
 /// Upper bound on pages per host (300 meetings each).
 const MAX_PAGES: usize = 100;
-/// Suspect bookings asked about per host and run (each a Zoom call and a coordinator call), so
-/// a run stays inside the Worker's subrequest limit; the rest wait for the next run.
-const MAX_SUSPECTS_PER_RUN: usize = 10;
+/// Suspect bookings asked about per run, over all hosts: each costs a permit, a Zoom call (and
+/// its resends) and a cancel, so together with the hosts' list pages a run stays near the
+/// Worker's subrequest limit (50 on the Free plan); the rest wait for the next run.
+const MAX_SUSPECTS_PER_RUN: usize = 5;
 
 /// Why a host's list was not synced. Its previous view stays: a partial list would free the
 /// slots of meetings on pages never read.
@@ -60,20 +61,26 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(err) => return console_error!("sync skipped: {}", err.message()),
     };
     let zoom = ZoomApi::new(&env, &account.config, &account.coordinator);
+    // Every host is synced first; the suspects they leave share one budget afterwards, so a
+    // host with many cannot starve the later hosts' syncs.
+    let mut suspects = Vec::new();
     for host in &account.config.host_users {
         // One host's failure does not stop the others; its old view stays until the next run.
         match sync_host(&zoom, &account, host).await {
             Ok(outcome) => {
-                let cancelled = confirm_suspects(&zoom, &account, &outcome.suspects).await;
                 console_log!(
-                    "sync {host}: {} meetings made elsewhere, {} bookings moved, {cancelled} cancelled",
+                    "sync {host}: {} meetings made elsewhere, {} bookings moved, {} suspects",
                     outcome.made_elsewhere,
-                    outcome.moved
+                    outcome.moved,
+                    outcome.suspects.len()
                 );
+                suspects.extend(outcome.suspects);
             }
             Err(err) => console_error!("sync {host} failed ({err}); its previous view stays"),
         }
     }
+    let cancelled = confirm_suspects(&zoom, &account, &suspects).await;
+    console_log!("reconciliation: {cancelled} bookings cancelled (meeting gone at Zoom)");
 }
 
 async fn sync_host(

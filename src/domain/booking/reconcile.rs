@@ -42,15 +42,18 @@ pub fn drift(booked: &[Booked], listed: &[(u64, Span)], listed_at_ms: i64) -> Ve
         if booking.changed_at_ms >= listed_at_ms {
             continue;
         }
-        match listed.iter().find(|(id, _)| *id == booking.meeting_id) {
-            Some((_, span)) if *span != booking.span => found.push(Drift::Moved {
+        let mut entries = listed.iter().filter(|(id, _)| *id == booking.meeting_id);
+        match (entries.next(), entries.next()) {
+            // Listed more than once (a list paged while it changed): no move on such evidence.
+            (Some(_), Some(_)) => {}
+            (Some((_, span)), None) if *span != booking.span => found.push(Drift::Moved {
                 booking_id: booking.booking_id.clone(),
                 span: *span,
             }),
-            Some(_) => {}
+            (Some(_), None) => {}
             // A meeting that started before the list was read is not "upcoming" any more.
-            None if booking.span.start_ms <= listed_at_ms => {}
-            None => found.push(Drift::Missing {
+            (None, _) if booking.span.start_ms <= listed_at_ms => {}
+            (None, _) => found.push(Drift::Missing {
                 booking_id: booking.booking_id.clone(),
                 meeting_id: booking.meeting_id,
             }),
@@ -123,6 +126,13 @@ mod tests {
         rescheduled.changed_at_ms = LISTED_AT;
         assert!(drift(&[rescheduled.clone()], &[listed(1, span(2, 30))], LISTED_AT).is_empty());
         assert!(drift(&[rescheduled], &[], LISTED_AT).is_empty());
+    }
+
+    #[test]
+    fn a_meeting_listed_twice_moves_nothing() {
+        let bookings = [booked("bk_a", 1, span(2, 30))];
+        let twice = [listed(1, span(5, 30)), listed(1, span(6, 30))];
+        assert!(drift(&bookings, &twice, LISTED_AT).is_empty());
     }
 
     #[test]

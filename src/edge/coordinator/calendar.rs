@@ -4,7 +4,7 @@
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reconcile::Booked;
-use crate::domain::booking::{BookingId, BookingRecord};
+use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::zoom::HostUser;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -183,7 +183,9 @@ impl ZoomCoordinator {
             else {
                 continue;
             };
-            if let Some(record) = self.booking_record(&id).await? {
+            // Only bookings still scheduled: one that started or ended is history, not a plan.
+            let record = self.booking_record(&id).await?;
+            if let Some(record) = record.filter(|r| r.status == BookingStatus::Scheduled) {
                 if let Some(span) = record.held_span() {
                     booked.push(Booked {
                         booking_id: id,
