@@ -71,6 +71,19 @@ impl Stack {
             .to_owned()
     }
 
+    /// A call on the emulator's Zoom API (`/v2{path}`) with another app's token and an optional
+    /// JSON body.
+    fn as_another_app(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let token = format!("Bearer {}", self.other_app_token());
+        let url = format!("{}/v2{path}", self.emulator.base_url);
+        let mut headers = vec![("authorization", token.as_str())];
+        if body.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        let bytes = body.map(Value::to_string).unwrap_or_default();
+        send_with(&self.agent, method, &url, &headers, bytes.as_bytes())
+    }
+
     /// Schedules a meeting straight at the emulator, as a person in Zoom's own app (or another
     /// integration) would: the worker does not hear of it.
     pub fn meeting_made_elsewhere(
@@ -79,35 +92,16 @@ impl Stack {
         start: chrono::DateTime<chrono::Utc>,
         minutes: u32,
     ) -> Value {
-        let token = self.other_app_token();
-        let url = format!("{}/v2/users/{host}/meetings", self.emulator.base_url);
         let body = json!({"topic": "Booked by hand", "type": 2, "duration": minutes,
             "start_time": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
-        let answer = send_with(
-            &self.agent,
-            "POST",
-            &url,
-            &[
-                ("authorization", &format!("Bearer {token}")),
-                ("content-type", "application/json"),
-            ],
-            body.to_string().as_bytes(),
-        );
+        let answer = self.as_another_app("POST", &format!("/users/{host}/meetings"), Some(&body));
         assert_eq!(answer.status, 201, "{}", answer.body);
         answer.json()
     }
 
     /// Deletes a meeting straight at the emulator (as the host would in Zoom's app).
     pub fn delete_meeting_elsewhere(&self, meeting_id: u64) {
-        let token = self.other_app_token();
-        let url = format!("{}/v2/meetings/{meeting_id}", self.emulator.base_url);
-        let answer = send_with(
-            &self.agent,
-            "DELETE",
-            &url,
-            &[("authorization", &format!("Bearer {token}"))],
-            b"",
-        );
+        let answer = self.as_another_app("DELETE", &format!("/meetings/{meeting_id}"), None);
         assert_eq!(answer.status, 204, "{}", answer.body);
     }
 
@@ -119,20 +113,9 @@ impl Stack {
         start: chrono::DateTime<chrono::Utc>,
         minutes: u32,
     ) {
-        let token = self.other_app_token();
-        let url = format!("{}/v2/meetings/{meeting_id}", self.emulator.base_url);
         let body = json!({"duration": minutes,
             "start_time": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)});
-        let answer = send_with(
-            &self.agent,
-            "PATCH",
-            &url,
-            &[
-                ("authorization", &format!("Bearer {token}")),
-                ("content-type", "application/json"),
-            ],
-            body.to_string().as_bytes(),
-        );
+        let answer = self.as_another_app("PATCH", &format!("/meetings/{meeting_id}"), Some(&body));
         assert_eq!(answer.status, 204, "{}", answer.body);
     }
 }

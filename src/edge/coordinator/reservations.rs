@@ -5,13 +5,16 @@
 use super::calendar::{booking_holder, external_holder};
 use super::Handle;
 use super::ZoomCoordinator;
+use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::booking::idempotency::Attempt;
 use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
+use crate::domain::config::Config;
 use crate::domain::coordinator::{
     CommitBooking, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
+use chrono::{DateTime, Utc};
 use worker::Result;
 
 impl Handle<ReserveRequest> for ZoomCoordinator {
@@ -31,33 +34,25 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             existing: existing.as_ref(),
             fingerprint: &ask.fingerprint,
             submit_limits: self.within_submit_limits(&subjects, now_ms)?,
-            pool: Pool {
-                loads: &loads,
-                daily_limit: config.daily_create_limit,
-                max_concurrent: config.host_max_concurrent,
-                cursor: self.host_cursor.get(),
-                now,
-            },
+            pool: self.pool(&config, &loads, now),
         };
         let index = match decide(&facts) {
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
             Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
             Decision::Hold { host } => host,
         };
-        let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
-            Ok(send_at_ms) => send_at_ms,
-            Err(denied) => return Ok(ReserveOutcome::RateLimited(denied)),
+        let hold = CreateHold {
+            key: &ask.idempotency_key,
+            attempt: Attempt::in_flight(ask.fingerprint, ask.booking_id, now_ms),
+            span: ask.span,
         };
-        let host = config.host_users[index].clone();
-        self.host_cursor.set(index + 1);
-        let attempt = Attempt::in_flight(ask.fingerprint, ask.booking_id.clone(), now_ms);
-        let holder = booking_holder(&ask.booking_id);
-        self.hold(&holder, &host, ask.span, Some(attempt.lease_until_ms), None)?;
-        self.put_attempt(&ask.idempotency_key, &attempt, now_ms)?;
-        self.count_submission(&subjects, now_ms)?;
-        self.take_quota(&utc_day(now), &host, loads[index].used_today)
+        let outcome = self
+            .hold_for_create(&config, index, &loads, hold, now)
             .await?;
-        Ok(ReserveOutcome::Reserved { host, send_at_ms })
+        if matches!(outcome, ReserveOutcome::Reserved { .. }) {
+            self.count_submission(&subjects, now_ms)?;
+        }
+        Ok(outcome)
     }
 }
 
@@ -78,28 +73,64 @@ impl Handle<MoveReservation> for ZoomCoordinator {
         let loads = self
             .host_loads(&config.host_users, ask.span, now, &[holder.as_str()])
             .await?;
-        let pool = Pool {
-            loads: &loads,
-            daily_limit: config.daily_create_limit,
-            max_concurrent: config.host_max_concurrent,
-            cursor: self.host_cursor.get(),
-            now,
-        };
-        let index = match choose(&pool) {
+        let index = match choose(&self.pool(&config, &loads, now)) {
             Decision::Hold { host } => host,
             Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
         };
-        let send_at_ms = match self.send_slot(&config, CREATE_CATEGORY, now_ms) {
+        let fingerprint = attempt.map(|a| a.fingerprint).unwrap_or_default();
+        let hold = CreateHold {
+            key: &ask.idempotency_key,
+            attempt: Attempt::in_flight(fingerprint, ask.booking_id, now_ms),
+            span: ask.span,
+        };
+        self.hold_for_create(&config, index, &loads, hold, now)
+            .await
+    }
+}
+
+/// A booking's slot about to be held for its create: the attempt in flight under its key.
+struct CreateHold<'a> {
+    key: &'a str,
+    attempt: Attempt,
+    span: Span,
+}
+
+impl ZoomCoordinator {
+    /// The host pool as `domain::booking::reservation` decides over it.
+    fn pool<'a>(&self, config: &Config, loads: &'a [HostLoad], now: DateTime<Utc>) -> Pool<'a> {
+        Pool {
+            loads,
+            daily_limit: config.daily_create_limit,
+            max_concurrent: config.host_max_concurrent,
+            cursor: self.host_cursor.get(),
+            now,
+        }
+    }
+
+    /// Carries out a hold on the pool's host `index` for a new booking or a moved one: the
+    /// create's per-second slot (or `RateLimited`, with nothing written), the attempt in flight
+    /// under its key, the slot held until the attempt's lease, and one unit of the host's
+    /// allowance.
+    async fn hold_for_create(
+        &self,
+        config: &Config,
+        index: usize,
+        loads: &[HostLoad],
+        hold: CreateHold<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ReserveOutcome> {
+        let now_ms = now.timestamp_millis();
+        let send_at_ms = match self.send_slot(config, CREATE_CATEGORY, now_ms) {
             Ok(send_at_ms) => send_at_ms,
             Err(denied) => return Ok(ReserveOutcome::RateLimited(denied)),
         };
         let host = config.host_users[index].clone();
         self.host_cursor.set(index + 1);
-        let fingerprint = attempt.map(|a| a.fingerprint).unwrap_or_default();
-        let renewed = Attempt::in_flight(fingerprint, ask.booking_id, now_ms);
-        self.put_attempt(&ask.idempotency_key, &renewed, now_ms)?;
-        self.hold(&holder, &host, ask.span, Some(renewed.lease_until_ms), None)?;
+        let holder = booking_holder(&hold.attempt.booking_id);
+        let lease = Some(hold.attempt.lease_until_ms);
+        self.put_attempt(hold.key, &hold.attempt, now_ms)?;
+        self.hold(&holder, &host, hold.span, lease, None)?;
         self.take_quota(&utc_day(now), &host, loads[index].used_today)
             .await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })
