@@ -94,6 +94,10 @@ pub enum ApiError {
     ZoomRejected { status: u16, zoom_code: Option<i64> },
     /// 503: the coordinator (Durable Object) failed; nothing was committed.
     CoordinatorUnavailable { retry_after: u32 },
+    /// 503: Zoom may have made the meeting but its answer was lost; the coordinator is
+    /// confirming the outcome. A retry under the same `Idempotency-Key` gets `409
+    /// request_in_progress` until it is known, then the booking's one answer.
+    OutcomePending { retry_after: u32 },
     /// 400: an `Idempotency-Key` header that is empty or too long.
     InvalidIdempotencyKey { max_chars: usize },
     /// 422: an `Idempotency-Key` already used for a different request.
@@ -132,6 +136,7 @@ impl ApiError {
             | Self::ZoomUnavailable { .. }
             | Self::ZoomRateLimited { .. }
             | Self::CoordinatorUnavailable { .. }
+            | Self::OutcomePending { .. }
             | Self::BotCheckUnavailable { .. } => 503,
         }
     }
@@ -163,6 +168,7 @@ impl ApiError {
             Self::ZoomError { .. } => "zoom_error",
             Self::ZoomRejected { .. } => "zoom_rejected",
             Self::CoordinatorUnavailable { .. } => "coordinator_unavailable",
+            Self::OutcomePending { .. } => "outcome_pending",
             Self::InvalidIdempotencyKey { .. } => "invalid_idempotency_key",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RequestInProgress { .. } => "request_in_progress",
@@ -182,6 +188,7 @@ impl ApiError {
             | Self::ZoomRateLimited { retry_after }
             | Self::DailyQuotaExhausted { retry_after }
             | Self::CoordinatorUnavailable { retry_after }
+            | Self::OutcomePending { retry_after }
             | Self::RequestInProgress { retry_after }
             | Self::BotCheckUnavailable { retry_after }
             | Self::TooManyBookings { retry_after } => Some(*retry_after),
@@ -238,8 +245,10 @@ impl ApiError {
             Self::ZoomAuthRejected => {
                 "Zoom refused the service's credentials; nothing was booked.".to_owned()
             }
+            // Also the answer to a reschedule or cancel whose outcome is unknown: it does not
+            // claim that nothing happened.
             Self::ZoomUnavailable { .. } => {
-                "Zoom could not be reached; nothing was booked. Try again shortly.".to_owned()
+                "Zoom could not be reached. Try again shortly.".to_owned()
             }
             Self::ZoomRateLimited { .. } => {
                 "Zoom is rate-limiting this account; nothing was booked. Try again later."
@@ -250,9 +259,7 @@ impl ApiError {
                  00:00 UTC."
                     .to_owned()
             }
-            Self::ZoomError { status } => {
-                format!("Zoom failed with status {status}; nothing was booked.")
-            }
+            Self::ZoomError { status } => format!("Zoom failed with status {status}."),
             Self::ZoomRejected { status, zoom_code } => match zoom_code {
                 Some(code) => {
                     format!("Zoom refused the request (status {status}, code {code}).")
@@ -260,9 +267,14 @@ impl ApiError {
                 None => format!("Zoom refused the request (status {status})."),
             },
             Self::CoordinatorUnavailable { .. } => {
-                "The booking coordinator is unavailable; nothing was booked. Try again shortly."
+                "The booking coordinator is unavailable; nothing was done. Try again shortly."
                     .to_owned()
             }
+            Self::OutcomePending { .. } => "Zoom may have made this meeting, but its answer was \
+                 lost; the outcome is being confirmed. Ask again with the same Idempotency-Key \
+                 to get the booking (without a key, the meeting is removed if it was made, and \
+                 submitting again books anew)."
+                .to_owned(),
             Self::InvalidIdempotencyKey { max_chars } => {
                 format!("Idempotency-Key must be 1 to {max_chars} characters.")
             }
@@ -331,6 +343,7 @@ mod tests {
             ApiError::ZoomUnavailable { retry_after: 5 },
             ApiError::ZoomRateLimited { retry_after: 7 },
             ApiError::CoordinatorUnavailable { retry_after: 2 },
+            ApiError::OutcomePending { retry_after: 5 },
             ApiError::BotCheckUnavailable { retry_after: 5 },
         ];
         for err in all {

@@ -8,8 +8,10 @@
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Utc};
 
-/// A time zone the zone database knows, by its IANA name (`Europe/Berlin`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A time zone the zone database knows, by its IANA name (`Europe/Berlin`). Serialized as the
+/// name (the coordinator journals bookings; it reads back only what it wrote).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Zone(String);
 
 impl Zone {

@@ -6,6 +6,7 @@
 //! for what a repeated key means live here.
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::saga::Intent;
 use crate::domain::booking::{BookingId, EmailAddress, ValidBooking};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
@@ -18,8 +19,8 @@ pub const MAX_KEY_CHARS: usize = 255;
 pub const CLIENT_KEY_RETENTION_MS: i64 = 48 * 3600 * 1000;
 /// How long an identical keyless submission returns the booking it already made.
 pub const DUPLICATE_WINDOW_MS: i64 = 10 * 60 * 1000;
-/// How long an attempt counts as in flight if its worker never reports back (it crashed or was
-/// evicted); after that the key may be used again. Longer than any booking takes.
+/// How long an unjournaled change (a reschedule) counts as in flight if its worker never reports
+/// back (it crashed or was evicted). Longer than any change takes.
 pub const IN_FLIGHT_LEASE_MS: i64 = 5 * 60 * 1000;
 
 /// A client's `Idempotency-Key`: 1 to 255 characters once trimmed.
@@ -46,6 +47,21 @@ impl IdempotencyKey {
     /// keys of keyless submissions (`auto:…`), so no client key can collide with one.
     pub fn stored(&self) -> String {
         format!("client:{}", self.0)
+    }
+}
+
+/// Whether a stored key is a client's `Idempotency-Key` (not a keyless submission's derived
+/// key): only a client can come back for an answer under it.
+pub fn is_client_key(stored: &str) -> bool {
+    stored.starts_with("client:")
+}
+
+/// How long a stored key's answer is replayed.
+pub fn retention_ms(stored: &str) -> i64 {
+    if is_client_key(stored) {
+        CLIENT_KEY_RETENTION_MS
+    } else {
+        DUPLICATE_WINDOW_MS
     }
 }
 
@@ -100,21 +116,43 @@ pub struct Attempt {
     pub booking_id: BookingId,
     /// The answer, once the attempt succeeded.
     pub answer: Option<StoredAnswer>,
-    /// While in flight: when the attempt is presumed dead.
+    /// Without an answer: until when the attempt is its handler's; for an attempt whose outcome
+    /// is unknown, when the coordinator next checks Zoom.
     pub lease_until_ms: i64,
     pub expires_at_ms: i64,
+    /// What the coordinator needs to finish the attempt itself (see `booking::saga`). Attempts
+    /// stored before the journal existed have none: their key is free once the lease lapses.
+    #[serde(default)]
+    pub intent: Option<Intent>,
+    /// Since when the create's outcome is unknown (reported, or the lease lapsed).
+    #[serde(default)]
+    pub unknown_since_ms: Option<i64>,
+    /// Checks of Zoom that could not settle the outcome yet.
+    #[serde(default)]
+    pub checks: u32,
 }
 
 impl Attempt {
-    /// An attempt just reserved: in flight until its lease lapses (its worker presumed dead).
-    pub fn in_flight(fingerprint: String, booking_id: BookingId, now_ms: i64) -> Attempt {
-        let lease_until_ms = now_ms + IN_FLIGHT_LEASE_MS;
+    /// An attempt just reserved, journaled with its `intent`: its handler's until the lease
+    /// lapses, then the coordinator's to resolve. It is never forgotten before it is resolved
+    /// (each check renews its expiry).
+    pub fn in_flight(
+        fingerprint: String,
+        booking_id: BookingId,
+        now_ms: i64,
+        lease_ms: i64,
+        intent: Intent,
+    ) -> Attempt {
+        let lease_until_ms = now_ms + lease_ms;
         Attempt {
             fingerprint,
             booking_id,
             answer: None,
             lease_until_ms,
-            expires_at_ms: lease_until_ms,
+            expires_at_ms: lease_until_ms + CLIENT_KEY_RETENTION_MS,
+            intent: Some(intent),
+            unknown_since_ms: None,
+            checks: 0,
         }
     }
 
@@ -132,6 +170,9 @@ impl Attempt {
             answer: Some(answer),
             lease_until_ms: now_ms,
             expires_at_ms: now_ms + retention_ms,
+            intent: None,
+            unknown_since_ms: None,
+            checks: 0,
         }
     }
 }
@@ -166,12 +207,18 @@ pub enum Repeat {
     Replay(StoredAnswer),
     /// The key was used for a different request (`idempotency_key_reused`).
     KeyReused,
-    /// The first request under the key is still being processed (`request_in_progress`).
-    InProgress,
+    /// The first request under the key is still being processed, or its outcome is being
+    /// confirmed (`request_in_progress`): ask again in `retry_after` seconds.
+    InProgress { retry_after: u32 },
 }
 
-/// The rule for a key seen before. A key whose record expired, or whose attempt died without an
-/// answer, is free again; a failed attempt leaves no record at all.
+/// Seconds to wait for an attempt being confirmed, when the coordinator's check is overdue (it
+/// is under way).
+const CHECK_UNDER_WAY_RETRY_AFTER: u32 = 5;
+
+/// The rule for a key seen before. A key whose record expired is free again; so is one whose
+/// attempt failed (it leaves no record) or was resolved as "no meeting". An attempt without an
+/// answer keeps its key while its handler works and, journaled, until it is resolved.
 pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> Repeat {
     let Some(attempt) = existing.filter(|a| a.expires_at_ms > now_ms) else {
         return Repeat::Proceed;
@@ -179,10 +226,21 @@ pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> 
     if attempt.fingerprint != fingerprint {
         return Repeat::KeyReused;
     }
-    match &attempt.answer {
-        Some(answer) => Repeat::Replay(answer.clone()),
-        None if attempt.lease_until_ms > now_ms => Repeat::InProgress,
-        None => Repeat::Proceed,
+    if let Some(answer) = &attempt.answer {
+        return Repeat::Replay(answer.clone());
+    }
+    let wait_ms = attempt.lease_until_ms - now_ms;
+    match (attempt.unknown_since_ms, attempt.intent.is_some()) {
+        // Its handler is at work: a create takes a second or two.
+        (None, _) if wait_ms > 0 => Repeat::InProgress { retry_after: 1 },
+        // Being confirmed: until the coordinator's next check.
+        (Some(_), _) if wait_ms > 0 => Repeat::InProgress {
+            retry_after: (wait_ms.div_euclid(1000) + 1) as u32,
+        },
+        (_, true) => Repeat::InProgress {
+            retry_after: CHECK_UNDER_WAY_RETRY_AFTER,
+        },
+        (_, false) => Repeat::Proceed,
     }
 }
 
@@ -190,6 +248,7 @@ pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> 
 mod tests {
     use super::*;
     use crate::domain::time_zone::Zone;
+    use crate::domain::zoom::HostUser;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
@@ -212,6 +271,9 @@ mod tests {
             answer,
             lease_until_ms: 1_000,
             expires_at_ms: 10_000,
+            intent: None,
+            unknown_since_ms: None,
+            checks: 0,
         }
     }
 
@@ -276,6 +338,48 @@ mod tests {
     }
 
     #[test]
+    fn a_journaled_attempt_keeps_its_key_until_it_is_resolved() {
+        let fp = fingerprint(&booking());
+        let intent = Intent {
+            host: HostUser::parse("host@example.com").unwrap(),
+            booking: booking(),
+        };
+        let reserved = Attempt::in_flight(fp.clone(), "bk_1".into(), 0, 30_000, intent);
+        assert_eq!(
+            on_repeat(Some(&reserved), &fp, 29_000),
+            Repeat::InProgress { retry_after: 1 }
+        );
+        // The handler is gone: the coordinator's check is due, the key stays bound.
+        assert_eq!(
+            on_repeat(Some(&reserved), &fp, 31_000),
+            Repeat::InProgress { retry_after: 5 }
+        );
+        let mut unknown = reserved.clone();
+        unknown.unknown_since_ms = Some(2_000);
+        unknown.lease_until_ms = 12_000;
+        assert_eq!(
+            on_repeat(Some(&unknown), &fp, 4_500),
+            Repeat::InProgress { retry_after: 8 }
+        );
+        assert_eq!(
+            on_repeat(Some(&unknown), &fp, 600_000),
+            Repeat::InProgress { retry_after: 5 }
+        );
+        assert_eq!(on_repeat(Some(&unknown), "other", 4_500), Repeat::KeyReused);
+        assert!(reserved.expires_at_ms >= CLIENT_KEY_RETENTION_MS);
+    }
+
+    #[test]
+    fn only_client_keys_are_kept_a_day_and_more() {
+        let key = IdempotencyKey::parse("k").unwrap().stored();
+        assert!(is_client_key(&key));
+        assert_eq!(retention_ms(&key), CLIENT_KEY_RETENTION_MS);
+        let derived = duplicate_key(&booking());
+        assert!(!is_client_key(&derived));
+        assert_eq!(retention_ms(&derived), DUPLICATE_WINDOW_MS);
+    }
+
+    #[test]
     fn repeats_replay_refuse_or_proceed() {
         let fp = fingerprint(&booking());
         let done = StoredAnswer {
@@ -293,9 +397,9 @@ mod tests {
         );
         assert_eq!(
             on_repeat(Some(&attempt(None)), &fp, 500),
-            Repeat::InProgress
+            Repeat::InProgress { retry_after: 1 }
         );
-        // The in-flight attempt's worker is presumed dead after its lease.
+        // An attempt from before the journal is presumed dead after its lease.
         assert_eq!(on_repeat(Some(&attempt(None)), &fp, 1_500), Repeat::Proceed);
         // An expired record is forgotten, whatever it held.
         assert_eq!(

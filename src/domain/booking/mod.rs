@@ -2,17 +2,18 @@
 //! record kept by the coordinator.
 
 pub mod access;
-pub mod creation;
 pub mod email;
 pub mod host_pool;
 pub mod id;
 pub mod idempotency;
 pub mod manage_token;
+pub mod marker;
 pub mod reconcile;
 pub mod record;
 pub mod request;
 pub mod reschedule;
 pub mod reservation;
+pub mod saga;
 pub mod submit_limits;
 
 pub use email::EmailAddress;

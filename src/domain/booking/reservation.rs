@@ -48,7 +48,9 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
         Repeat::Proceed => {}
         Repeat::Replay(answer) => return Decision::Replay(answer),
         Repeat::KeyReused => return Decision::Refuse(Refusal::KeyReused),
-        Repeat::InProgress => return Decision::Refuse(Refusal::InProgress),
+        Repeat::InProgress { retry_after } => {
+            return Decision::Refuse(Refusal::InProgress { retry_after })
+        }
     }
     if let Err(retry_after) = facts.submit_limits {
         return Decision::Refuse(Refusal::TooManyBookings { retry_after });
@@ -61,7 +63,10 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
 /// attempt is gone, moving would let two requests create meetings under one key.
 pub fn may_move(attempt: Option<&Attempt>, booking_id: &BookingId, now_ms: i64) -> bool {
     attempt.is_some_and(|a| {
-        &a.booking_id == booking_id && a.answer.is_none() && a.lease_until_ms > now_ms
+        &a.booking_id == booking_id
+            && a.answer.is_none()
+            && a.unknown_since_ms.is_none()
+            && a.lease_until_ms > now_ms
     })
 }
 
@@ -86,6 +91,8 @@ pub fn choose(pool: &Pool<'_>) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::booking::saga::Intent;
+    use crate::domain::zoom::HostUser;
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -135,6 +142,9 @@ mod tests {
             }),
             lease_until_ms: 0,
             expires_at_ms: i64::MAX,
+            intent: None,
+            unknown_since_ms: None,
+            checks: 0,
         }
     }
 
@@ -177,7 +187,7 @@ mod tests {
         };
         assert_eq!(
             decide(&facts(Some(&in_flight), &[FREE])),
-            Decision::Refuse(Refusal::InProgress)
+            Decision::Refuse(Refusal::InProgress { retry_after: 1 })
         );
     }
 
@@ -205,11 +215,21 @@ mod tests {
     #[test]
     fn only_a_reservation_still_in_flight_under_its_own_key_may_move() {
         let now_ms = now().timestamp_millis();
-        let mine = Attempt::in_flight("fp".into(), "bk_1".into(), now_ms);
+        let intent = Intent {
+            host: HostUser::parse("h@example.com").unwrap(),
+            booking: crate::domain::booking::saga::tests::booking(),
+        };
+        let mine = Attempt::in_flight("fp".into(), "bk_1".into(), now_ms, 30_000, intent);
         assert!(may_move(Some(&mine), &"bk_1".into(), now_ms));
         // A retry took the key over after the lease lapsed.
         assert!(!may_move(Some(&mine), &"bk_2".into(), now_ms));
         assert!(!may_move(Some(&mine), &"bk_1".into(), mine.lease_until_ms));
+        // Its outcome became unknown: the coordinator resolves it; it no longer moves.
+        let unknown = Attempt {
+            unknown_since_ms: Some(now_ms),
+            ..mine.clone()
+        };
+        assert!(!may_move(Some(&unknown), &"bk_1".into(), now_ms));
         // The key already has its answer, or no attempt at all.
         assert!(!may_move(Some(&answered()), &"bk_1".into(), now_ms));
         assert!(!may_move(None, &"bk_1".into(), now_ms));

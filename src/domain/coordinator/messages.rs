@@ -4,7 +4,9 @@ use super::Message;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
+pub use crate::domain::booking::saga::CommitVerdict;
 use crate::domain::booking::submit_limits::Submitter;
+use crate::domain::booking::ValidBooking;
 pub use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::secret::Secret;
@@ -25,7 +27,8 @@ macro_rules! for_each_message {
             Zoom429Report => (),
             StatusRequest => serde_json::Value,
             ReserveRequest => ReserveOutcome,
-            CommitBooking => (),
+            CommitBooking => CommitVerdict,
+            CreateUnknown => (),
             ReleaseReservation => (),
             MoveReservation => ReserveOutcome,
             GetBooking => Option<BookingRecord>,
@@ -145,6 +148,9 @@ pub struct ReserveRequest {
     pub span: Span,
     /// Who books, for the per-IP and per-email limits.
     pub submitter: Submitter,
+    /// The booking, journaled with the attempt so the coordinator can finish it without its
+    /// handler (`booking::saga`).
+    pub booking: ValidBooking,
 }
 
 /// Why the coordinator refused to go ahead with a booking change.
@@ -152,7 +158,7 @@ pub struct ReserveRequest {
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
     KeyReused,
-    InProgress,
+    InProgress { retry_after: u32 },
     SlotUnavailable,
     DailyQuotaExhausted { retry_after: u32 },
     Cancelled,
@@ -176,7 +182,7 @@ impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             Refusal::KeyReused => ApiError::IdempotencyKeyReused,
-            Refusal::InProgress => ApiError::RequestInProgress { retry_after: 1 },
+            Refusal::InProgress { retry_after } => ApiError::RequestInProgress { retry_after },
             Refusal::SlotUnavailable => ApiError::SlotUnavailable,
             Refusal::DailyQuotaExhausted { retry_after } => {
                 ApiError::DailyQuotaExhausted { retry_after }
@@ -205,24 +211,29 @@ pub enum ReserveOutcome {
     RateLimited(PermitDenied),
 }
 
-/// Zoom created the meeting: the booking, its slot and its answer become permanent.
+/// Zoom created the meeting: the booking, its slot and its answer become permanent, if the
+/// attempt under the key is still this booking's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitBooking {
     pub record: BookingRecord,
     pub idempotency_key: String,
-    pub fingerprint: String,
-    /// How long the key's answer is replayed.
-    pub key_retention_ms: i64,
     pub answer: StoredAnswer,
 }
 
-/// The booking failed after its reservation.
+/// The worker could not learn whether Zoom made the meeting: the coordinator takes the attempt
+/// over and resolves it (`booking::saga`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateUnknown {
+    pub booking_id: BookingId,
+    pub idempotency_key: String,
+}
+
+/// The booking failed after its reservation, and Zoom certainly made no meeting: the key and
+/// the slot are free again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseReservation {
     pub booking_id: BookingId,
     pub idempotency_key: String,
-    /// Keep the slot held until its lease lapses: the meeting may exist at Zoom after all.
-    pub keep_slot: bool,
 }
 
 /// Before a meeting is moved at Zoom: holds the new slot on the booking's host.

@@ -1,6 +1,7 @@
 //! Meeting API payloads: `POST /users/{userId}/meetings` and the meeting object Zoom returns.
 
 use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::marker::Marker;
 use crate::domain::booking::record::rfc3339_utc;
 use crate::domain::booking::reschedule::Reschedule;
 use crate::domain::booking::{
@@ -19,9 +20,10 @@ pub fn create_meeting_path(host_user: &HostUser) -> String {
 }
 
 /// Body of Create Meeting. The start is sent in UTC (`…Z`) so Zoom never has to interpret a local
-/// time; `timezone` tells Zoom how to display it to the host and guests.
-pub fn create_meeting_body(booking: &ValidBooking) -> Value {
-    let mut body = json!({
+/// time; `timezone` tells Zoom how to display it to the host and guests. The agenda ends with the
+/// booking's `marker`, by which a meeting whose create answer was lost is found again.
+pub fn create_meeting_body(booking: &ValidBooking, marker: &Marker) -> Value {
+    json!({
         "topic": booking.topic,
         "type": SCHEDULED_MEETING,
         "start_time": rfc3339_utc(booking.start),
@@ -32,11 +34,8 @@ pub fn create_meeting_body(booking: &ValidBooking) -> Value {
             "waiting_room": true,
             "approval_type": 2,
         },
-    });
-    if let Some(agenda) = &booking.agenda {
-        body["agenda"] = Value::from(agenda.as_str());
-    }
-    body
+        "agenda": marker.agenda(booking.agenda.as_deref()),
+    })
 }
 
 /// `/meetings/{id}`: get, update (PATCH) or delete one meeting.
@@ -70,7 +69,7 @@ pub fn list_upcoming_path(host_user: &HostUser, page_token: &str) -> String {
 
 /// The fields of Zoom's meeting object the product keeps. `start_url` is deliberately absent:
 /// unknown fields are dropped by serde, so the host's ZAK never enters the worker's data.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ZoomMeeting {
     pub id: u64,
     #[serde(default)]
@@ -99,21 +98,12 @@ fn id_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>,
 }
 
 /// One entry of a host's upcoming-meetings list: enough to know when the host is busy, and
-/// which booking it may be.
+/// which booking it is (the marker on its agenda's last line, if it has one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedMeeting {
     pub id: u64,
     pub span: Span,
-    pub topic: String,
-}
-
-impl ListedMeeting {
-    /// Whether this is the meeting `booking` asked for: used after a create whose answer was
-    /// lost, so a retry cannot make a second meeting.
-    pub fn is_for(&self, booking: &ValidBooking) -> bool {
-        self.span == Span::of(booking.start, booking.duration_minutes)
-            && self.topic == booking.topic
-    }
+    pub marker: Option<Marker>,
 }
 
 /// One page of `GET /users/{id}/meetings`.
@@ -142,7 +132,7 @@ impl ListPage {
                 Some(ListedMeeting {
                     id: m["id"].as_u64()?,
                     span: Span::of(start.with_timezone(&Utc), minutes),
-                    topic: m["topic"].as_str().unwrap_or_default().to_owned(),
+                    marker: m["agenda"].as_str().and_then(Marker::in_agenda),
                 })
             })
             .collect();
@@ -222,16 +212,20 @@ mod tests {
     }
 
     #[test]
-    fn create_body_sends_utc_start_and_display_timezone() {
-        let body = create_meeting_body(&booking());
+    fn create_body_sends_utc_start_display_timezone_and_the_marker() {
+        let marker = Marker::of("key", &"bk_1".into());
+        let body = create_meeting_body(&booking(), &marker);
         assert_eq!(body["start_time"], "2030-01-02T00:30:00Z");
         assert_eq!(body["timezone"], "Asia/Tokyo");
         assert_eq!(body["type"], 2);
         assert_eq!(body["duration"], 45);
-        assert!(body.get("agenda").is_none());
+        assert_eq!(body["agenda"], format!("Ref: {}", marker.as_str()));
         let mut with_agenda = booking();
         with_agenda.agenda = Some("Plan".into());
-        assert_eq!(create_meeting_body(&with_agenda)["agenda"], "Plan");
+        assert_eq!(
+            create_meeting_body(&with_agenda, &marker)["agenda"],
+            format!("Plan\n\nRef: {}", marker.as_str())
+        );
     }
 
     #[test]
@@ -260,20 +254,18 @@ mod tests {
     }
 
     #[test]
-    fn a_bookings_meeting_is_matched_in_a_listing_by_topic_start_and_length() {
+    fn a_listed_meeting_carries_the_marker_of_its_agenda() {
         let listed = |entry: Value| {
             let page = json!({ "meetings": [entry] }).to_string();
             ListPage::parse(&page).unwrap().meetings.remove(0)
         };
-        let entry = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 45});
-        assert!(listed(entry).is_for(&booking()));
-        for other in [
-            json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:31:00Z", "duration": 45}),
-            json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z", "duration": 30}),
-            json!({"id": 1, "topic": "Other", "start_time": "2030-01-02T00:30:00Z", "duration": 45}),
-        ] {
-            assert!(!listed(other).is_for(&booking()));
-        }
+        let marker = Marker::of("key", &"bk_1".into());
+        let entry = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z",
+            "duration": 45, "agenda": marker.agenda(Some("Plan"))});
+        assert_eq!(listed(entry).marker, Some(marker));
+        let unmarked = json!({"id": 1, "topic": "Intro", "start_time": "2030-01-02T00:30:00Z",
+            "duration": 45, "agenda": "Plan"});
+        assert_eq!(listed(unmarked).marker, None);
         assert_eq!(
             list_upcoming_path(&"a@b.io".into(), "x y"),
             "/users/a@b.io/meetings?type=upcoming&page_size=300&next_page_token=x+y"
@@ -312,7 +304,7 @@ mod tests {
             vec![ListedMeeting {
                 id: 11,
                 span: Span::of(nine, 30),
-                topic: String::new(),
+                marker: None,
             }]
         );
         assert_eq!(page.host_id.as_deref(), Some("KDcuGIm1QgePTO8WbOqwIQ"));

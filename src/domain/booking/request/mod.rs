@@ -24,8 +24,9 @@ pub(super) use body::RawFields;
 pub(super) use datetime::parse_start_time;
 pub(super) use validate::{check_start_window, parse_duration, parse_timezone};
 
-/// A booking that passed every check, ready to be sent to Zoom.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A booking that passed every check, ready to be sent to Zoom. (Serializable so the
+/// coordinator can journal it: it is read back only from the coordinator's own storage.)
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValidBooking {
     pub name: String,
     pub email: EmailAddress,

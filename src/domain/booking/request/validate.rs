@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_TOPIC_CHARS: usize = 200;
-pub const MAX_AGENDA_CHARS: usize = 2000;
+/// Zoom's 2000 characters, less the booking reference the service appends (`booking::marker`).
+pub const MAX_AGENDA_CHARS: usize = 2000 - crate::domain::booking::marker::MARKER_CHARS;
 pub const DEFAULT_DURATION_MINUTES: u32 = 30;
 pub const MIN_DURATION_MINUTES: u32 = 5;
 pub const MAX_DURATION_MINUTES: u32 = 720;
@@ -180,7 +181,7 @@ mod tests {
             (r#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","duration":"abc"}"#.into(), ("duration", "invalid_duration")),
             (r#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","duration":[30]}"#.into(), ("duration", "invalid_duration")),
             (format!(r#"{{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","topic":"{long}"}}"#), ("topic", "field_too_long")),
-            (format!(r#"{{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","agenda":"{}"}}"#, "y".repeat(2001)), ("agenda", "field_too_long")),
+            (format!(r#"{{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","agenda":"{}"}}"#, "y".repeat(MAX_AGENDA_CHARS + 1)), ("agenda", "field_too_long")),
             (r#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","topic":{"x":1}}"#.into(), ("topic", "invalid_field")),
         ];
         for (body, (field, code)) in cases {
@@ -198,11 +199,11 @@ mod tests {
             r#"{{"name":"{}","email":"a@b.io","start_time":"2030-03-01T12:00:01Z","duration":720,"topic":"{}","agenda":"{}"}}"#,
             "n".repeat(200),
             "t".repeat(200),
-            "é".repeat(2000)
+            "é".repeat(MAX_AGENDA_CHARS)
         );
         let b = json(&ok).unwrap();
         assert_eq!(b.duration_minutes, 720);
-        assert_eq!(b.agenda.unwrap().chars().count(), 2000);
+        assert_eq!(b.agenda.unwrap().chars().count(), MAX_AGENDA_CHARS);
     }
 
     #[test]
