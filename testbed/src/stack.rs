@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use zoom_emulator::{serve, RunningEmulator};
 
@@ -26,7 +27,9 @@ fn free_port() -> u16 {
 pub struct Stack {
     pub emulator: RunningEmulator,
     pub worker: String,
-    wrangler: Child,
+    /// `wrangler dev`, and what it was started with (to start it again on the same state).
+    wrangler: Mutex<Child>,
+    args: Vec<String>,
     pub log: PathBuf,
     pub agent: ureq::Agent,
 }
@@ -77,20 +80,7 @@ impl Stack {
                 args.push(format!("{key}:{value}"));
             }
         }
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
-            .args(&args)
-            .current_dir(&root)
-            .env("WORKER_PREBUILT", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            // Own process group, so dropping the stack stops workerd too.
-            .process_group(0)
-            .spawn()
-            .expect("wrangler starts");
+        let wrangler = spawn_wrangler(&args, &log);
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(60))
             .max_idle_connections_per_host(64)
@@ -98,12 +88,23 @@ impl Stack {
         let stack = Stack {
             emulator,
             worker: format!("http://127.0.0.1:{port}"),
-            wrangler,
+            wrangler: Mutex::new(wrangler),
+            args,
             log,
             agent,
         };
         stack.wait_ready();
         stack
+    }
+
+    /// Kills the worker's runtime outright (every isolate and Durable Object dies mid-step, as
+    /// in a crash or an eviction), then starts it again on the same persisted state.
+    pub fn crash_and_restart_worker(&self) {
+        let mut wrangler = self.wrangler.lock().unwrap();
+        stop(&mut wrangler, "-KILL");
+        *wrangler = spawn_wrangler(&self.args, &self.log);
+        drop(wrangler);
+        self.wait_ready();
     }
 
     fn wait_ready(&self) {
@@ -129,18 +130,47 @@ impl Stack {
     }
 }
 
+/// Starts `wrangler dev` with `args`, appending its output to `log`.
+fn spawn_wrangler(args: &[String], log: &PathBuf) -> Child {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    Command::new(root().join("node_modules/.bin/wrangler"))
+        .args(args)
+        .current_dir(root())
+        .env("WORKER_PREBUILT", "1")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        // Own process group, so stopping the stack stops workerd too.
+        .process_group(0)
+        .spawn()
+        .expect("wrangler starts")
+}
+
+/// Stops `wrangler dev` and its workerd: with `signal`, then for good after 10 s.
+fn stop(wrangler: &mut Child, signal: &str) {
+    let group = format!("-{}", wrangler.id());
+    let _ = Command::new("kill").args([signal, "--", &group]).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = wrangler.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let _ = wrangler.wait();
+}
+
 impl Drop for Stack {
     fn drop(&mut self) {
-        let group = format!("-{}", self.wrangler.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.wrangler.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if let Ok(wrangler) = self.wrangler.get_mut() {
+            stop(wrangler, "-TERM");
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.wrangler.wait();
     }
 }

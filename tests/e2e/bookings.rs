@@ -389,26 +389,47 @@ fn valid_booking() -> Value {
     json!({"name": "Ada", "email": unique_email("ada"), "start_time": future_utc(5).to_rfc3339()})
 }
 
-pub fn zoom_5xx_is_502_and_not_retried(stack: &Stack) {
+/// A gateway error can come after Zoom acted: the create is not re-sent, the answer says the
+/// outcome is being confirmed, and the same form is held (`409`) until the coordinator has
+/// established that Zoom made nothing; then it books.
+pub fn zoom_5xx_on_create_is_confirmed_before_the_booking_is_retried(stack: &Stack) {
     stack.control(
         "/failures",
         json!({"target": "create_meeting", "status": 500, "count": 1}),
     );
-    let answer = stack.book_json(&valid_booking());
+    let body = valid_booking();
+    let answer = stack.book_json(&body);
     assert_eq!(
         (answer.status, answer.error_code().as_str()),
-        (502, "zoom_error"),
+        (503, "outcome_pending"),
         "{}",
         answer.body
     );
+    assert_eq!(answer.header("retry-after"), Some("5"));
     let stats = stack.stats();
     assert_eq!(stats["injected_failures"], 1);
     // One create request reached Zoom and was not blindly re-sent.
-    assert_eq!(stats["api_requests"], 1);
+    assert_eq!(stats["create_attempts"], 1);
     assert_eq!(stats["meetings_created"], 0);
-    let retry = stack.book_json(&valid_booking());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let retry = loop {
+        let retry = stack.book_json(&body);
+        if retry.status != 409 {
+            break retry;
+        }
+        assert_eq!(retry.error_code(), "request_in_progress");
+        assert!(retry.header("retry-after").is_some());
+        assert!(std::time::Instant::now() < deadline, "never confirmed");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
     assert_eq!(retry.status, 201, "{}", retry.body);
     assert_eq!(stack.meetings().len(), 1);
+    assert!(
+        stack.admin_status()["attempts"]["resolved"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
 }
 
 pub fn zoom_429_is_503_with_retry_after(stack: &Stack) {

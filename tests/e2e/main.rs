@@ -9,6 +9,7 @@ mod bot_protection;
 mod limits;
 mod manage;
 mod openapi;
+mod outcomes;
 mod page;
 mod slots;
 mod tokens;
@@ -54,7 +55,7 @@ fn groups() -> Vec<Group> {
                 scenario!(bookings::form_booking_reads_local_time_in_timezone),
                 scenario!(bookings::bad_requests_get_documented_errors_and_create_nothing),
                 scenario!(bookings::routes_health_not_found_method_not_allowed),
-                scenario!(bookings::zoom_5xx_is_502_and_not_retried),
+                scenario!(bookings::zoom_5xx_on_create_is_confirmed_before_the_booking_is_retried),
                 scenario!(bookings::zoom_429_is_503_with_retry_after),
                 scenario!(bookings::zoom_unknown_host_is_502_zoom_rejected),
                 scenario!(tokens::token_endpoint_failures_are_clean_and_recover),
@@ -141,6 +142,23 @@ fn groups() -> Vec<Group> {
             scenarios: vec![scenario!(
                 slots::bookings_follow_meetings_deleted_or_moved_at_zoom_without_a_webhook
             )],
+        },
+        Group {
+            name: "outcome-unknown",
+            options: outcomes::three_hosts,
+            scenarios: vec![
+                scenario!(outcomes::a_lost_answer_with_a_failing_lookup_is_adopted_under_its_key),
+                scenario!(outcomes::a_keyless_lost_answer_is_deleted_and_the_form_books_anew),
+                scenario!(outcomes::a_create_whose_handler_dies_is_finished_by_the_alarm),
+            ],
+        },
+        Group {
+            name: "outcome-unknown-one-host",
+            options: outcomes::one_host,
+            scenarios: vec![
+                scenario!(outcomes::a_lost_answer_with_a_failing_lookup_is_adopted_under_its_key),
+                scenario!(outcomes::a_keyless_lost_answer_is_deleted_and_the_form_books_anew),
+            ],
         },
         Group {
             name: "host-pool",

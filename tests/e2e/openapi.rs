@@ -134,7 +134,8 @@ pub fn every_documented_status_happens(stack: &Stack) {
     saw(&mut seen, "POST", BOOKINGS, 422, &book("not-an-email", 8));
     stack.control(
         "/failures",
-        json!({"target": "create_meeting", "status": 500}),
+        json!({"target": "create_meeting", "status": 404,
+        "body": {"code": 1001, "message": "User does not exist."}}),
     );
     saw(&mut seen, "POST", BOOKINGS, 502, &book(&fresh(), 10));
     stack.control(

@@ -85,7 +85,10 @@ mod tests {
         let agenda = marker.agenda(Some("Talk about\nthe plan"));
         assert!(agenda.starts_with("Talk about\nthe plan\n\nRef: "));
         assert_eq!(Marker::in_agenda(&agenda), Some(marker.clone()));
-        assert_eq!(Marker::in_agenda(&format!("{agenda}\n")), Some(marker.clone()));
+        assert_eq!(
+            Marker::in_agenda(&format!("{agenda}\n")),
+            Some(marker.clone())
+        );
         let alone = marker.agenda(None);
         assert_eq!(alone, format!("Ref: {}", marker.as_str()));
         assert_eq!(Marker::in_agenda(&alone), Some(marker.clone()));

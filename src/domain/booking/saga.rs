@@ -11,7 +11,7 @@
 //! writes each step to SQLite before the next one runs.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::idempotency::{Attempt, StoredAnswer};
+use crate::domain::booking::idempotency::{is_client_key, Attempt, StoredAnswer};
 use crate::domain::booking::{manage_token, BookingId, BookingRecord, ValidBooking};
 use crate::domain::zoom::meetings::ZoomMeeting;
 use crate::domain::zoom::retry::CallError;
@@ -133,12 +133,22 @@ pub enum CommitVerdict {
     NotThisAttempt,
 }
 
-/// Whether a commit for `booking_id` may be written: only while the attempt under its key is
-/// still this booking's. Its answer, if it has one already, is the answer.
-pub fn on_commit(attempt: Option<&Attempt>, booking_id: &BookingId) -> Result<(), CommitVerdict> {
+/// Whether a commit for `booking_id` under the stored `key` may be written: only while the
+/// attempt under the key is still this booking's. Its answer, if it has one already, is the
+/// answer. A keyless attempt the coordinator has taken over (its handler's lease lapsed) is no
+/// longer committed by anyone: the coordinator deletes its meeting, since no client could ever
+/// fetch the answer, and a late handler must delete what it made.
+pub fn on_commit(
+    attempt: Option<&Attempt>,
+    booking_id: &BookingId,
+    key: &str,
+) -> Result<(), CommitVerdict> {
     match attempt {
         Some(a) if &a.booking_id == booking_id => match &a.answer {
             Some(answer) => Err(CommitVerdict::Committed(answer.clone())),
+            None if a.unknown_since_ms.is_some() && !is_client_key(key) => {
+                Err(CommitVerdict::NotThisAttempt)
+            }
             None => Ok(()),
         },
         _ => Err(CommitVerdict::NotThisAttempt),
@@ -148,7 +158,11 @@ pub fn on_commit(attempt: Option<&Attempt>, booking_id: &BookingId) -> Result<()
 /// The worker could not learn whether Zoom made the meeting: the attempt becomes the
 /// coordinator's, first checked `FIRST_CHECK_MS` from now. `None` if the attempt is no longer
 /// this booking's, or already answered (a resolution was faster).
-pub fn on_unknown(attempt: Option<&Attempt>, booking_id: &BookingId, now_ms: i64) -> Option<Attempt> {
+pub fn on_unknown(
+    attempt: Option<&Attempt>,
+    booking_id: &BookingId,
+    now_ms: i64,
+) -> Option<Attempt> {
     let attempt = attempt.filter(|a| &a.booking_id == booking_id && a.answer.is_none())?;
     let mut next = attempt.clone();
     next.unknown_since_ms = Some(now_ms);
@@ -203,7 +217,9 @@ pub fn after_check(attempt: &Attempt, keyed: bool, found: Found, now_ms: i64) ->
     match found {
         Found::Meeting(meeting) if keyed => Resolution::Adopt(meeting),
         Found::Meeting(meeting) => Resolution::Delete(meeting.id),
-        Found::Nothing { read_started_ms } if read_started_ms >= unknown_since(attempt) + SETTLE_MS => {
+        Found::Nothing { read_started_ms }
+            if read_started_ms >= unknown_since(attempt) + SETTLE_MS =>
+        {
             Resolution::Release
         }
         Found::Nothing { .. } => Resolution::CheckAgain {

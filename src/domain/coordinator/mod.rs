@@ -7,6 +7,7 @@
 //! (`for_each_message!`), then implement `Handle<YourMessage>` for the coordinator in
 //! `edge::coordinator`. Nothing else.
 
+pub mod jobs;
 mod messages;
 
 // The Durable Object (wasm32 only) dispatches through the table.

@@ -1,20 +1,23 @@
 //! `POST /v1/bookings`: validate (no side effects), reserve in the coordinator (idempotency, host,
-//! slot, daily allowance in one step), create the Zoom meeting, commit, answer.
+//! slot, daily allowance and the journaled attempt in one step), create the Zoom meeting, commit,
+//! answer — each step as `domain::booking::saga` decides. An outcome this handler cannot learn
+//! is handed to the coordinator, which finishes it (`edge::coordinator::resolution`).
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::creation::{self, Failed, Next, MAX_LOOKUP_PAGES};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::idempotency::{
-    duplicate_key, fingerprint, IdempotencyKey, StoredAnswer, CLIENT_KEY_RETENTION_MS,
-    DUPLICATE_WINDOW_MS,
+    duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
 };
+use crate::domain::booking::marker::Marker;
 use crate::domain::booking::request::Context;
+use crate::domain::booking::saga::{self, AfterCommit, AfterCreate, WORKER_LOOKUP_PAGES};
 use crate::domain::booking::submit_limits::Submitter;
-use crate::domain::booking::{manage_token, parse_booking, BookingId, ValidBooking};
+use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, MoveReservation, ReleaseReservation, ReserveOutcome, ReserveRequest,
+    CommitBooking, CreateUnknown, MoveReservation, ReleaseReservation, ReserveOutcome,
+    ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
 use crate::domain::zoom::HostUser;
@@ -24,16 +27,14 @@ use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom::api::{CallError, ZoomApi};
 use crate::edge::zoom::meetings::PagerError;
 use crate::edge::{clock, http, turnstile};
-use serde_json::Value;
 use worker::{console_error, console_warn, Env, Request, Response};
 
-/// Under which key the coordinator remembers this submission, and for how long its answer is
-/// replayed. A client key covers exactly one request body; without one, the same person, slot
-/// and length within 10 minutes count as the same submission (a double-clicked form).
+/// Under which key the coordinator remembers this submission. A client key covers exactly one
+/// request body; without one, the same person, slot and length within 10 minutes count as the
+/// same submission (a double-clicked form).
 struct AttemptKey {
     key: String,
     fingerprint: String,
-    retention_ms: i64,
 }
 
 impl AttemptKey {
@@ -42,14 +43,12 @@ impl AttemptKey {
             Some(key) => Self {
                 key: key.stored(),
                 fingerprint: fingerprint(booking),
-                retention_ms: CLIENT_KEY_RETENTION_MS,
             },
             None => {
                 let key = duplicate_key(booking);
                 Self {
                     fingerprint: key.clone(),
                     key,
-                    retention_ms: DUPLICATE_WINDOW_MS,
                 }
             }
         }
@@ -106,6 +105,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
             ip: presented.client_ip.clone(),
             email: booking.email.clone(),
         },
+        booking: booking.clone(),
     };
     let (host, send_at_ms) = match coordinator.send(&reserve).await? {
         ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),
@@ -118,9 +118,11 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         ReserveOutcome::Refused(refusal) => return Err(refusal.into()),
         ReserveOutcome::RateLimited(denied) => return Err(denied.into()),
     };
+    let marker = Marker::of(config.booking_signing_key.expose(), &booking_id);
     let mut reserved = Reserved {
         booking: &booking,
         booking_id,
+        marker,
         attempt,
         host,
         send_at_ms,
@@ -131,26 +133,29 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
             answer,
             replayed: false,
         }),
-        Err(failed) => {
+        Err(Unbooked::NothingMade(error)) => {
             let release = ReleaseReservation {
                 booking_id: reserved.booking_id,
                 idempotency_key: reserved.attempt.key,
-                keep_slot: failed.meeting_may_exist,
             };
             if let Err(release_err) = coordinator.send(&release).await {
-                // The reservation lapses on its own (`IN_FLIGHT_LEASE_MS`).
+                // The coordinator resolves the attempt itself once its lease lapses.
                 console_warn!("reservation not released: {release_err:?}");
             }
-            Err(failed.error)
+            Err(error)
         }
+        // `book_on_a_host` moves a spent host's booking; it never returns `HostSpent`.
+        Err(Unbooked::Settled(error) | Unbooked::HostSpent(error)) => Err(error),
+        Err(Unbooked::Pending) => Err(saga::outcome_pending()),
     }
 }
 
 /// A booking whose slot the coordinator holds: the create goes to `host`, sent at `send_at_ms`
-/// (the per-second slot granted with the reservation).
+/// (the per-second slot granted with the reservation), its agenda carrying `marker`.
 struct Reserved<'a> {
     booking: &'a ValidBooking,
     booking_id: BookingId,
+    marker: Marker,
     attempt: AttemptKey,
     host: HostUser,
     send_at_ms: i64,
@@ -158,15 +163,15 @@ struct Reserved<'a> {
 
 /// Why `book` did not book on its host.
 enum Unbooked {
-    Failed(Failed),
+    /// Zoom certainly made nothing: release the reservation, answer this error.
+    NothingMade(ApiError),
     /// Zoom refused the host with its daily limit (this error) and made nothing.
     HostSpent(ApiError),
-}
-
-impl From<Failed> for Unbooked {
-    fn from(failed: Failed) -> Self {
-        Unbooked::Failed(failed)
-    }
+    /// The attempt is settled without this handler's release (nothing left to undo): answer
+    /// this error.
+    Settled(ApiError),
+    /// The outcome is not known: the coordinator has (or will take) the attempt over.
+    Pending,
 }
 
 /// Books on the reserved host; when Zoom refuses that host with its daily limit, the
@@ -178,19 +183,13 @@ async fn book_on_a_host(
     config: &Config,
     reserved: &mut Reserved<'_>,
     span: Span,
-) -> Result<StoredAnswer, Failed> {
-    // Zoom made nothing on a host that refused: a failure from here on leaves no meeting.
-    let nothing_made = |error: ApiError| Failed {
-        error,
-        meeting_may_exist: false,
-    };
+) -> Result<StoredAnswer, Unbooked> {
     // Each move takes a host with allowance left, so the pool bounds the moves.
     let mut refused = None;
     for _ in 0..=config.host_users.len() {
         let spent = match book(zoom, coordinator, config, reserved).await {
-            Ok(answer) => return Ok(answer),
-            Err(Unbooked::Failed(failed)) => return Err(failed),
             Err(Unbooked::HostSpent(error)) => error,
+            done => return done,
         };
         console_warn!(
             "host {}: daily limit at Zoom; moving the booking",
@@ -202,24 +201,31 @@ async fn book_on_a_host(
             span,
             refused_host: reserved.host.clone(),
         };
-        match coordinator.send(&ask).await.map_err(nothing_made)? {
+        // Zoom made nothing on a host that refused: a failure here leaves no meeting.
+        match coordinator
+            .send(&ask)
+            .await
+            .map_err(Unbooked::NothingMade)?
+        {
             ReserveOutcome::Reserved { host, send_at_ms } => {
                 reserved.host = host;
                 reserved.send_at_ms = send_at_ms;
             }
-            ReserveOutcome::Refused(refusal) => return Err(nothing_made(refusal.into())),
-            ReserveOutcome::RateLimited(denied) => return Err(nothing_made(denied.into())),
-            ReserveOutcome::Replay(_) => return Err(nothing_made(spent)),
+            ReserveOutcome::Refused(refusal) => return Err(Unbooked::NothingMade(refusal.into())),
+            ReserveOutcome::RateLimited(denied) => {
+                return Err(Unbooked::NothingMade(denied.into()))
+            }
+            ReserveOutcome::Replay(_) => return Err(Unbooked::NothingMade(spent)),
         }
         refused = Some(spent);
     }
-    Err(nothing_made(refused.unwrap_or(
+    Err(Unbooked::NothingMade(refused.unwrap_or(
         ApiError::DailyQuotaExhausted { retry_after: 1 },
     )))
 }
 
-/// Creates the meeting on the reserved host and commits it, as `domain::booking::creation`
-/// decides at each step.
+/// Creates the meeting on the reserved host and commits it, as `domain::booking::saga` decides
+/// at each step.
 async fn book(
     zoom: &ZoomApi<'_>,
     coordinator: &Coordinator,
@@ -227,65 +233,89 @@ async fn book(
     reserved: &Reserved<'_>,
 ) -> Result<StoredAnswer, Unbooked> {
     let host = &reserved.host;
-    let body = create_meeting_body(reserved.booking);
+    let body = create_meeting_body(reserved.booking, &reserved.marker);
     let created = zoom.create_meeting(host, &body, reserved.send_at_ms).await;
     let answer = created
         .as_ref()
         .map(|reply| (reply.status, reply.body.as_str()));
-    let meeting = match creation::after_create(answer.map_err(Clone::clone)) {
-        Next::Commit(meeting) => meeting,
-        Next::Fail(failed) => return Err(Unbooked::Failed(failed)),
-        Next::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
-        Next::LookUp => {
-            console_warn!("create on {host}: no answer; looking for the meeting first");
-            creation::after_lookup(find_created_meeting(zoom, host, reserved.booking).await)?
+    let meeting = match saga::after_create(answer.map_err(Clone::clone)) {
+        AfterCreate::Commit(meeting) => meeting,
+        AfterCreate::Fail(error) => return Err(Unbooked::NothingMade(error)),
+        AfterCreate::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
+        AfterCreate::LookUp => {
+            console_warn!("create on {host}: outcome unknown; looking for the meeting");
+            let found = find_created_meeting(zoom, host, &reserved.marker).await;
+            match saga::after_lookup(found) {
+                Some(meeting) => meeting,
+                None => return Err(hand_over(coordinator, reserved).await),
+            }
         }
     };
+    commit(zoom, coordinator, config, reserved, meeting).await
+}
+
+/// Commits what Zoom made, and answers as `saga::after_commit` decides.
+async fn commit(
+    zoom: &ZoomApi<'_>,
+    coordinator: &Coordinator,
+    config: &Config,
+    reserved: &Reserved<'_>,
+    meeting: ZoomMeeting,
+) -> Result<StoredAnswer, Unbooked> {
     let record = meeting.into_record(
         reserved.booking_id.clone(),
-        host,
+        &reserved.host,
         reserved.booking,
         clock::now(),
     );
-    let mut body = record.public_view();
-    body["manage_token"] = Value::from(manage_token::issue(
-        config.booking_signing_key.expose(),
-        &reserved.booking_id,
-    ));
-    let answer = StoredAnswer { status: 201, body };
-    let attempt = &reserved.attempt;
+    let meeting_id = record.meeting.id;
     let commit = CommitBooking {
+        answer: saga::answer_for(&record, config.booking_signing_key.expose()),
         record,
-        idempotency_key: attempt.key.clone(),
-        fingerprint: attempt.fingerprint.clone(),
-        key_retention_ms: attempt.retention_ms,
-        answer: answer.clone(),
+        idempotency_key: reserved.attempt.key.clone(),
     };
-    if let Err(err) = coordinator.send(&commit).await {
-        let meeting_id = commit.record.meeting.id;
-        let deleted = match zoom.delete_meeting(meeting_id).await {
-            Ok(_) => true,
-            Err(cleanup) => {
-                console_error!("orphan meeting {meeting_id} left at Zoom: {cleanup:?}");
-                false
+    match saga::after_commit(coordinator.send(&commit).await) {
+        AfterCommit::Answer(answer) => Ok(answer),
+        AfterCommit::Pending => Err(Unbooked::Pending),
+        AfterCommit::DeleteMeeting => {
+            // No booking refers to this meeting, and none ever will.
+            match zoom.delete_meeting(meeting_id).await {
+                Ok(_) => Err(Unbooked::Settled(ApiError::ZoomUnavailable {
+                    retry_after: saga::OUTCOME_PENDING_RETRY_AFTER,
+                })),
+                Err(cleanup) => {
+                    console_error!("meeting {meeting_id} belongs to no booking: {cleanup:?}");
+                    Err(Unbooked::Settled(saga::outcome_pending()))
+                }
             }
-        };
-        return Err(creation::after_failed_commit(err, deleted).into());
+        }
     }
-    Ok(answer)
 }
 
-/// The meeting a create whose answer was lost made, if the host's upcoming meetings have it.
-/// A list that cannot be read to the end counts as not found.
+/// The coordinator takes the attempt over; if it cannot be told, it takes it over anyway when
+/// the handler's lease lapses.
+async fn hand_over(coordinator: &Coordinator, reserved: &Reserved<'_>) -> Unbooked {
+    let unknown = CreateUnknown {
+        booking_id: reserved.booking_id.clone(),
+        idempotency_key: reserved.attempt.key.clone(),
+    };
+    if let Err(err) = coordinator.send(&unknown).await {
+        console_warn!("unknown outcome not handed over (the lease will): {err:?}");
+    }
+    Unbooked::Pending
+}
+
+/// The meeting a create whose answer was lost made, if the first pages of the host's upcoming
+/// meetings have one carrying the booking's marker (the coordinator reads the rest).
 async fn find_created_meeting(
     zoom: &ZoomApi<'_>,
     host: &HostUser,
-    booking: &ValidBooking,
+    marker: &Marker,
 ) -> Result<Option<ZoomMeeting>, CallError> {
-    let search = zoom.search_upcoming(host, MAX_LOOKUP_PAGES, |page| {
+    let search = zoom.search_upcoming(host, WORKER_LOOKUP_PAGES, |page| {
         page.meetings
             .iter()
-            .find(|m| m.is_for(booking))
+            .find(|m| m.marker.as_ref() == Some(marker))
             .map(|m| m.id)
     });
     let id = match search.await {

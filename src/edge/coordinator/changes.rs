@@ -30,7 +30,7 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
         }
         let pending = reschedule_holder(&ask.booking_id);
         if self.held(&pending, now_ms)?.is_some() {
-            return Ok(Err(Refusal::InProgress));
+            return Ok(Err(Refusal::InProgress { retry_after: 1 }));
         }
         // The same rule as a new booking, over a pool of one: the meeting keeps its host, and
         // its own current slot does not stand in its way.

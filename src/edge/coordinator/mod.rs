@@ -11,9 +11,11 @@ mod calendar;
 mod changes;
 mod client;
 mod host_sync;
+mod jobs;
 mod ledger;
 mod permits;
 mod reservations;
+mod resolution;
 mod schema;
 mod submissions;
 mod token_refresh;
@@ -23,6 +25,7 @@ pub use client::Coordinator;
 use super::{clock, settings};
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::config::Config;
+use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::*;
 use crate::domain::rate_limits::{utc_day, Category, PermitSchedule};
 use crate::domain::token_policy::IssuedToken;
@@ -32,7 +35,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use token_refresh::RefreshFlight;
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{console_error, durable_object, DurableObject, Env, Request, Response, Result, State};
 
 /// How the coordinator answers one kind of message. Each message's handler lives with the
 /// concern it belongs to (`reservations`, `changes`, `permits`, ...).
@@ -90,12 +93,37 @@ impl DurableObject for ZoomCoordinator {
         Response::error("no such message", 404)
     }
 
-    /// Refreshes the token ahead of expiry so no booking ever waits on a token request.
+    /// Runs the due jobs of the one alarm (`jobs`): the token refresh ahead of expiry, so no
+    /// booking ever waits on a token request, and the resolution of attempts whose outcome is
+    /// unknown. Each job reschedules itself; one failing does not stop the others.
     async fn alarm(&self) -> Result<Response> {
-        self.refresh_if_due().await?;
+        self.ensure_schema()?;
+        let due = jobs::take_due(&self.state, clock::now_ms())?;
+        // Objects armed before the jobs table existed have an alarm but no row: it was the
+        // token's.
+        let due = if due.is_empty() {
+            vec![Job::TokenRefresh]
+        } else {
+            due
+        };
+        for job in due {
+            let ran = match job {
+                Job::TokenRefresh => self.refresh_if_due().await,
+                Job::ResolveAttempts => self.resolve_due_attempts().await,
+            };
+            if let Err(err) = ran {
+                console_error!("job {} failed: {err}", job.name());
+                let again = clock::now_ms() + FAILED_JOB_RETRY_MS;
+                jobs::schedule_by(&self.state, job, again).await?;
+            }
+        }
+        jobs::arm(&self.state).await?;
         Response::ok("")
     }
 }
+
+/// A job that failed (storage, configuration) runs again this much later.
+const FAILED_JOB_RETRY_MS: i64 = 30_000;
 
 /// Create/Update requests a host made on a UTC day.
 fn quota_key(day: &str, host: &HostUser) -> String {

@@ -152,6 +152,7 @@ impl Handle<StatusRequest> for ZoomCoordinator {
             "zoom_429s": zoom_429s,
             "retries": retries,
             "reconciliation": { "fixes": fixes },
+            "attempts": self.attempt_counts().await?,
             "per_second_limits": {
                 "light": config.rate_limits.per_second(Category::Light),
                 "medium": config.rate_limits.per_second(Category::Medium),

@@ -1,16 +1,21 @@
-//! The create path's single-writer step: one coordinator call decides idempotency, picks a free
-//! host with allowance and holds the slot, all before any await that could let another request
-//! in; the worker then creates the meeting and commits or releases.
+//! The create path's single-writer steps (`booking::saga`): one coordinator call decides
+//! idempotency, picks a free host with allowance, holds the slot and journals the attempt, all
+//! before any await that could let another request in; the worker then creates the meeting and
+//! commits, releases, or hands the attempt over (`CreateUnknown`) for `resolution` to finish.
 
 use super::calendar::{booking_holder, external_holder};
-use super::Handle;
 use super::ZoomCoordinator;
+use super::{jobs, Handle};
 use crate::domain::booking::host_pool::{HostLoad, Span};
-use crate::domain::booking::idempotency::Attempt;
+use crate::domain::booking::idempotency::{retention_ms, Attempt, StoredAnswer};
 use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
+use crate::domain::booking::saga::{self, on_commit, on_unknown, CommitVerdict, Intent};
+use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
 use crate::domain::config::Config;
+use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::{
-    CommitBooking, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome, ReserveRequest,
+    CommitBooking, CreateUnknown, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome,
+    ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
@@ -43,7 +48,9 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         };
         let hold = CreateHold {
             key: &ask.idempotency_key,
-            attempt: Attempt::in_flight(ask.fingerprint, ask.booking_id, now_ms),
+            fingerprint: ask.fingerprint,
+            booking_id: ask.booking_id,
+            booking: ask.booking,
             span: ask.span,
         };
         let outcome = self
@@ -67,8 +74,16 @@ impl Handle<MoveReservation> for ZoomCoordinator {
         self.spend_day(&config, &ask.refused_host).await?;
         let attempt = self.attempt(&ask.idempotency_key)?;
         if !may_move(attempt.as_ref(), &ask.booking_id, now_ms) {
-            return Ok(ReserveOutcome::Refused(Refusal::InProgress));
+            return Ok(ReserveOutcome::Refused(Refusal::InProgress {
+                retry_after: 1,
+            }));
         }
+        let Some((fingerprint, Some(intent))) = attempt.map(|a| (a.fingerprint, a.intent)) else {
+            // Reserved before the journal existed: it cannot be finished without its handler.
+            return Ok(ReserveOutcome::Refused(Refusal::InProgress {
+                retry_after: 1,
+            }));
+        };
         let holder = booking_holder(&ask.booking_id);
         let loads = self
             .host_loads(&config.host_users, ask.span, now, &[holder.as_str()])
@@ -78,10 +93,11 @@ impl Handle<MoveReservation> for ZoomCoordinator {
             Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
         };
-        let fingerprint = attempt.map(|a| a.fingerprint).unwrap_or_default();
         let hold = CreateHold {
             key: &ask.idempotency_key,
-            attempt: Attempt::in_flight(fingerprint, ask.booking_id, now_ms),
+            fingerprint,
+            booking_id: ask.booking_id,
+            booking: intent.booking,
             span: ask.span,
         };
         self.hold_for_create(&config, index, &loads, hold, now)
@@ -89,10 +105,12 @@ impl Handle<MoveReservation> for ZoomCoordinator {
     }
 }
 
-/// A booking's slot about to be held for its create: the attempt in flight under its key.
+/// A booking's slot about to be held for its create, and what its attempt journals.
 struct CreateHold<'a> {
     key: &'a str,
-    attempt: Attempt,
+    fingerprint: String,
+    booking_id: BookingId,
+    booking: ValidBooking,
     span: Span,
 }
 
@@ -109,9 +127,10 @@ impl ZoomCoordinator {
     }
 
     /// Carries out a hold on the pool's host `index` for a new booking or a moved one: the
-    /// create's per-second slot (or `RateLimited`, with nothing written), the attempt in flight
-    /// under its key, the slot held until the attempt's lease, and one unit of the host's
-    /// allowance.
+    /// create's per-second slot (or `RateLimited`, with nothing written), the attempt journaled
+    /// under its key, the slot held until the attempt is committed or released (never lapsing:
+    /// the meeting may exist until the attempt is resolved), one unit of the host's allowance,
+    /// and the resolution job due when the handler's lease ends.
     async fn hold_for_create(
         &self,
         config: &Config,
@@ -127,45 +146,91 @@ impl ZoomCoordinator {
         };
         let host = config.host_users[index].clone();
         self.host_cursor.set(index + 1);
-        let holder = booking_holder(&hold.attempt.booking_id);
-        let lease = Some(hold.attempt.lease_until_ms);
-        self.put_attempt(hold.key, &hold.attempt, now_ms)?;
-        self.hold(&holder, &host, hold.span, lease, None)?;
+        let holder = booking_holder(&hold.booking_id);
+        let intent = Intent {
+            host: host.clone(),
+            booking: hold.booking,
+        };
+        let lease_ms = saga::lease_ms(config.zoom_timeout_ms);
+        let attempt =
+            Attempt::in_flight(hold.fingerprint, hold.booking_id, now_ms, lease_ms, intent);
+        self.put_attempt(hold.key, &attempt, now_ms)?;
+        self.hold(&holder, &host, hold.span, None, None)?;
         self.take_quota(&utc_day(now), &host, loads[index].used_today)
             .await?;
+        jobs::schedule_by(&self.state, Job::ResolveAttempts, attempt.lease_until_ms).await?;
         Ok(ReserveOutcome::Reserved { host, send_at_ms })
     }
-}
 
-impl Handle<CommitBooking> for ZoomCoordinator {
-    /// The meeting exists: the booking, its slot and the answer to replay become permanent.
-    async fn handle(&self, commit: CommitBooking) -> Result<()> {
+    /// Commits the attempt under `key` with its booking, unless it is no longer that booking's
+    /// (`saga::on_commit`): the one write that makes a booking, its slot and its answer
+    /// permanent, whether its handler or a resolution found the meeting.
+    pub(super) async fn commit_attempt(
+        &self,
+        key: &str,
+        record: &BookingRecord,
+        answer: StoredAnswer,
+    ) -> Result<CommitVerdict> {
         let now_ms = clock::now_ms();
-        let record = &commit.record;
+        let existing = self.attempt(key)?;
+        let fingerprint = match on_commit(existing.as_ref(), &record.booking_id, key) {
+            Ok(()) => existing.map(|a| a.fingerprint).unwrap_or_default(),
+            Err(verdict) => return Ok(verdict),
+        };
         self.hold_for_booking(record)?;
         // A sync or webhook may have seen the meeting before this commit and taken it for one
         // made elsewhere: it is this booking, and must not count twice.
         self.free(&external_holder(record.meeting.id))?;
         let attempt = Attempt::answered(
-            commit.fingerprint.clone(),
+            fingerprint,
             record.booking_id.clone(),
-            commit.answer.clone(),
+            answer.clone(),
             now_ms,
-            commit.key_retention_ms,
+            retention_ms(key),
         );
-        self.put_attempt(&commit.idempotency_key, &attempt, now_ms)?;
-        self.store_booking(record).await
+        self.put_attempt(key, &attempt, now_ms)?;
+        self.store_booking(record).await?;
+        Ok(CommitVerdict::Committed(answer))
+    }
+
+    /// Zoom made no meeting for the attempt: its key and its slot are free again (unless the
+    /// key has moved on to another attempt, or the attempt was committed after all).
+    pub(super) fn release_attempt(&self, key: &str, booking_id: &BookingId) -> Result<()> {
+        let attempt = self.attempt(key)?;
+        if attempt.is_some_and(|a| &a.booking_id == booking_id && a.answer.is_some()) {
+            return Ok(());
+        }
+        self.drop_attempt(key, booking_id)?;
+        self.free(&booking_holder(booking_id))
+    }
+}
+
+impl Handle<CommitBooking> for ZoomCoordinator {
+    /// The meeting exists: the booking, its slot and the answer to replay become permanent.
+    async fn handle(&self, commit: CommitBooking) -> Result<CommitVerdict> {
+        self.commit_attempt(&commit.idempotency_key, &commit.record, commit.answer)
+            .await
+    }
+}
+
+impl Handle<CreateUnknown> for ZoomCoordinator {
+    /// The worker could not learn whether Zoom made the meeting: the attempt becomes the
+    /// coordinator's to resolve, first checked within `saga::FIRST_CHECK_MS`.
+    async fn handle(&self, ask: CreateUnknown) -> Result<()> {
+        let now_ms = clock::now_ms();
+        let attempt = self.attempt(&ask.idempotency_key)?;
+        let Some(unknown) = on_unknown(attempt.as_ref(), &ask.booking_id, now_ms) else {
+            return Ok(());
+        };
+        self.put_attempt(&ask.idempotency_key, &unknown, now_ms)?;
+        jobs::schedule_by(&self.state, Job::ResolveAttempts, unknown.lease_until_ms).await
     }
 }
 
 impl Handle<ReleaseReservation> for ZoomCoordinator {
-    /// The booking failed after its reservation: free the key (so the client may retry) and,
-    /// unless the meeting may exist after all, the slot.
+    /// The booking failed after its reservation and Zoom made nothing: free the key (so the
+    /// client may retry) and the slot.
     async fn handle(&self, release: ReleaseReservation) -> Result<()> {
-        self.drop_attempt(&release.idempotency_key, &release.booking_id)?;
-        if !release.keep_slot {
-            self.free(&booking_holder(&release.booking_id))?;
-        }
-        Ok(())
+        self.release_attempt(&release.idempotency_key, &release.booking_id)
     }
 }

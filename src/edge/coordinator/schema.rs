@@ -17,7 +17,8 @@ const TABLES: &[&str] = &[
      start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, lease_until_ms INTEGER, \
      meeting_id INTEGER)",
     "CREATE INDEX IF NOT EXISTS slots_by_host_time ON slots (host, start_ms)",
-    // Booking attempts by idempotency key, with the answer to replay.
+    // Booking attempts by idempotency key, with the answer to replay (columns added since:
+    // `ADDED_COLUMNS`).
     "CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, \
      booking_id TEXT NOT NULL, answer TEXT, lease_until_ms INTEGER NOT NULL, \
      expires_at_ms INTEGER NOT NULL)",
@@ -27,6 +28,17 @@ const TABLES: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
     "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
+    // The one alarm's jobs and their due times (`jobs`).
+    "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)",
+];
+
+/// Columns added to a table that deployed objects already have. SQLite has no `ADD COLUMN IF NOT
+/// EXISTS`, so each runs only when `PRAGMA table_info` lacks its column (the sixth word).
+const ADDED_COLUMNS: &[&str] = &[
+    // The saga's journal (`booking::saga`): what finishes an attempt without its handler.
+    "ALTER TABLE attempts ADD COLUMN intent TEXT",
+    "ALTER TABLE attempts ADD COLUMN unknown_since_ms INTEGER",
+    "ALTER TABLE attempts ADD COLUMN checks INTEGER NOT NULL DEFAULT 0",
 ];
 
 impl ZoomCoordinator {
@@ -51,6 +63,15 @@ impl ZoomCoordinator {
             let sql = self.state.storage().sql();
             for statement in TABLES {
                 sql.exec(statement, None)?;
+            }
+            let columns: Vec<serde_json::Value> =
+                sql.exec("PRAGMA table_info(attempts)", None)?.to_array()?;
+            let has = |name: &str| columns.iter().any(|c| c["name"] == name);
+            for statement in ADDED_COLUMNS {
+                let column = statement.split_whitespace().nth(5).unwrap_or_default();
+                if !has(column) {
+                    sql.exec(statement, None)?;
+                }
             }
             self.schema_ready.set(true);
         }

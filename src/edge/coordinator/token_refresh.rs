@@ -4,7 +4,8 @@
 //! shared flight a cold burst would issue N tokens (and, on accounts where a new token
 //! invalidates the previous one, break N-1 of them).
 
-use super::{Handle, ZoomCoordinator};
+use super::{jobs, Handle, ZoomCoordinator};
+use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::{TokenGrant, TokenGrantError, TokenRequest};
 use crate::domain::secret::Secret;
 use crate::domain::token_policy::{decide, IssuedToken, TokenDecision};
@@ -32,15 +33,21 @@ impl Handle<TokenRequest> for ZoomCoordinator {
 }
 
 impl ZoomCoordinator {
-    /// The alarm's work: refresh when the current token is due, retry soon if that fails.
+    /// The refresh job: refresh when the current token is due (the refresh schedules the next
+    /// one), retry soon if that fails; a token not yet due is looked at again when it is.
     pub(super) async fn refresh_if_due(&self) -> Result<()> {
-        let due = self
-            .load_current()
-            .await
-            .is_some_and(|t| clock::now_ms() >= t.refresh_due_ms());
-        if due && self.refresh().await.is_err() {
-            // An i64 alarm time is an offset from now.
-            self.state.storage().set_alarm(REFRESH_RETRY_MS).await?;
+        let now_ms = clock::now_ms();
+        let Some(current) = self.load_current().await else {
+            // No token yet: the first booking asks for one.
+            return Ok(());
+        };
+        let due_ms = current.refresh_due_ms();
+        if now_ms < due_ms {
+            return jobs::schedule(&self.state, Job::TokenRefresh, due_ms).await;
+        }
+        if self.refresh().await.is_err() {
+            let retry_at = now_ms + REFRESH_RETRY_MS;
+            jobs::schedule(&self.state, Job::TokenRefresh, retry_at).await?;
         }
         Ok(())
     }
@@ -99,9 +106,8 @@ async fn issue_and_store(state: &State, env: &Env) -> TokenGrant {
     if let Err(err) = storage.put(TOKEN_KEY, &token).await {
         console_error!("token storage write failed: {err}");
     }
-    let due = chrono::DateTime::from_timestamp_millis(token.refresh_due_ms()).unwrap_or_default();
-    if let Err(err) = storage.set_alarm(due).await {
-        console_warn!("refresh alarm could not be set: {err}");
+    if let Err(err) = jobs::schedule(state, Job::TokenRefresh, token.refresh_due_ms()).await {
+        console_warn!("refresh job could not be scheduled: {err}");
     }
     tokens::publish(env, &config, &token).await;
     Ok(token)

@@ -33,6 +33,8 @@ pub(crate) fn meeting() -> ZoomMeeting {
     ZoomMeeting::parse(MEETING).unwrap()
 }
 
+const KEY: &str = "client:k1";
+
 fn reserved(now_ms: i64) -> Attempt {
     Attempt::in_flight("fp".into(), "bk_1".into(), now_ms, 30_000, intent())
 }
@@ -98,12 +100,15 @@ fn a_lost_commit_answer_is_pending_never_a_reason_to_delete() {
 #[test]
 fn only_the_attempt_still_under_its_key_is_committed_and_only_once() {
     let attempt = reserved(0);
-    assert_eq!(on_commit(Some(&attempt), &"bk_1".into()), Ok(()));
+    assert_eq!(on_commit(Some(&attempt), &"bk_1".into(), KEY), Ok(()));
     assert_eq!(
-        on_commit(Some(&attempt), &"bk_2".into()),
+        on_commit(Some(&attempt), &"bk_2".into(), KEY),
         Err(CommitVerdict::NotThisAttempt)
     );
-    assert_eq!(on_commit(None, &"bk_1".into()), Err(CommitVerdict::NotThisAttempt));
+    assert_eq!(
+        on_commit(None, &"bk_1".into(), KEY),
+        Err(CommitVerdict::NotThisAttempt)
+    );
     let answer = StoredAnswer {
         status: 201,
         body: serde_json::json!({"booking_id": "bk_1"}),
@@ -113,8 +118,23 @@ fn only_the_attempt_still_under_its_key_is_committed_and_only_once() {
         ..attempt
     };
     assert_eq!(
-        on_commit(Some(&done), &"bk_1".into()),
+        on_commit(Some(&done), &"bk_1".into(), KEY),
         Err(CommitVerdict::Committed(answer))
+    );
+}
+
+#[test]
+fn a_keyless_attempt_the_coordinator_took_over_is_not_committed_by_a_late_handler() {
+    let taken_over = check_again(&reserved(0), 40_000);
+    assert_eq!(
+        on_commit(Some(&taken_over), &"bk_1".into(), "auto:abc"),
+        Err(CommitVerdict::NotThisAttempt)
+    );
+    // Under a client key the late handler's commit is the adoption itself.
+    assert_eq!(on_commit(Some(&taken_over), &"bk_1".into(), KEY), Ok(()));
+    assert_eq!(
+        on_commit(Some(&reserved(0)), &"bk_1".into(), "auto:abc"),
+        Ok(())
     );
 }
 
@@ -123,7 +143,7 @@ fn an_unknown_outcome_is_first_checked_within_thirty_seconds() {
     let unknown = on_unknown(Some(&reserved(0)), &"bk_1".into(), 4_000).unwrap();
     assert_eq!(unknown.unknown_since_ms, Some(4_000));
     assert_eq!(unknown.lease_until_ms, 4_000 + FIRST_CHECK_MS);
-    assert!(FIRST_CHECK_MS <= 30_000);
+    const { assert!(FIRST_CHECK_MS <= 30_000) };
     assert!(!is_due(&unknown, 4_000 + FIRST_CHECK_MS - 1));
     assert!(is_due(&unknown, 4_000 + FIRST_CHECK_MS));
     assert!(on_unknown(Some(&reserved(0)), &"bk_2".into(), 4_000).is_none());

@@ -1,0 +1,185 @@
+//! The coordinator finishing booking attempts whose outcome is unknown (`booking::saga`), as
+//! the `ResolveAttempts` job of its alarm: for each due attempt it reads the host's meetings at
+//! Zoom, looks for the attempt's marker, and adopts, deletes or releases as the saga decides —
+//! without waiting for any client to come back.
+
+use super::{jobs, ZoomCoordinator};
+use crate::domain::booking::idempotency::{is_client_key, Attempt};
+use crate::domain::booking::marker::Marker;
+use crate::domain::booking::saga::{self, Found, Resolution};
+use crate::domain::config::Config;
+use crate::domain::coordinator::jobs::Job;
+use crate::domain::zoom::api::means_already_deleted;
+use crate::domain::zoom::meetings::ZoomMeeting;
+use crate::edge::clock;
+use crate::edge::coordinator::Coordinator;
+use crate::edge::zoom::api::{CallError, ZoomApi};
+use worker::{console_error, console_log, Result};
+
+/// Attempts looked at per alarm run: each costs a few Zoom calls; the rest wait a moment.
+const PER_RUN: u32 = 5;
+/// When more were due than one run takes, the next run follows this soon.
+const NEXT_RUN_MS: i64 = 1_000;
+const RESOLVED_KEY: &str = "stats:attempts_resolved";
+const ADOPTED_KEY: &str = "stats:attempts_adopted";
+const DELETED_KEY: &str = "stats:attempts_deleted";
+
+impl ZoomCoordinator {
+    /// The job: resolves the attempts due now, then schedules itself for the next one due.
+    pub(super) async fn resolve_due_attempts(&self) -> Result<()> {
+        let config = self.config()?;
+        let due = self.due_attempts(clock::now_ms(), PER_RUN)?;
+        if !due.is_empty() {
+            // Zoom calls take permits and tokens from this same object, as every call does.
+            let coordinator = Coordinator::of(&self.env, &config.credentials.account_id)
+                .map_err(|e| worker::Error::RustError(e.message()))?;
+            let zoom = ZoomApi::new(&self.env, &config, &coordinator);
+            for (key, attempt) in &due {
+                if let Err(err) = self.resolve(&zoom, &config, key, attempt).await {
+                    console_error!("attempt {} not resolved: {err}", attempt.booking_id);
+                }
+            }
+        }
+        let next = match self.next_attempt_due()? {
+            Some(at) if due.len() as u32 == PER_RUN => Some(at.max(clock::now_ms() + NEXT_RUN_MS)),
+            other => other,
+        };
+        match next {
+            Some(at) => jobs::schedule_by(&self.state, Job::ResolveAttempts, at).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn resolve(
+        &self,
+        zoom: &ZoomApi<'_>,
+        config: &Config,
+        key: &str,
+        attempt: &Attempt,
+    ) -> Result<()> {
+        let Some(intent) = &attempt.intent else {
+            return Ok(());
+        };
+        let booking_id = &attempt.booking_id;
+        // Taken over before anything is awaited: from here a late handler cannot commit a
+        // keyless attempt (`saga::on_commit`), and retries are told to wait.
+        let mut attempt = attempt.clone();
+        if attempt.unknown_since_ms.is_none() {
+            attempt = saga::check_again(&attempt, clock::now_ms() + saga::SETTLE_MS);
+            attempt.checks = 0;
+            self.put_attempt(key, &attempt, clock::now_ms())?;
+        }
+        let marker = Marker::of(config.booking_signing_key.expose(), booking_id);
+        let found = find_marked(zoom, &intent.host, &marker).await;
+        let now_ms = clock::now_ms();
+        // The handler (or another path) may have finished it while Zoom was read.
+        if !self.still_unresolved(key, &attempt)? {
+            return Ok(());
+        }
+        let mut resolution = saga::after_check(&attempt, is_client_key(key), found, now_ms);
+        if let Resolution::Delete(meeting_id) = resolution {
+            let deleted = match zoom.delete_meeting(meeting_id).await {
+                Ok(_) => true,
+                Err(CallError::Failed(err)) => means_already_deleted(&err),
+                Err(CallError::OutcomeUnknown) => false,
+            };
+            resolution = saga::after_delete(&attempt, deleted, clock::now_ms());
+            if deleted {
+                console_log!("attempt {booking_id}: keyless meeting {meeting_id} deleted");
+                self.count(DELETED_KEY).await?;
+            }
+        }
+        match resolution {
+            Resolution::Adopt(meeting) => self.adopt(config, key, &attempt, meeting).await,
+            Resolution::Release => {
+                self.release_attempt(key, booking_id)?;
+                self.count(RESOLVED_KEY).await
+            }
+            Resolution::CheckAgain { at_ms } => {
+                let next = saga::check_again(&attempt, at_ms);
+                self.put_attempt(key, &next, clock::now_ms())
+            }
+            // `after_delete` never answers Delete.
+            Resolution::Delete(_) => Ok(()),
+        }
+    }
+
+    /// Whether `key` still holds `attempt` unanswered (same booking).
+    fn still_unresolved(&self, key: &str, attempt: &Attempt) -> Result<bool> {
+        Ok(self
+            .attempt(key)?
+            .is_some_and(|a| a.booking_id == attempt.booking_id && a.answer.is_none()))
+    }
+
+    /// Commits the meeting Zoom made for a keyed attempt, as its handler would have: the retry
+    /// under the key gets this answer.
+    async fn adopt(
+        &self,
+        config: &Config,
+        key: &str,
+        attempt: &Attempt,
+        meeting: ZoomMeeting,
+    ) -> Result<()> {
+        let Some(intent) = &attempt.intent else {
+            return Ok(());
+        };
+        let record = meeting.into_record(
+            attempt.booking_id.clone(),
+            &intent.host,
+            &intent.booking,
+            clock::now(),
+        );
+        let answer = saga::answer_for(&record, config.booking_signing_key.expose());
+        self.commit_attempt(key, &record, answer).await?;
+        console_log!(
+            "attempt {}: meeting {} adopted",
+            record.booking_id,
+            record.meeting.id
+        );
+        self.count(ADOPTED_KEY).await
+    }
+
+    async fn count(&self, key: &str) -> Result<()> {
+        let storage = self.state.storage();
+        let n = storage.get::<u64>(key).await?.unwrap_or(0);
+        storage.put(key, n + 1).await
+    }
+
+    /// `attempts` in the operator status.
+    pub(super) async fn attempt_counts(&self) -> Result<serde_json::Value> {
+        let storage = self.state.storage();
+        let mut counts = serde_json::json!({ "pending": self.pending_attempts(clock::now_ms())? });
+        for (name, key) in [
+            ("resolved", RESOLVED_KEY),
+            ("adopted", ADOPTED_KEY),
+            ("deleted", DELETED_KEY),
+        ] {
+            counts[name] = storage.get::<u64>(key).await?.unwrap_or(0).into();
+        }
+        Ok(counts)
+    }
+}
+
+/// The host's meeting carrying `marker`, read back in full; or that the whole list has none.
+async fn find_marked(
+    zoom: &ZoomApi<'_>,
+    host: &crate::domain::zoom::HostUser,
+    marker: &Marker,
+) -> Found {
+    let read_started_ms = clock::now_ms();
+    let search = zoom.search_upcoming(host, saga::RESOLUTION_PAGES, |page| {
+        page.meetings
+            .iter()
+            .find(|m| m.marker.as_ref() == Some(marker))
+            .map(|m| m.id)
+    });
+    match search.await {
+        Ok(Some(id)) => match zoom.get_meeting(id).await {
+            Ok(reply) => ZoomMeeting::parse(&reply.body).map_or(Found::Unreadable, Found::Meeting),
+            // Deleted since it was listed, or not readable now: look again later.
+            Err(_) => Found::Unreadable,
+        },
+        Ok(None) => Found::Nothing { read_started_ms },
+        Err(_) => Found::Unreadable,
+    }
+}
