@@ -12,6 +12,7 @@ pub mod reconcile;
 pub mod record;
 pub mod request;
 pub mod reschedule;
+pub mod reschedule_outcome;
 pub mod reservation;
 pub mod saga;
 pub mod submit_limits;

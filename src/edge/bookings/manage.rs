@@ -6,12 +6,14 @@ use crate::domain::api_error::ApiError;
 use crate::domain::booking::access::{authorize, Access};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reschedule::parse_reschedule;
+use crate::domain::booking::reschedule_outcome::{self, Settled};
+use crate::domain::booking::saga;
 use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
     CancelBooking, GetBooking, RescheduleCommit, RescheduleRelease, RescheduleRequest,
 };
 use crate::domain::zoom::api::means_already_deleted;
-use crate::domain::zoom::meetings::reschedule_body;
+use crate::domain::zoom::meetings::{reschedule_body, ZoomMeeting};
 use crate::edge::account::Account;
 use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom::api::{CallError, ZoomApi};
@@ -96,21 +98,37 @@ pub async fn reschedule(
     };
     let current = coordinator.send(&ask).await??;
     let zoom = ZoomApi::new(env, &account.config, coordinator);
+    let meeting_id = current.meeting.id;
+    let body = reschedule_body(&change);
     let moved = zoom
-        .update_meeting(
-            current.meeting.id,
-            &current.host_user,
-            &reschedule_body(&change),
-        )
-        .await;
-    if let Err(err) = moved {
-        let release = RescheduleRelease {
-            booking_id: booking_id.clone(),
-        };
-        if let Err(release) = coordinator.send(&release).await {
-            console_warn!("reschedule hold not released: {release:?}");
+        .update_meeting(meeting_id, &current.host_user, &body)
+        .await
+        .map(|_| ());
+    let settled = match reschedule_outcome::after_update(moved) {
+        Some(settled) => settled,
+        None => {
+            console_warn!("reschedule of {booking_id}: outcome unknown; reading the meeting back");
+            let read = zoom
+                .get_meeting(meeting_id)
+                .await
+                .map(|reply| ZoomMeeting::parse(&reply.body));
+            reschedule_outcome::after_read_back(read, &change)
         }
-        return Err(err.into());
+    };
+    match settled {
+        Settled::Commit => {}
+        Settled::Release(err) => {
+            let release = RescheduleRelease {
+                booking_id: booking_id.clone(),
+            };
+            if let Err(release) = coordinator.send(&release).await {
+                console_warn!("reschedule hold not released: {release:?}");
+            }
+            return Err(err);
+        }
+        // The new time stays held until its lease lapses; a webhook or the Cron reconciliation
+        // moves the booking if Zoom moved the meeting.
+        Settled::Pending(err) => return Err(err),
     }
     let commit = RescheduleCommit {
         booking_id: booking_id.clone(),
@@ -118,7 +136,13 @@ pub async fn reschedule(
         duration: change.duration_minutes,
         timezone: change.timezone.name().to_owned(),
     };
-    let updated = coordinator.send(&commit).await?.ok_or(ApiError::NotFound)?;
+    // A lost answer here leaves Zoom moved and the ledger not (yet): the owner is told the
+    // outcome is being confirmed, and webhooks or reconciliation bring the ledger along.
+    let updated = coordinator.send(&commit).await.map_err(|err| {
+        console_warn!("reschedule of {booking_id} not committed: {err:?}");
+        saga::outcome_pending()
+    })?;
+    let updated = updated.ok_or(ApiError::NotFound)?;
     Ok(view(&updated))
 }
 
