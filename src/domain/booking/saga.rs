@@ -11,7 +11,7 @@
 //! writes each step to SQLite before the next one runs.
 
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::idempotency::{is_client_key, Attempt, StoredAnswer};
+use crate::domain::booking::idempotency::{Attempt, StoredAnswer, CLIENT_KEY_RETENTION_MS};
 use crate::domain::booking::{manage_token, BookingId, BookingRecord, ValidBooking};
 use crate::domain::zoom::meetings::ZoomMeeting;
 use crate::domain::zoom::retry::CallError;
@@ -133,23 +133,27 @@ pub enum CommitVerdict {
     NotThisAttempt,
 }
 
-/// Whether a commit for `booking_id` under the stored `key` may be written: only while the
-/// attempt under the key is still this booking's. Its answer, if it has one already, is the
-/// answer. A keyless attempt the coordinator has taken over (its handler's lease lapsed) is no
-/// longer committed by anyone: the coordinator deletes its meeting, since no client could ever
-/// fetch the answer, and a late handler must delete what it made.
+/// Whether a commit for `booking_id` may be written: only while the attempt under its key is
+/// still this booking's. Its answer, if it has one already, is the answer. `keyed`: the key is a
+/// client's `Idempotency-Key` (`idempotency::is_client_key`).
+///
+/// A keyless attempt is committed only while it is still its handler's (its lease holds and it
+/// was not reported unknown): from then on the coordinator may be deleting its meeting (it
+/// compensates, never adopts, a keyless attempt), and a commit landing while its DELETE is on
+/// the way would leave a booking whose meeting is gone. The handler then deletes the meeting
+/// too. A keyed attempt is committed whoever commits first: the coordinator would adopt the
+/// same meeting.
 pub fn on_commit(
     attempt: Option<&Attempt>,
     booking_id: &BookingId,
-    key: &str,
+    keyed: bool,
+    now_ms: i64,
 ) -> Result<(), CommitVerdict> {
     match attempt {
         Some(a) if &a.booking_id == booking_id => match &a.answer {
             Some(answer) => Err(CommitVerdict::Committed(answer.clone())),
-            None if a.unknown_since_ms.is_some() && !is_client_key(key) => {
-                Err(CommitVerdict::NotThisAttempt)
-            }
-            None => Ok(()),
+            None if keyed || (a.unknown_since_ms.is_none() && a.lease_until_ms > now_ms) => Ok(()),
+            None => Err(CommitVerdict::NotThisAttempt),
         },
         _ => Err(CommitVerdict::NotThisAttempt),
     }
@@ -242,11 +246,13 @@ pub fn after_delete(attempt: &Attempt, deleted: bool, now_ms: i64) -> Resolution
     }
 }
 
-/// The attempt as it waits for its next check.
+/// The attempt as it waits for its next check. Its key stays bound however long that takes:
+/// each check renews its expiry.
 pub fn check_again(attempt: &Attempt, at_ms: i64) -> Attempt {
     let mut next = attempt.clone();
     next.unknown_since_ms = Some(unknown_since(attempt));
     next.lease_until_ms = at_ms;
+    next.expires_at_ms = next.expires_at_ms.max(at_ms + CLIENT_KEY_RETENTION_MS);
     next.checks += 1;
     next
 }

@@ -7,7 +7,7 @@ use super::calendar::{booking_holder, external_holder};
 use super::ZoomCoordinator;
 use super::{jobs, Handle};
 use crate::domain::booking::host_pool::{HostLoad, Span};
-use crate::domain::booking::idempotency::{retention_ms, Attempt, StoredAnswer};
+use crate::domain::booking::idempotency::{is_client_key, retention_ms, Attempt, StoredAnswer};
 use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
 use crate::domain::booking::saga::{self, on_commit, on_unknown, CommitVerdict, Intent};
 use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
@@ -173,7 +173,8 @@ impl ZoomCoordinator {
     ) -> Result<CommitVerdict> {
         let now_ms = clock::now_ms();
         let existing = self.attempt(key)?;
-        let fingerprint = match on_commit(existing.as_ref(), &record.booking_id, key) {
+        let keyed = is_client_key(key);
+        let fingerprint = match on_commit(existing.as_ref(), &record.booking_id, keyed, now_ms) {
             Ok(()) => existing.map(|a| a.fingerprint).unwrap_or_default(),
             Err(verdict) => return Ok(verdict),
         };

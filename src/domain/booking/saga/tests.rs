@@ -33,8 +33,6 @@ pub(crate) fn meeting() -> ZoomMeeting {
     ZoomMeeting::parse(MEETING).unwrap()
 }
 
-const KEY: &str = "client:k1";
-
 fn reserved(now_ms: i64) -> Attempt {
     Attempt::in_flight("fp".into(), "bk_1".into(), now_ms, 30_000, intent())
 }
@@ -100,13 +98,13 @@ fn a_lost_commit_answer_is_pending_never_a_reason_to_delete() {
 #[test]
 fn only_the_attempt_still_under_its_key_is_committed_and_only_once() {
     let attempt = reserved(0);
-    assert_eq!(on_commit(Some(&attempt), &"bk_1".into(), KEY), Ok(()));
+    assert_eq!(on_commit(Some(&attempt), &"bk_1".into(), true, 0), Ok(()));
     assert_eq!(
-        on_commit(Some(&attempt), &"bk_2".into(), KEY),
+        on_commit(Some(&attempt), &"bk_2".into(), true, 0),
         Err(CommitVerdict::NotThisAttempt)
     );
     assert_eq!(
-        on_commit(None, &"bk_1".into(), KEY),
+        on_commit(None, &"bk_1".into(), true, 0),
         Err(CommitVerdict::NotThisAttempt)
     );
     let answer = StoredAnswer {
@@ -117,25 +115,51 @@ fn only_the_attempt_still_under_its_key_is_committed_and_only_once() {
         answer: Some(answer.clone()),
         ..attempt
     };
+    for keyed in [true, false] {
+        assert_eq!(
+            on_commit(Some(&done), &"bk_1".into(), keyed, 60_000),
+            Err(CommitVerdict::Committed(answer.clone()))
+        );
+    }
+}
+
+#[test]
+fn a_keyless_attempt_is_committed_only_while_its_handler_holds_it() {
+    let attempt = reserved(0);
     assert_eq!(
-        on_commit(Some(&done), &"bk_1".into(), KEY),
-        Err(CommitVerdict::Committed(answer))
+        on_commit(Some(&attempt), &"bk_1".into(), false, 29_999),
+        Ok(())
+    );
+    // The lease lapsed: the coordinator may be deleting the meeting; the handler must too.
+    assert_eq!(
+        on_commit(Some(&attempt), &"bk_1".into(), false, 30_000),
+        Err(CommitVerdict::NotThisAttempt)
+    );
+    let unknown = on_unknown(Some(&attempt), &"bk_1".into(), 2_000).unwrap();
+    assert_eq!(
+        on_commit(Some(&unknown), &"bk_1".into(), false, 3_000),
+        Err(CommitVerdict::NotThisAttempt)
+    );
+    // A keyed one is the coordinator's to adopt: whoever commits first, it is the one meeting.
+    assert_eq!(
+        on_commit(Some(&attempt), &"bk_1".into(), true, 30_000),
+        Ok(())
+    );
+    assert_eq!(
+        on_commit(Some(&unknown), &"bk_1".into(), true, 3_000),
+        Ok(())
     );
 }
 
 #[test]
-fn a_keyless_attempt_the_coordinator_took_over_is_not_committed_by_a_late_handler() {
-    let taken_over = check_again(&reserved(0), 40_000);
-    assert_eq!(
-        on_commit(Some(&taken_over), &"bk_1".into(), "auto:abc"),
-        Err(CommitVerdict::NotThisAttempt)
-    );
-    // Under a client key the late handler's commit is the adoption itself.
-    assert_eq!(on_commit(Some(&taken_over), &"bk_1".into(), KEY), Ok(()));
-    assert_eq!(
-        on_commit(Some(&reserved(0)), &"bk_1".into(), "auto:abc"),
-        Ok(())
-    );
+fn each_check_keeps_the_key_of_an_unresolved_attempt_bound() {
+    let mut attempt = on_unknown(Some(&reserved(0)), &"bk_1".into(), 1_000).unwrap();
+    let mut at_ms = 1_000;
+    while at_ms < 3 * CLIENT_KEY_RETENTION_MS {
+        at_ms += backoff_ms(attempt.checks);
+        attempt = check_again(&attempt, at_ms);
+        assert!(attempt.expires_at_ms > at_ms);
+    }
 }
 
 #[test]
