@@ -1,11 +1,15 @@
 //! The running processes: the Zoom emulator in-process on a free loopback port, and the built
-//! worker under `wrangler dev` in its own process group, started ready and stopped on drop.
+//! worker under `wrangler dev` in its own process group, started ready and stopped on drop. A
+//! stack started with `StackOptions::split_coordinator` runs the coordinator in a second
+//! `wrangler dev` session that tests can stop and start again (see `split`).
 
 use crate::options::StackOptions;
+use crate::split;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use zoom_emulator::{serve, RunningEmulator};
 
@@ -23,12 +27,75 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// One `wrangler dev` process: how to start it (again), and the process while it runs.
+struct Session {
+    args: Vec<String>,
+    envs: Vec<(&'static str, String)>,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Session {
+    fn spawn(&mut self, root: &Path) {
+        // Appended to, so a restarted session's log follows the stopped one's.
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        let child = Command::new(root.join("node_modules/.bin/wrangler"))
+            .args(&self.args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .current_dir(root)
+            .env("WORKER_PREBUILT", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            // Own process group, so stopping the session stops workerd too.
+            .process_group(0)
+            .spawn()
+            .expect("wrangler starts");
+        self.child = Some(child);
+    }
+
+    /// Stops the process group (TERM, then KILL after 10 s) and waits for it.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = child.wait();
+    }
+}
+
+/// The coordinator's own session, in a stack started with `split_coordinator`.
+struct CoordinatorSession {
+    session: Mutex<Session>,
+    url: String,
+}
+
 pub struct Stack {
     pub emulator: RunningEmulator,
     pub worker: String,
-    wrangler: Child,
+    front: Mutex<Session>,
+    coordinator: Option<CoordinatorSession>,
     pub log: PathBuf,
     pub agent: ureq::Agent,
+}
+
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Stack {
@@ -45,16 +112,10 @@ impl Stack {
         let _ = std::fs::remove_dir_all(&state_dir);
         std::fs::create_dir_all(&state_dir).expect("state dir");
         let log = state_dir.join("wrangler.log");
-        let mut args: Vec<String> = [
-            "dev",
+        // What both sessions of a split stack share: the state and every var.
+        let mut common: Vec<String> = [
             "--ip",
             "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--inspector-port",
-            &free_port().to_string(),
-            // Exposes `/__scheduled`, so tests can fire the Cron Trigger.
-            "--test-scheduled",
             "--persist-to",
             state_dir.join("state").to_str().unwrap(),
             "--var",
@@ -73,24 +134,58 @@ impl Stack {
         .collect();
         for (key, value) in &options.vars {
             if let Some(value) = value {
-                args.push("--var".into());
-                args.push(format!("{key}:{value}"));
+                common.push("--var".into());
+                common.push(format!("{key}:{value}"));
             }
         }
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let wrangler = Command::new(root.join("node_modules/.bin/wrangler"))
-            .args(&args)
-            .current_dir(&root)
-            .env("WORKER_PREBUILT", "1")
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            // Own process group, so dropping the stack stops workerd too.
-            .process_group(0)
-            .spawn()
-            .expect("wrangler starts");
+        let session_args = |config: Option<&str>, port: u16, extra: &[&str]| {
+            let mut args = vec!["dev".to_owned()];
+            if let Some(config) = config {
+                args.extend(["--config".to_owned(), config.to_owned()]);
+            }
+            args.extend([
+                "--port".to_owned(),
+                port.to_string(),
+                "--inspector-port".to_owned(),
+                free_port().to_string(),
+            ]);
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args.extend(common.iter().cloned());
+            args
+        };
+        // Exposes `/__scheduled`, so tests can fire the Cron Trigger.
+        let scheduled = ["--test-scheduled"];
+        let (front_args, coordinator, envs) = if options.split_coordinator {
+            let (coordinator_config, front_config) = split::write_configs(&root, &state_dir, name);
+            let coordinator_port = free_port();
+            let envs = vec![(
+                "WRANGLER_REGISTRY_PATH",
+                state_dir.join("registry").to_str().unwrap().to_owned(),
+            )];
+            let session = Session {
+                args: session_args(Some(&coordinator_config), coordinator_port, &[]),
+                envs: envs.clone(),
+                log: state_dir.join("coordinator.log"),
+                child: None,
+            };
+            let coordinator = CoordinatorSession {
+                session: Mutex::new(session),
+                url: format!("http://127.0.0.1:{coordinator_port}"),
+            };
+            (
+                session_args(Some(&front_config), port, &scheduled),
+                Some(coordinator),
+                envs,
+            )
+        } else {
+            (session_args(None, port, &scheduled), None, Vec::new())
+        };
+        let front = Session {
+            args: front_args,
+            envs,
+            log: log.clone(),
+            child: None,
+        };
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(60))
             .max_idle_connections_per_host(64)
@@ -98,18 +193,26 @@ impl Stack {
         let stack = Stack {
             emulator,
             worker: format!("http://127.0.0.1:{port}"),
-            wrangler,
+            front: Mutex::new(front),
+            coordinator,
             log,
             agent,
         };
-        stack.wait_ready();
+        if stack.coordinator.is_some() {
+            stack.start_coordinator();
+        }
+        lock(&stack.front).spawn(&root);
+        stack.wait_healthy(&stack.worker);
+        if stack.coordinator.is_some() {
+            stack.wait_coordinator_reachable();
+        }
         stack
     }
 
-    fn wait_ready(&self) {
+    fn wait_healthy(&self, base: &str) {
         let started = Instant::now();
         while started.elapsed() < READY_TIMEOUT {
-            if let Ok(resp) = self.agent.get(&format!("{}/healthz", self.worker)).call() {
+            if let Ok(resp) = self.agent.get(&format!("{base}/healthz")).call() {
                 if resp.status() == 200 {
                     return;
                 }
@@ -117,30 +220,138 @@ impl Stack {
             std::thread::sleep(Duration::from_millis(250));
         }
         panic!(
-            "wrangler dev did not become ready in {READY_TIMEOUT:?}; log:\n{}",
+            "wrangler dev at {base} did not become ready in {READY_TIMEOUT:?}; log:\n{}",
+            self.log_tail()
+        );
+    }
+
+    fn split(&self) -> &CoordinatorSession {
+        self.coordinator
+            .as_ref()
+            .expect("a stack started with StackOptions::split_coordinator")
+    }
+
+    /// Stops the coordinator's `wrangler dev` session: until the returned guard restarts it
+    /// (or is dropped, as when a scenario fails), every call the worker makes to the Durable
+    /// Object fails, as when the object is restarting or unreachable.
+    pub fn stop_coordinator(&self) -> CoordinatorStopped<'_> {
+        lock(&self.split().session).stop();
+        CoordinatorStopped { stack: self }
+    }
+
+    /// Freezes the coordinator's processes (SIGSTOP): calls to the object are accepted by the
+    /// kernel and never answered, a hung coordinator. The guard thaws them (SIGCONT).
+    pub fn freeze_coordinator(&self) -> CoordinatorFrozen<'_> {
+        self.signal_coordinator("-STOP");
+        CoordinatorFrozen { stack: self }
+    }
+
+    fn signal_coordinator(&self, signal: &str) {
+        let session = lock(&self.split().session);
+        let child = session
+            .child
+            .as_ref()
+            .expect("the coordinator session runs");
+        let group = format!("-{}", child.id());
+        let status = Command::new("kill").args([signal, "--", &group]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {group}");
+    }
+
+    /// Starts the coordinator's session (on the persisted state) and waits until it serves.
+    fn start_coordinator(&self) {
+        let split = self.split();
+        lock(&split.session).spawn(&root());
+        self.wait_healthy(&split.url);
+    }
+
+    /// Waits until the front worker reaches the coordinator (the dev registry tells the front
+    /// session of a restarted one within moments): the operator status asks the object.
+    fn coordinator_reachable(&self) -> bool {
+        let started = Instant::now();
+        let url = format!("{}/v1/admin/status", self.worker);
+        let bearer = format!("Bearer {}", crate::options::ADMIN_TOKEN);
+        while started.elapsed() < READY_TIMEOUT {
+            let headers = [("authorization", bearer.as_str())];
+            let answer = crate::http::send_with(&self.agent, "GET", &url, &headers, b"");
+            if answer.status == 200 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    fn wait_coordinator_reachable(&self) {
+        assert!(
+            self.coordinator_reachable(),
+            "the front worker did not reach the coordinator in {READY_TIMEOUT:?}; log:\n{}",
             self.log_tail()
         );
     }
 
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+        let tail = |path: &Path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(40)..].join("\n")
+        };
+        match &self.coordinator {
+            None => tail(&self.log),
+            Some(split) => format!(
+                "{}\n--- coordinator session log tail ---\n{}",
+                tail(&self.log),
+                tail(&lock(&split.session).log)
+            ),
+        }
+    }
+}
+
+/// The coordinator's session is stopped; `restart` (or dropping this) starts it again.
+#[must_use = "dropping the guard starts the coordinator again at once"]
+pub struct CoordinatorStopped<'a> {
+    stack: &'a Stack,
+}
+
+impl CoordinatorStopped<'_> {
+    /// Starts the coordinator again and waits until the worker reaches it.
+    pub fn restart(self) {
+        // `drop` does the work, so a failing scenario that never gets here restarts it too.
+        let stack = self.stack;
+        drop(self);
+        stack.wait_coordinator_reachable();
+    }
+}
+
+impl Drop for CoordinatorStopped<'_> {
+    fn drop(&mut self) {
+        self.stack.start_coordinator();
+        self.stack.coordinator_reachable();
+    }
+}
+
+/// The coordinator's processes are frozen; `thaw` (or dropping this) lets them run on.
+#[must_use = "dropping the guard thaws the coordinator at once"]
+pub struct CoordinatorFrozen<'a> {
+    stack: &'a Stack,
+}
+
+impl CoordinatorFrozen<'_> {
+    pub fn thaw(self) {
+        drop(self);
+    }
+}
+
+impl Drop for CoordinatorFrozen<'_> {
+    fn drop(&mut self) {
+        self.stack.signal_coordinator("-CONT");
     }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let group = format!("-{}", self.wrangler.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.wrangler.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        lock(&self.front).stop();
+        if let Some(split) = &self.coordinator {
+            lock(&split.session).stop();
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.wrangler.wait();
     }
 }

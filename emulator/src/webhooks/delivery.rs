@@ -38,6 +38,8 @@ pub const ZOOM_ANSWER_BUDGET: Duration = Duration::from_secs(3);
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    /// The answer's `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -81,13 +83,19 @@ fn send_once(plan: &Plan, timestamp: &str, signature: Option<&str>) -> Answer {
     match request.send_bytes(&plan.body) {
         Ok(r) | Err(ureq::Error::Status(_, r)) => {
             let status = r.status();
+            let retry_after = r.header("retry-after").map(str::to_owned);
             let mut body = String::new();
             let _ = r.into_reader().take(1 << 20).read_to_string(&mut body);
-            Answer { status, body }
+            Answer {
+                status,
+                body,
+                retry_after,
+            }
         }
         Err(e) => Answer {
             status: 0,
             body: format!("transport error: {e}"),
+            retry_after: None,
         },
     }
 }

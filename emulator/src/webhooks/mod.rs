@@ -10,8 +10,8 @@
 //!  "url": "…", "raw_body": "…"}
 //! ```
 //!
-//! The answer lists what the first delivery got (`deliveries`, one per `times`) and its
-//! `delivery` number.
+//! The answer lists what the first delivery got (`deliveries`, one per `times`: `status`, `body`,
+//! `retry_after`), its `delivery` number and whether a redelivery is scheduled.
 //!
 //! **Redelivery, as Zoom does it.** When no answer to the first delivery is a 2xx (a non-2xx, no
 //! answer within Zoom's 3 seconds, or a transport error), the emulator delivers again, in the

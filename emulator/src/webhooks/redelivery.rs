@@ -125,7 +125,7 @@ fn reply(
 ) -> Value {
     let deliveries: Vec<Value> = answers
         .iter()
-        .map(|a| json!({ "status": a.status, "body": a.body }))
+        .map(|a| json!({ "status": a.status, "body": a.body, "retry_after": a.retry_after }))
         .collect();
     json!({
         "delivery": delivery,
