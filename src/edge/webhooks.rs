@@ -49,8 +49,12 @@ pub async fn receive(mut req: Request, env: &Env, _ctx: &Context) -> Result<Resp
             if must_record(&event) {
                 // Zoom never redelivers an acknowledged event, so the 200 waits for the record;
                 // a 503 instead makes Zoom deliver it again.
-                let coordinator = Coordinator::of(env, &config.account_id)?;
-                acknowledgement(record(&coordinator, &event).await)?;
+                let recording = match Coordinator::of(env, &config.account_id) {
+                    Ok(coordinator) => record(&coordinator, &event).await,
+                    // `of` has logged why.
+                    Err(_) => Recording::Failed,
+                };
+                acknowledgement(recording)?;
             }
             Ok(http::json_response(200, &json!({ "status": "accepted" })))
         }

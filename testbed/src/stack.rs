@@ -37,6 +37,8 @@ struct Session {
 
 impl Session {
     fn spawn(&mut self, root: &Path) {
+        // Never two processes for one session.
+        self.stop();
         // Appended to, so a restarted session's log follows the stopped one's.
         let log_file = std::fs::OpenOptions::new()
             .create(true)
@@ -198,8 +200,9 @@ impl Stack {
             log,
             agent,
         };
-        if stack.coordinator.is_some() {
-            stack.start_coordinator();
+        if let Some(split) = &stack.coordinator {
+            lock(&split.session).spawn(&root);
+            stack.wait_healthy(&split.url);
         }
         lock(&stack.front).spawn(&root);
         stack.wait_healthy(&stack.worker);
@@ -209,17 +212,23 @@ impl Stack {
         stack
     }
 
-    fn wait_healthy(&self, base: &str) {
+    /// Whether `base` answers `/healthz` within `READY_TIMEOUT`.
+    fn healthy(&self, base: &str) -> bool {
         let started = Instant::now();
         while started.elapsed() < READY_TIMEOUT {
             if let Ok(resp) = self.agent.get(&format!("{base}/healthz")).call() {
                 if resp.status() == 200 {
-                    return;
+                    return true;
                 }
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        panic!(
+        false
+    }
+
+    fn wait_healthy(&self, base: &str) {
+        assert!(
+            self.healthy(base),
             "wrangler dev at {base} did not become ready in {READY_TIMEOUT:?}; log:\n{}",
             self.log_tail()
         );
@@ -242,26 +251,28 @@ impl Stack {
     /// Freezes the coordinator's processes (SIGSTOP): calls to the object are accepted by the
     /// kernel and never answered, a hung coordinator. The guard thaws them (SIGCONT).
     pub fn freeze_coordinator(&self) -> CoordinatorFrozen<'_> {
-        self.signal_coordinator("-STOP");
+        assert!(self.signal_coordinator("-STOP"), "the coordinator runs");
         CoordinatorFrozen { stack: self }
     }
 
-    fn signal_coordinator(&self, signal: &str) {
+    /// Sends `signal` to the coordinator session's process group; false if it does not run.
+    /// Never panics: the guards call it while a failed scenario unwinds.
+    fn signal_coordinator(&self, signal: &str) -> bool {
         let session = lock(&self.split().session);
-        let child = session
-            .child
-            .as_ref()
-            .expect("the coordinator session runs");
+        let Some(child) = session.child.as_ref() else {
+            return false;
+        };
         let group = format!("-{}", child.id());
         let status = Command::new("kill").args([signal, "--", &group]).status();
-        assert!(status.is_ok_and(|s| s.success()), "kill {signal} {group}");
+        status.is_ok_and(|s| s.success())
     }
 
-    /// Starts the coordinator's session (on the persisted state) and waits until it serves.
-    fn start_coordinator(&self) {
+    /// Starts the coordinator's session (on the persisted state); whether it serves in time.
+    /// Never panics, for the same reason.
+    fn start_coordinator(&self) -> bool {
         let split = self.split();
         lock(&split.session).spawn(&root());
-        self.wait_healthy(&split.url);
+        self.healthy(&split.url)
     }
 
     /// Waits until the front worker reaches the coordinator (the dev registry tells the front
@@ -324,8 +335,8 @@ impl CoordinatorStopped<'_> {
 
 impl Drop for CoordinatorStopped<'_> {
     fn drop(&mut self) {
-        self.stack.start_coordinator();
-        self.stack.coordinator_reachable();
+        // `restart` checks the outcome; here a failed start shows in the next scenario.
+        let _ = self.stack.start_coordinator() && self.stack.coordinator_reachable();
     }
 }
 

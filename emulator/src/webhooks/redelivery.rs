@@ -94,8 +94,9 @@ pub fn needs_redelivery(answers: &[Answer]) -> bool {
 /// Sends a planned delivery, logs its answers and, if none was a 2xx, schedules Zoom's retries.
 /// Answers the control call with the first delivery's answers (the retries come later).
 pub fn deliver_and_follow_up(shared: &Arc<Mutex<State>>, plan: Plan) -> Value {
-    let (timestamp, answers) = deliver(&plan);
+    // Zoom counts the first retry's gap from the start of the first attempt.
     let sent = Instant::now();
+    let (timestamp, answers) = deliver(&plan);
     let mut state = lock(shared);
     let log = &mut state.webhook_log;
     let delivery = log.next_delivery;
