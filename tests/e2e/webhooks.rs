@@ -341,11 +341,8 @@ fn status_of(attempt: &Value) -> u64 {
 pub fn an_event_refused_while_the_coordinator_is_down_is_redelivered_and_applied_once(
     stack: &Stack,
 ) {
+    let (booking_id, meeting_id) = book_alone(stack, 20);
     let start = future_utc(20);
-    let booked = stack.book_json(&booking_at(&unique_email("down"), start));
-    assert_eq!(booked.status, 201, "{}", booked.body);
-    let booking_id = booked.json()["booking_id"].as_str().unwrap().to_owned();
-    let meeting_id = booked.json()["meeting"]["id"].as_u64().unwrap();
     let blocked = stack.book_json(&booking_at(&unique_email("blocked"), start));
     assert_eq!(
         (blocked.status, blocked.error_code().as_str()),
