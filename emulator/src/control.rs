@@ -3,7 +3,8 @@
 //! - `GET  /_emulator/stats`              counters, token mode
 //! - `GET  /_emulator/meetings`           every live meeting, as Zoom would return it
 //! - `POST /_emulator/reset`              `{"token_mode":"legacy"|"multi"}` optional; forgets
-//!   meetings, usage, counters, injections (not tokens)
+//!   meetings, usage, counters, injections, webhook attempts and pending redeliveries (not
+//!   tokens)
 //! - `POST /_emulator/tokens/invalidate`  every issued token stops working now
 //! - `POST /_emulator/latency`            `{"ms":N}` delay added to every Zoom answer
 //! - `POST /_emulator/failures`           `{"target":T,"status":S,"count":N,"body":{…},"headers":{…}}`
@@ -16,6 +17,8 @@
 //! - `POST /_emulator/users/settings`     `{"user":"host@example.com","use_pmi":true}` the
 //!   user's meetings are scheduled on their personal meeting ID
 //! - `POST /_emulator/webhooks/deliver`   signed webhook deliveries (see `webhooks`)
+//! - `GET  /_emulator/webhooks/deliveries` every delivery attempt since the reset, first
+//!   deliveries and Zoom's redeliveries, and how many redeliveries are still pending
 
 use crate::http::{EmuRequest, Reply};
 use crate::oauth::invalidate_all;
@@ -38,6 +41,7 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
                 "armed_failures": state.failures.iter().map(|f| f.remaining).sum::<u32>(),
             }),
         ),
+        ("GET", "/webhooks/deliveries") => Reply::json(200, state.webhook_log.listing()),
         ("GET", "/meetings") => Reply::json(
             200,
             json!({ "meetings": state.meetings.values().collect::<Vec<_>>() }),

@@ -54,7 +54,7 @@ impl Emulator {
                 .ok_or_else(|| "expected a JSON body".to_owned())
                 .and_then(|body| webhooks::plan(&self.lock(), &body));
             return match planned {
-                Ok(plan) => Reply::json(200, webhooks::deliver(&plan)),
+                Ok(plan) => Reply::json(200, webhooks::deliver_and_follow_up(&self.state, plan)),
                 Err(message) => Reply::json(400, serde_json::json!({ "error": message })),
             };
         }

@@ -4,6 +4,7 @@
 //! zoom-emulator [--port 8788] [--token-mode multi|legacy] [--token-ttl SECS]
 //!               [--account-id ID] [--client-id ID] [--client-secret SECRET]
 //!               [--users a@x.io,b@x.io] [--rate-limits free|pro|business|off] [--daily-limit N]
+//!               [--webhook-secret S] [--webhook-url URL] [--webhook-retry-scale N]
 //! ```
 
 use std::process::ExitCode;
@@ -12,7 +13,8 @@ use zoom_emulator::{serve, Settings};
 const USAGE: &str =
     "usage: zoom-emulator [--port N] [--token-mode multi|legacy] [--token-ttl SECS] \
 [--account-id ID] [--client-id ID] [--client-secret SECRET] [--users a,b] \
-[--rate-limits free|pro|business|off] [--daily-limit N] [--webhook-secret S] [--webhook-url URL]";
+[--rate-limits free|pro|business|off] [--daily-limit N] [--webhook-secret S] [--webhook-url URL] \
+[--webhook-retry-scale N]";
 
 fn parse(args: &[String]) -> Result<(Settings, u16), String> {
     let mut settings = Settings::default();
@@ -38,6 +40,10 @@ fn parse(args: &[String]) -> Result<(Settings, u16), String> {
             "--users" => settings.users = value()?.split(',').map(str::to_owned).collect(),
             "--webhook-secret" => settings.webhook_secret = value()?,
             "--webhook-url" => settings.webhook_url = Some(value()?),
+            // Zoom redelivers after 5, 20 and 60 minutes; N divides those gaps.
+            "--webhook-retry-scale" => {
+                settings = settings.webhook_retries_scaled(number(value()?)?);
+            }
             "--daily-limit" => settings.daily_create_limit = number(value()?)? as u32,
             "--rate-limits" => {
                 settings.per_second = match value()?.as_str() {

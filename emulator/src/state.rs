@@ -1,6 +1,7 @@
 //! Everything the emulator remembers: settings, issued tokens, meetings, limits and counters.
 
 use crate::rng::Rng;
+use crate::webhooks::{DeliveryLog, ZOOM_RETRY_GAPS_MS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -64,6 +65,20 @@ pub struct Settings {
     pub webhook_secret: String,
     /// Where webhook deliveries go unless a request names a URL.
     pub webhook_url: Option<String>,
+    /// Gaps before each redelivery of a delivery that got no 2xx, each after the previous
+    /// attempt: Zoom's 5, 20 and 60 minutes unless a test scales them down; empty: no retries.
+    pub webhook_retry_gaps_ms: Vec<u64>,
+}
+
+impl Settings {
+    /// Zoom's redelivery gaps divided by `divisor` (100: 3 s, 12 s, 36 s), for tests.
+    pub fn webhook_retries_scaled(mut self, divisor: u64) -> Self {
+        self.webhook_retry_gaps_ms = ZOOM_RETRY_GAPS_MS
+            .iter()
+            .map(|gap| gap / divisor.max(1))
+            .collect();
+        self
+    }
 }
 
 impl Default for Settings {
@@ -85,6 +100,7 @@ impl Default for Settings {
             daily_create_limit: 100,
             webhook_secret: "emulated-webhook-secret".into(),
             webhook_url: None,
+            webhook_retry_gaps_ms: ZOOM_RETRY_GAPS_MS.to_vec(),
         }
     }
 }
@@ -175,6 +191,8 @@ pub struct State {
     pub pmi_users: HashSet<String>,
     pub counters: Counters,
     pub rng: Rng,
+    /// Webhook delivery attempts and pending redeliveries.
+    pub webhook_log: DeliveryLog,
 }
 
 /// Zoom's largest list page.
@@ -201,6 +219,7 @@ impl State {
             pmi_users: HashSet::new(),
             counters: Counters::default(),
             rng: Rng::seeded(seed),
+            webhook_log: DeliveryLog::default(),
         }
     }
 
@@ -217,7 +236,8 @@ impl State {
         DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 
-    /// Forgets meetings, usage, counters and injections; issued tokens stay valid, as they would
+    /// Forgets meetings, usage, counters, injections and webhook attempts (pending redeliveries are
+    /// cancelled); issued tokens stay valid, as they would
     /// at Zoom, so a running worker is not disturbed by a test resetting the scene.
     pub fn reset(&mut self, token_mode: Option<TokenMode>) {
         if let Some(mode) = token_mode {
@@ -232,6 +252,7 @@ impl State {
         self.max_page_size = MAX_PAGE_SIZE;
         self.pmi_users.clear();
         self.counters = Counters::default();
+        self.webhook_log.forget();
     }
 
     /// Takes one matching injected failure, if any is armed for `target`.

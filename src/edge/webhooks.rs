@@ -1,15 +1,23 @@
-//! `POST /v1/zoom/webhook`: verify, answer within Zoom's 3-second budget, apply once.
+//! `POST /v1/zoom/webhook`: verify, record through the coordinator, and only then acknowledge,
+//! all within Zoom's 3-second budget (see `domain::webhook::acknowledgement`).
 
 use super::coordinator::Coordinator;
 use super::{clock, http, settings};
 use crate::domain::api_error::ApiError;
-use crate::domain::webhook::event::{self, Delivery, Effect, ParseError};
+use crate::domain::webhook::acknowledgement::{
+    acknowledgement, must_record, Recording, RECORD_DEADLINE_MS,
+};
+use crate::domain::webhook::event::{self, Delivery, MeetingEvent, ParseError};
 use crate::domain::webhook::signature::{url_validation_token, verify};
 use crate::domain::webhook::MAX_WEBHOOK_BODY_BYTES;
+use futures_util::future::{select, Either};
 use serde_json::json;
-use worker::{console_error, Context, Env, Request, Response};
+use std::time::Duration;
+use worker::{console_error, Context, Delay, Env, Request, Response};
 
-pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Response, ApiError> {
+/// `_ctx` is unused since nothing runs after the answer any more (kept so the router's call,
+/// shared by every handler, stays as it is).
+pub async fn receive(mut req: Request, env: &Env, _ctx: &Context) -> Result<Response, ApiError> {
     let config = settings::load_webhook(env)?;
     let body = http::read_capped(&mut req, MAX_WEBHOOK_BODY_BYTES).await?;
     // Authenticity first: nothing about an unverified delivery is looked at or acted on.
@@ -38,22 +46,36 @@ pub async fn receive(mut req: Request, env: &Env, ctx: &Context) -> Result<Respo
             ))
         }
         Ok(Delivery::Event(event)) => {
-            if event.meeting_id.is_some() && event.effect != Effect::Ignored {
-                // The acknowledgement never waits on storage: Zoom counts a slow answer as a
-                // failure and redelivers, which is what the coordinator's dedupe absorbs.
-                let env = env.clone();
-                let account = config.account_id.clone();
-                ctx.wait_until(async move {
-                    let applied = match Coordinator::of(&env, &account) {
-                        Ok(coordinator) => coordinator.send(&event).await,
-                        Err(err) => Err(err),
-                    };
-                    if let Err(err) = applied {
-                        console_error!("webhook {} not applied: {err:?}", event.dedupe_key());
-                    }
-                });
+            if must_record(&event) {
+                // Zoom never redelivers an acknowledged event, so the 200 waits for the record;
+                // a 503 instead makes Zoom deliver it again.
+                let recording = match Coordinator::of(env, &config.account_id) {
+                    Ok(coordinator) => record(&coordinator, &event).await,
+                    // `of` has logged why.
+                    Err(_) => Recording::Failed,
+                };
+                acknowledgement(recording)?;
             }
             Ok(http::json_response(200, &json!({ "status": "accepted" })))
+        }
+    }
+}
+
+/// Asks the coordinator to record `event`, waiting at most `RECORD_DEADLINE_MS`. A call given up
+/// on may still complete in the object; the redelivery it causes is then a counted duplicate.
+async fn record(coordinator: &Coordinator, event: &MeetingEvent) -> Recording {
+    let sent = Box::pin(coordinator.send(event));
+    let deadline = Box::pin(Delay::from(Duration::from_millis(RECORD_DEADLINE_MS)));
+    match select(sent, deadline).await {
+        // `send` has logged why it failed.
+        Either::Left((Ok(()), _)) => Recording::Recorded,
+        Either::Left((Err(_), _)) => Recording::Failed,
+        Either::Right(_) => {
+            console_error!(
+                "webhook {} not recorded within {RECORD_DEADLINE_MS} ms",
+                event.dedupe_key()
+            );
+            Recording::Unanswered
         }
     }
 }

@@ -47,6 +47,41 @@ impl Stack {
         self.control("/webhooks/deliver", request)
     }
 
+    /// Every webhook delivery attempt since the last reset (first deliveries and Zoom's
+    /// redeliveries) and how many redeliveries are pending: `GET /_emulator/webhooks/deliveries`.
+    pub fn webhook_attempts(&self) -> Value {
+        self.emulator_get("/webhooks/deliveries")
+    }
+
+    /// Polls the attempts of `delivery` (a `deliver` answer's number) until `done` holds; a
+    /// deadline, not a sleep, decides when to give up.
+    pub fn wait_for_attempts(
+        &self,
+        delivery: u64,
+        what: &str,
+        timeout: std::time::Duration,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let attempts: Vec<Value> = self.webhook_attempts()["attempts"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a["delivery"] == delivery)
+                .collect();
+            if done(&attempts) {
+                return attempts;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}: {attempts:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// A token from the emulator's OAuth endpoint with the stack's app credentials, as another
     /// app on the same Zoom account would take one.
     pub fn token_for_another_app(&self) -> Answer {

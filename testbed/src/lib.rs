@@ -4,6 +4,7 @@
 //!
 //! - `options`: what a stack starts with (credentials, emulator settings, worker vars);
 //! - `stack`: starting, waiting for and stopping the processes;
+//! - `split`: the coordinator in its own `wrangler dev` session, to stop and start in a test;
 //! - `worker_calls`, `emulator_calls`: the calls the scenarios make on each side;
 //! - `http`: one exchange, read whatever its status;
 //! - `fixtures`, `concurrency`: booking data and load from many threads.
@@ -13,6 +14,7 @@ mod emulator_calls;
 mod fixtures;
 mod http;
 mod options;
+mod split;
 mod stack;
 mod worker_calls;
 
@@ -23,4 +25,4 @@ pub use options::{
     StackOptions, ACCOUNT_ID, ADMIN_TOKEN, BOOKING_SIGNING_KEY, CLIENT_ID, CLIENT_SECRET,
     WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,
 };
-pub use stack::{root, Stack};
+pub use stack::{root, CoordinatorFrozen, CoordinatorStopped, Stack};

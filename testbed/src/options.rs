@@ -15,6 +15,8 @@ pub struct StackOptions {
     pub emulator: Settings,
     /// Worker vars; `None` leaves a setting out (to test `not_configured`).
     pub vars: Vec<(&'static str, Option<String>)>,
+    /// Runs the coordinator in its own `wrangler dev` session (see `split`).
+    pub split_coordinator: bool,
 }
 
 impl StackOptions {
@@ -54,7 +56,21 @@ impl StackOptions {
                 ("BOOKING_LIMIT_PER_IP", Some("off".into())),
                 ("BOOKING_LIMIT_PER_EMAIL", Some("off".into())),
             ],
+            split_coordinator: false,
         }
+    }
+
+    /// The coordinator in its own `wrangler dev` session, which `Stack::stop_coordinator` and
+    /// `Stack::start_coordinator` stop and start: the coordinator really unavailable.
+    pub fn split_coordinator(mut self) -> Self {
+        self.split_coordinator = true;
+        self
+    }
+
+    /// The emulator's webhook redeliveries come Zoom's gaps divided by `divisor` apart.
+    pub fn webhook_retries_scaled(mut self, divisor: u64) -> Self {
+        self.emulator = self.emulator.webhook_retries_scaled(divisor);
+        self
     }
 
     /// Short-lived tokens for refresh tests; the daily cap is lifted since such runs book

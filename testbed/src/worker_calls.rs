@@ -56,7 +56,7 @@ impl Stack {
         self.booking_as(booking_id, Some(&format!("Bearer {ADMIN_TOKEN}")))
     }
 
-    /// Polls a booking until `done` holds: webhook effects are applied after the acknowledgement.
+    /// Polls a booking until `done` holds (a change another request or a redelivery makes).
     pub fn wait_for_booking(
         &self,
         booking_id: &str,

@@ -1,10 +1,10 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
 use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
 use sha2::Sha256;
+use std::collections::BTreeSet;
 use testbed::{future_utc, merged, unique_email, Stack, BOOKING_SIGNING_KEY};
 
 fn assert_no_host_secrets(body: &str) {

@@ -98,6 +98,15 @@ fn groups() -> Vec<Group> {
             ],
         },
         Group {
+            name: "webhooks-coordinator-down",
+            options: webhooks::coordinator_in_its_own_session,
+            scenarios: vec![
+                scenario!(webhooks::an_event_refused_while_the_coordinator_is_down_is_redelivered_and_applied_once),
+                scenario!(webhooks::an_acknowledged_event_is_never_redelivered),
+                scenario!(webhooks::a_hung_coordinator_is_refused_within_zooms_budget_and_applied_once),
+            ],
+        },
+        Group {
             name: "quota",
             options: limits::enforced_limits,
             scenarios: vec![scenario!(

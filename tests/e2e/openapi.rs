@@ -20,14 +20,15 @@ use testbed::{future_utc, send_with, unique_email, Answer, Stack, StackOptions, 
 use zoom_emulator::turnstile::ALWAYS_PASSES;
 use zoom_emulator::TokenMode;
 
-/// One host at a time, bot protection on, two bookings per email an hour: every documented
-/// refusal can happen.
+/// One host at a time, bot protection on, two bookings per email an hour, the coordinator in its
+/// own session (stopped for a webhook's 503): every documented refusal can happen.
 pub fn options() -> StackOptions {
     StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", "host@example.com")
         .var("ZOOM_HOST_MAX_CONCURRENT", "1")
         .var("TURNSTILE_SECRET_KEY", ALWAYS_PASSES)
         .var("BOOKING_LIMIT_PER_EMAIL", "2/hour")
+        .split_coordinator()
 }
 
 /// Bot protection on (with a token the test secret passes) and every other limit lifted: the
@@ -265,6 +266,15 @@ pub fn every_documented_status_happens(stack: &Stack) {
         400,
         &delivered(json!({"event": "meeting.started", "raw_body": "not json"})),
     );
+    let stopped = stack.stop_coordinator();
+    saw(
+        &mut seen,
+        "POST",
+        WEBHOOK,
+        503,
+        &delivered(json!({"event": "meeting.started", "meeting_id": 1})),
+    );
+    stopped.restart();
     let url = format!("{}{WEBHOOK}", stack.worker);
     saw(
         &mut seen,

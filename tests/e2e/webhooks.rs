@@ -1,12 +1,18 @@
 //! Zoom webhooks end to end: the emulator signs and delivers, the built worker verifies and the
-//! coordinator applies each event once.
+//! coordinator applies each event once, before the worker acknowledges it; a delivery the
+//! coordinator could not record is refused, and Zoom's redelivery applies it.
 
+use crate::limits::HOSTS;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use std::time::{Duration, Instant};
 use testbed::{
-    future_utc, merged, unique_email, Stack, ADMIN_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,
+    future_utc, merged, unique_email, Stack, StackOptions, ADMIN_TOKEN, WEBHOOK_SECRET,
+    WEBHOOK_SECRET_PREVIOUS,
 };
+use zoom_emulator::TokenMode;
 
 /// Books a meeting; returns (booking id, Zoom meeting id).
 fn book(stack: &Stack) -> (String, u64) {
@@ -292,4 +298,167 @@ pub fn booking_view_requires_a_token(stack: &Stack) {
     assert_eq!(stack.booking(&booking_id).status, 200);
     assert_eq!(stack.booking("bk_doesnotexist000000000").status, 404);
     assert_eq!(stack.booking("not-an-id").status, 404);
+}
+
+/// The coordinator in its own `wrangler dev` session (stopped and started by the scenarios), one
+/// host with one meeting at a time (so a slot is visibly held or free), and Zoom's redelivery
+/// gaps divided by 100: 3 s, 12 s, 36 s.
+pub fn coordinator_in_its_own_session() -> StackOptions {
+    StackOptions::new(TokenMode::Multi)
+        .var("ZOOM_HOST_USER", HOSTS[0])
+        .var("ZOOM_HOST_MAX_CONCURRENT", "1")
+        .split_coordinator()
+        .webhook_retries_scaled(100)
+}
+
+/// Longer than the scaled redelivery schedule (3 + 12 + 36 s) with room for a slow machine.
+const REDELIVERY_WAIT: Duration = Duration::from_secs(90);
+
+fn booking_at(email: &str, start: DateTime<Utc>) -> Value {
+    json!({"name": "Ada", "email": email, "start_time": start.to_rfc3339(), "duration": 30})
+}
+
+/// Books a slot `days` ahead that no other scenario of the one-host stack uses; returns (booking
+/// id, Zoom meeting id).
+fn book_alone(stack: &Stack, days: i64) -> (String, u64) {
+    let answer = stack.book_json(&booking_at(&unique_email("alone"), future_utc(days)));
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let body = answer.json();
+    (
+        body["booking_id"].as_str().unwrap().to_owned(),
+        body["meeting"]["id"].as_u64().unwrap(),
+    )
+}
+
+fn status_of(attempt: &Value) -> u64 {
+    attempt["status"].as_u64().unwrap()
+}
+
+/// Zoom deletes a booked meeting while the coordinator is down: the delivery is refused with
+/// `503 coordinator_unavailable` (so Zoom keeps it), Zoom's redelivery after the coordinator is
+/// back is acknowledged, the booking is cancelled and its slot freed exactly once, and a further
+/// duplicate is absorbed. (Before, the 200 came first and the effect was lost.)
+pub fn an_event_refused_while_the_coordinator_is_down_is_redelivered_and_applied_once(
+    stack: &Stack,
+) {
+    let (booking_id, meeting_id) = book_alone(stack, 20);
+    let start = future_utc(20);
+    let blocked = stack.book_json(&booking_at(&unique_email("blocked"), start));
+    assert_eq!(
+        (blocked.status, blocked.error_code().as_str()),
+        (409, "slot_unavailable")
+    );
+
+    // The host deletes the meeting in Zoom's app while the coordinator is down.
+    stack.delete_meeting_elsewhere(meeting_id);
+    let stopped = stack.stop_coordinator();
+    let deleted = json!({"event": "meeting.deleted", "meeting_id": meeting_id, "event_ts": 50_000});
+    let first = stack.deliver(deleted.clone());
+    assert_eq!(statuses(&first), [503], "{first}");
+    assert_eq!(
+        first_body(&first)["error"]["code"],
+        "coordinator_unavailable"
+    );
+    assert!(first["deliveries"][0]["retry_after"].is_string(), "{first}");
+    assert_eq!(first["redelivery_scheduled"], true);
+    let delivery = first["delivery"].as_u64().unwrap();
+
+    stopped.restart();
+    let attempts = stack.wait_for_attempts(
+        delivery,
+        "a redelivery acknowledged",
+        REDELIVERY_WAIT,
+        |a| a.iter().any(|attempt| status_of(attempt) == 200),
+    );
+    // Every attempt before the acknowledged redelivery was refused, and none came after it.
+    let (last, earlier) = attempts.split_last().unwrap();
+    assert_eq!(
+        (status_of(last), last["attempt"].as_u64() >= Some(1)),
+        (200, true)
+    );
+    assert!(
+        earlier
+            .iter()
+            .all(|a| status_of(a) == 503 || status_of(a) == 0),
+        "{attempts:?}"
+    );
+
+    let booking = stack.booking(&booking_id).json();
+    assert_eq!(booking["status"], "cancelled", "{booking}");
+    assert_eq!(
+        booking["webhook_events"],
+        json!({"applied": 1, "duplicates_ignored": 0})
+    );
+    let freed = stack.book_json(&booking_at(&unique_email("freed"), start));
+    assert_eq!(freed.status, 201, "the slot is free again: {}", freed.body);
+
+    // Zoom delivers the same event once more: acknowledged, counted, no second effect.
+    assert_eq!(statuses(&stack.deliver(deleted)), [200]);
+    let booking = stack.booking(&booking_id).json();
+    assert_eq!(
+        booking["webhook_events"],
+        json!({"applied": 1, "duplicates_ignored": 1})
+    );
+}
+
+/// An acknowledged delivery is never delivered again. A refused delivery sent just after it is
+/// the clock: once its first redelivery has come, the acknowledged one's would have too.
+pub fn an_acknowledged_event_is_never_redelivered(stack: &Stack) {
+    let (booking_id, meeting_id) = book_alone(stack, 21);
+    let started = json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 60_000});
+    let acknowledged = stack.deliver(started.clone());
+    assert_eq!(statuses(&acknowledged), [200]);
+    assert_eq!(acknowledged["redelivery_scheduled"], false);
+    let refused = stack.deliver(merged(started, json!({"signature": "garbled"})));
+    assert_eq!(statuses(&refused), [401]);
+    stack.wait_for_attempts(
+        refused["delivery"].as_u64().unwrap(),
+        "the refused delivery's first redelivery",
+        REDELIVERY_WAIT,
+        |a| a.len() >= 2,
+    );
+    let listing = stack.webhook_attempts();
+    let of_acknowledged: Vec<&Value> = listing["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["delivery"] == acknowledged["delivery"])
+        .collect();
+    assert_eq!(of_acknowledged.len(), 1, "{listing}");
+    let booking = stack.booking(&booking_id).json();
+    assert_eq!(
+        booking["webhook_events"],
+        json!({"applied": 1, "duplicates_ignored": 0})
+    );
+}
+
+/// A coordinator that hangs (its processes frozen): the delivery is refused within Zoom's 3
+/// seconds, since the worker stops waiting after 2, rather than left to time out at Zoom. Once
+/// thawed, the object may still record the event it was sent, its answer lost; either way Zoom's
+/// redelivery ends with the event applied exactly once.
+pub fn a_hung_coordinator_is_refused_within_zooms_budget_and_applied_once(stack: &Stack) {
+    let (booking_id, meeting_id) = book_alone(stack, 22);
+    let frozen = stack.freeze_coordinator();
+    let sent = Instant::now();
+    let first = stack
+        .deliver(json!({"event": "meeting.started", "meeting_id": meeting_id, "event_ts": 70_000}));
+    let waited = sent.elapsed();
+    // Status 0 would be the emulator giving up after Zoom's 3 seconds.
+    assert_eq!(statuses(&first), [503], "{first}");
+    assert_eq!(
+        first_body(&first)["error"]["code"],
+        "coordinator_unavailable"
+    );
+    assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
+    frozen.thaw();
+    let delivery = first["delivery"].as_u64().unwrap();
+    stack.wait_for_attempts(
+        delivery,
+        "a redelivery acknowledged",
+        REDELIVERY_WAIT,
+        |a| a.iter().any(|attempt| status_of(attempt) == 200),
+    );
+    let booking = stack.booking(&booking_id).json();
+    assert_eq!(booking["status"], "started", "{booking}");
+    assert_eq!(applied(&booking), 1, "{booking}");
 }

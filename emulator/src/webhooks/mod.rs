@@ -10,18 +10,38 @@
 //!  "url": "…", "raw_body": "…"}
 //! ```
 //!
+//! The answer lists what the first delivery got (`deliveries`, one per `times`: `status`, `body`,
+//! `retry_after`), its `delivery` number and whether a redelivery is scheduled.
+//!
+//! **Redelivery, as Zoom does it.** When no answer to the first delivery is a 2xx (a non-2xx, no
+//! answer within Zoom's 3 seconds, or a transport error), the emulator delivers again, in the
+//! background, up to three times: each retry a gap after the previous attempt, Zoom's 5, 20 and
+//! 60 minutes ("the first retry 5 minutes after the initial attempt, the second 20 minutes after
+//! the first retry, the third 60 minutes after the second"), stopping at the first 2xx. A retry
+//! carries the same bytes under a fresh `x-zm-request-timestamp` and signature (signed, or
+//! mangled, as the first was). Tests scale the gaps down with `Settings::webhook_retry_gaps_ms`
+//! (`--webhook-retry-scale N` divides Zoom's gaps by N; an empty list turns retries off).
+//! `GET /_emulator/webhooks/deliveries` lists every attempt since the last reset
+//! (`{"attempts":[{"delivery","attempt","status","body","at_ms"}],"pending":N}`, attempt 0 the
+//! first delivery, status 0 no answer); `POST /_emulator/reset` forgets them and cancels every
+//! pending retry.
+//!
 //! - `events`: the bodies, shaped as Zoom shapes each event;
-//! - `delivery`: signing and sending them.
+//! - `delivery`: signing and sending them;
+//! - `redelivery`: Zoom's retries and the log of attempts.
 
 mod delivery;
 mod events;
+mod redelivery;
 
-pub use delivery::{deliver, sign};
+pub use delivery::{deliver, sign, Answer};
+pub use redelivery::{deliver_and_follow_up, DeliveryLog, ZOOM_RETRY_GAPS_MS};
 
 use crate::state::State;
 use serde_json::Value;
 
 /// One prepared delivery (built under the state lock, sent without it).
+#[derive(Debug, Clone)]
 pub struct Plan {
     url: String,
     body: Vec<u8>,

@@ -1,5 +1,6 @@
 //! Zoom webhooks: proving a delivery is Zoom's, reading it, and applying it to a booking.
 
+pub mod acknowledgement;
 pub mod config;
 pub mod effects;
 pub mod event;

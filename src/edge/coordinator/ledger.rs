@@ -84,14 +84,17 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
             return Ok(());
         };
         // From here to the write there is no await: the dedupe mark and the effect are
-        // committed together, and no other event for this booking can interleave.
-        if self.first_delivery(&event.dedupe_key())? {
+        // committed together, and no other event for this booking can interleave. The mark is
+        // written last, so a step that fails leaves no mark and Zoom's redelivery applies it.
+        let dedupe_key = event.dedupe_key();
+        if self.delivered_before(&dedupe_key)? {
+            record.webhook_events.duplicates_ignored += 1;
+        } else {
             effects::apply(&mut record, &event);
             record.webhook_events.applied += 1;
             // A meeting moved or deleted at Zoom moves or frees the booking's slot.
             self.hold_for_booking(&record)?;
-        } else {
-            record.webhook_events.duplicates_ignored += 1;
+            self.remember_delivery(&dedupe_key)?;
         }
         storage
             .put(&ledger_key(&booking_id), record_text(&record)?)
@@ -103,9 +106,15 @@ impl ZoomCoordinator {
     /// A meeting this service did not book: created, moved or deleted on a host's calendar.
     /// Events for hosts the service does not know (yet) wait for the next sync.
     fn apply_external_event(&self, meeting_id: u64, event: &MeetingEvent) -> Result<()> {
-        if !self.first_delivery(&event.dedupe_key())? {
+        let dedupe_key = event.dedupe_key();
+        if self.delivered_before(&dedupe_key)? {
             return Ok(());
         }
+        self.apply_to_external_slot(meeting_id, event)?;
+        self.remember_delivery(&dedupe_key)
+    }
+
+    fn apply_to_external_slot(&self, meeting_id: u64, event: &MeetingEvent) -> Result<()> {
         let holder = external_holder(meeting_id);
         let now_ms = clock::now_ms();
         let known = self.held(&holder, now_ms)?;
@@ -128,18 +137,25 @@ impl ZoomCoordinator {
         }
     }
 
-    /// Remembers a delivery identity; false if it was seen before (a Zoom redelivery).
-    fn first_delivery(&self, dedupe_key: &str) -> Result<bool> {
+    /// Whether a delivery identity was applied before (a Zoom redelivery).
+    fn delivered_before(&self, dedupe_key: &str) -> Result<bool> {
+        let seen: Vec<serde_json::Value> = self.rows(
+            "SELECT key FROM webhook_deliveries WHERE key = ?",
+            vec![dedupe_key.into()],
+        )?;
+        Ok(!seen.is_empty())
+    }
+
+    /// Remembers an applied delivery identity, and forgets those past Zoom's redeliveries.
+    fn remember_delivery(&self, dedupe_key: &str) -> Result<()> {
         let now = clock::now_ms().div_euclid(1000);
-        let inserted: Vec<serde_json::Value> = self.rows(
-            "INSERT INTO webhook_deliveries (key, seen_at) VALUES (?, ?) \
-             ON CONFLICT (key) DO NOTHING RETURNING key",
+        self.execute(
+            "INSERT OR IGNORE INTO webhook_deliveries (key, seen_at) VALUES (?, ?)",
             vec![dedupe_key.into(), now.into()],
         )?;
         self.execute(
             "DELETE FROM webhook_deliveries WHERE seen_at < ?",
             vec![(now - DELIVERY_MEMORY_SECS).into()],
-        )?;
-        Ok(!inserted.is_empty())
+        )
     }
 }
