@@ -76,7 +76,10 @@ fn groups() -> Vec<Group> {
         Group {
             name: "multi-short-tokens",
             options: || StackOptions::new(TokenMode::Multi).token_ttl(SHORT_TOKEN_TTL_SECS),
-            scenarios: vec![scenario!(tokens::proactive_refresh_overlaps_tokens_no_401)],
+            scenarios: vec![
+                scenario!(tokens::proactive_refresh_overlaps_tokens_no_401),
+                scenario!(tokens::token_refresh_keeps_its_time_while_an_attempt_waits_to_be_resolved),
+            ],
         },
         Group {
             name: "legacy-short-tokens",

@@ -222,3 +222,37 @@ pub fn proactive_refresh_never_fails_a_booking(stack: &Stack) {
         "{stats}"
     );
 }
+
+/// The coordinator's one alarm serves every job: while an attempt whose outcome is unknown
+/// waits to be resolved (Zoom's meeting list keeps failing, so it is checked again and again),
+/// the token is still refreshed ahead of expiry, with no booking asking for one.
+pub fn token_refresh_keeps_its_time_while_an_attempt_waits_to_be_resolved(stack: &Stack) {
+    stack.control(
+        "/failures",
+        json!({"target": "create_meeting", "status": 502, "count": 1}),
+    );
+    stack.control(
+        "/failures",
+        json!({"target": "list_meetings", "status": 500, "count": 100000}),
+    );
+    let pending = stack.book_json(&booking(900_000));
+    assert_eq!(pending.status, 503, "{}", pending.body);
+    assert_eq!(pending.error_code(), "outcome_pending");
+    let before = stack.stats()["token_requests"].as_u64().unwrap();
+    let ttl = crate::SHORT_TOKEN_TTL_SECS;
+    let deadline = Instant::now() + Duration::from_secs(ttl * 4);
+    while stack.stats()["token_requests"].as_u64().unwrap() < before + 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the token was not refreshed on time: {}",
+            stack.stats()
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+    let attempts = stack.admin_status()["attempts"].clone();
+    assert_eq!(attempts["pending"], 1, "{attempts}");
+    // The create (1) and the handler's search (3 tries) failed, and so did at least one of the
+    // coordinator's checks (3 tries): the resolution job ran between the refreshes.
+    let stats = stack.stats();
+    assert!(stats["injected_failures"].as_u64().unwrap() >= 7, "{stats}");
+}
