@@ -9,7 +9,8 @@
 //! - `POST /_emulator/latency`            `{"ms":N}` delay added to every Zoom answer
 //! - `POST /_emulator/failures`           `{"target":T,"status":S,"count":N,"body":{…},"headers":{…}}`
 //!   answers S instead; with `"delay_ms":D` (and no status) the call is carried out and its
-//!   answer held back D ms;
+//!   answer held back D ms; with a status and `"carry_out_after_ms":D`, S is answered at once
+//!   and the call is still carried out D ms later (Zoom acted after its gateway gave up);
 //!   with T one of oauth, create_meeting, list_meetings, get_meeting, update_meeting,
 //!   delete_meeting, invitation, api (any /v2 call), siteverify (Turnstile)
 //! - `POST /_emulator/clock`              `{"offset_ms":N}` shifts the emulator's clock
@@ -92,6 +93,7 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
                 target: target.to_owned(),
                 status,
                 delay_ms,
+                carry_out_after_ms: body.get("carry_out_after_ms").and_then(Value::as_u64),
                 remaining: body.get("count").and_then(Value::as_u64).unwrap_or(1) as u32,
                 body: body
                     .get("body")

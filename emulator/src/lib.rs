@@ -47,6 +47,7 @@ impl Emulator {
     /// Answers one request. Injected latency is slept outside the lock, so concurrent calls
     /// overlap the way they would at Zoom.
     pub fn dispatch(&self, req: &EmuRequest) -> Reply {
+        meetings::run_deferred(&mut self.lock());
         if req.method == "POST" && req.path == "/_emulator/webhooks/deliver" {
             // Planned under the lock, sent without it: the receiver may call back into Zoom.
             let planned = req

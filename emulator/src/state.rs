@@ -143,9 +143,21 @@ pub struct InjectedFailure {
     /// as when Zoom acts on a request but the response never makes it back in time.
     pub status: Option<u16>,
     pub delay_ms: u64,
+    /// With a `status`: that answer is sent at once and the call is still carried out this much
+    /// later (Zoom queued it, and the gateway gave up before Zoom acted).
+    pub carry_out_after_ms: Option<u64>,
     pub remaining: u32,
     pub body: Value,
     pub headers: Vec<(String, String)>,
+}
+
+/// A call answered already and carried out when its time comes (see `carry_out_after_ms`).
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    pub due_ms: i64,
+    pub request: crate::http::EmuRequest,
+    /// The `/v2` path it named.
+    pub path: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -182,6 +194,8 @@ pub struct State {
     /// category -> (epoch second, requests in it).
     pub per_second_usage: HashMap<Category, (i64, u32)>,
     pub failures: Vec<InjectedFailure>,
+    /// Calls answered with an injected failure but still to be carried out.
+    pub deferred: Vec<Deferred>,
     pub latency_ms: u64,
     /// Added to the wall clock, so tests can cross a UTC midnight.
     pub clock_offset_ms: i64,
@@ -213,6 +227,7 @@ impl State {
             daily_usage: HashMap::new(),
             per_second_usage: HashMap::new(),
             failures: Vec::new(),
+            deferred: Vec::new(),
             latency_ms: 0,
             clock_offset_ms: 0,
             max_page_size: MAX_PAGE_SIZE,
@@ -247,6 +262,7 @@ impl State {
         self.daily_usage.clear();
         self.per_second_usage.clear();
         self.failures.clear();
+        self.deferred.clear();
         self.latency_ms = 0;
         self.clock_offset_ms = 0;
         self.max_page_size = MAX_PAGE_SIZE;

@@ -1,15 +1,16 @@
 //! The Cron Trigger: reads every host's upcoming meetings from Zoom (all pages) and hands each
 //! complete list to the coordinator, so meetings booked by hand or by other apps block their
 //! slots, and bookings follow meetings moved at Zoom. A booking whose meeting the list lacks is
-//! cancelled only once Zoom says the meeting does not exist (404 code 3001). Webhooks keep the
-//! calendar current between runs.
+//! cancelled only once Zoom says the meeting does not exist (404 code 3001). A meeting carrying
+//! the marker of an attempt released as "Zoom made nothing" is an orphan, and is deleted.
+//! Webhooks keep the calendar current between runs.
 
 use super::account::Account;
 use super::clock;
 use super::zoom::api::{CallError, ZoomApi};
 use super::zoom::meetings::PagerError;
 use crate::domain::api_error::ApiError;
-use crate::domain::coordinator::{CancelBooking, HostSync, Suspect, SyncOutcome};
+use crate::domain::coordinator::{CancelBooking, HostSync, OrphanDeleted, Suspect, SyncOutcome};
 use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::HostUser;
 use std::fmt;
@@ -64,6 +65,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     // Every host is synced first; the suspects they leave share one budget afterwards, so a
     // host with many cannot starve the later hosts' syncs.
     let mut suspects = Vec::new();
+    let mut orphans = Vec::new();
     for host in &account.config.host_users {
         // One host's failure does not stop the others; its old view stays until the next run.
         match sync_host(&zoom, &account, host).await {
@@ -75,12 +77,46 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
                     outcome.suspects.len()
                 );
                 suspects.extend(outcome.suspects);
+                orphans.extend(outcome.orphans);
             }
             Err(err) => console_error!("sync {host} failed ({err}); its previous view stays"),
         }
     }
     let cancelled = confirm_suspects(&zoom, &account, &suspects).await;
     console_log!("reconciliation: {cancelled} bookings cancelled (meeting gone at Zoom)");
+    // Orphans share the run's budget of Zoom calls with the suspects.
+    let budget = MAX_SUSPECTS_PER_RUN.saturating_sub(suspects.len().min(MAX_SUSPECTS_PER_RUN));
+    let deleted = delete_orphans(&zoom, &account, &orphans[..orphans.len().min(budget)]).await;
+    console_log!("reconciliation: {deleted} orphan meetings deleted");
+}
+
+/// Deletes meetings Zoom made for attempts the coordinator had released (no booking refers to
+/// them); one that is gone already counts as deleted.
+async fn delete_orphans(zoom: &ZoomApi<'_>, account: &Account, orphans: &[u64]) -> usize {
+    let mut deleted = 0;
+    for &meeting_id in orphans {
+        let gone = match zoom.delete_meeting(meeting_id).await {
+            Ok(_) => true,
+            Err(CallError::Failed(err)) => means_already_deleted(&err),
+            Err(CallError::OutcomeUnknown) => false,
+        };
+        if !gone {
+            console_warn!("orphan meeting {meeting_id} not deleted; tried again next run");
+            continue;
+        }
+        deleted += 1;
+        if let Err(err) = account
+            .coordinator
+            .send(&OrphanDeleted { meeting_id })
+            .await
+        {
+            console_warn!(
+                "orphan {meeting_id} deleted but not counted ({})",
+                err.code()
+            );
+        }
+    }
+    deleted
 }
 
 async fn sync_host(
@@ -92,11 +128,16 @@ async fn sync_host(
         host: host.to_owned(),
         host_id: None,
         meetings: Vec::new(),
+        markers: Vec::new(),
         listed_at_ms: clock::now_ms(),
     };
     let everything = zoom.search_upcoming(host, MAX_PAGES, |page| {
-        sync.meetings
-            .extend(page.meetings.into_iter().map(|m| (m.id, m.span)));
+        for meeting in page.meetings {
+            if let Some(marker) = &meeting.marker {
+                sync.markers.push((meeting.id, marker.as_str().to_owned()));
+            }
+            sync.meetings.push((meeting.id, meeting.span));
+        }
         sync.host_id = sync.host_id.take().or(page.host_id);
         None::<()>
     });

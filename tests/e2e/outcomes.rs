@@ -190,3 +190,39 @@ pub fn a_create_whose_handler_dies_is_finished_by_the_alarm(stack: &Stack) {
     assert_eq!(replay.json()["meeting"]["id"], meetings[0]["id"]);
     assert_eq!(stack.stats()["create_attempts"], 1);
 }
+
+/// Zoom answers the create with a gateway error, the coordinator reads a settled list without
+/// the meeting and releases the attempt — and only then does Zoom carry the create out. The
+/// meeting carries the released attempt's marker, so the next Cron run deletes it: no orphan,
+/// and the booking the retry made is the only meeting left.
+pub fn a_meeting_zoom_makes_after_the_attempt_was_released_is_deleted_by_the_sync(stack: &Stack) {
+    let counts = attempts(stack);
+    let (resolved, deleted) = (
+        counts["resolved"].as_u64().unwrap(),
+        counts["deleted"].as_u64().unwrap(),
+    );
+    stack.control(
+        "/failures",
+        json!({"target": "create_meeting", "status": 502, "carry_out_after_ms": 25000}),
+    );
+    let body = booking(9);
+    let key = [("idempotency-key", "late-create-1")];
+    assert_outcome_pending(&stack.book_with(&body, &key));
+    wait_for_attempts(stack, "resolved", resolved + 1);
+    // The key is free again: the retry books anew.
+    let retry = stack.book_with(&body, &key);
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert_eq!(retry.header("idempotent-replayed"), None);
+    let booked = retry.json()["meeting"]["id"].clone();
+    // Zoom carries the first create out at last.
+    let deadline = Instant::now() + RESOLUTION_DEADLINE;
+    while stack.meetings().len() < 2 {
+        assert!(Instant::now() < deadline, "the late create never landed");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    stack.run_scheduled();
+    let meetings = stack.meetings();
+    assert_eq!(meetings.len(), 1, "{meetings:?}");
+    assert_eq!(meetings[0]["id"], booked);
+    assert_eq!(attempts(stack)["deleted"].as_u64().unwrap(), deleted + 1);
+}

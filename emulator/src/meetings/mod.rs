@@ -17,7 +17,7 @@ mod users;
 
 use crate::http::{EmuRequest, Reply};
 use crate::oauth::token_valid;
-use crate::state::{InjectedFailure, State};
+use crate::state::{Deferred, InjectedFailure, State};
 use route::Route;
 
 pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
@@ -37,9 +37,17 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
         status: Some(status),
         body,
         headers,
+        carry_out_after_ms,
         ..
     }) = &failure
     {
+        if let Some(after) = carry_out_after_ms {
+            state.deferred.push(Deferred {
+                due_ms: state.now_ms() + *after as i64,
+                request: req.clone(),
+                path: path.to_owned(),
+            });
+        }
         let mut reply = Reply::json(*status, body.clone());
         reply.headers = headers.clone();
         return reply;
@@ -47,6 +55,20 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
     let mut reply = carry_out(state, req, route);
     reply.delay_ms = failure.map_or(0, |f| f.delay_ms);
     reply
+}
+
+/// Carries out the deferred calls whose time has come (run before every request the emulator
+/// answers, so a test sees them as soon as they are due).
+pub fn run_deferred(state: &mut State) {
+    let now = state.now_ms();
+    let (due, later): (Vec<Deferred>, Vec<Deferred>) =
+        state.deferred.drain(..).partition(|d| d.due_ms <= now);
+    state.deferred = later;
+    for call in due {
+        if let Some(route) = Route::parse(&call.request.method, &call.path) {
+            carry_out(state, &call.request, route);
+        }
+    }
 }
 
 fn carry_out(state: &mut State, req: &EmuRequest, route: Route) -> Reply {

@@ -299,3 +299,29 @@ fn pmi_users_get_meetings_joined_by_their_pmi() {
     );
     assert!(plain.body.unwrap().get("pmi").is_none());
 }
+
+#[test]
+fn a_create_answered_with_a_gateway_error_can_still_be_carried_out_later() {
+    let (mut s, t) = setup(None, 100);
+    s.failures.push(crate::state::InjectedFailure {
+        target: "create_meeting".into(),
+        status: Some(502),
+        delay_ms: 0,
+        carry_out_after_ms: Some(0),
+        remaining: 1,
+        body: json!({"code": 502}),
+        headers: Vec::new(),
+    });
+    let answered = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(meeting_body("2030-01-02T00:30:00Z")),
+    );
+    assert_eq!(answered.status, 502);
+    assert!(s.meetings.is_empty());
+    super::run_deferred(&mut s);
+    assert_eq!(s.meetings.len(), 1);
+    assert!(s.deferred.is_empty());
+}

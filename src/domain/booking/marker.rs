@@ -41,6 +41,11 @@ impl Marker {
         &self.0
     }
 
+    /// A marker as stored or sent (its hex), checked like one read from an agenda.
+    pub fn parse(hex: &str) -> Option<Marker> {
+        Marker::in_agenda(&format!("{LINE_PREFIX}{hex}"))
+    }
+
     /// The agenda sent to Zoom: the guest's own text, then the reference on its last line.
     pub fn agenda(&self, guest_agenda: Option<&str>) -> String {
         match guest_agenda {
@@ -94,6 +99,8 @@ mod tests {
         assert_eq!(Marker::in_agenda(&alone), Some(marker.clone()));
         assert_eq!(marker.agenda(Some("")), alone);
         assert!(agenda.chars().count() <= "Talk about\nthe plan".len() + MARKER_CHARS);
+        assert_eq!(Marker::parse(marker.as_str()), Some(marker.clone()));
+        assert_eq!(Marker::parse("not hex"), None);
     }
 
     #[test]

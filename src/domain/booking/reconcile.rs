@@ -7,8 +7,14 @@
 //! missing from the list is only a suspect: the list drops meetings that started or ended, and a
 //! booking committed after the list was read is not on it. It is cancelled only once Zoom
 //! answers `GET /meetings/{id}` with 404 code 3001 (`zoom::api::means_already_deleted`).
+//!
+//! The same list shows **orphans**: meetings carrying the marker of an attempt the coordinator
+//! released as "Zoom made nothing" (`booking::saga`) — a create Zoom carried out after the
+//! service had read a settled list. No booking refers to them and none ever will, so they are
+//! deleted.
 
 use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::marker::Marker;
 use crate::domain::booking::BookingId;
 
 /// A scheduled booking's slot as the coordinator holds it.
@@ -60,6 +66,20 @@ pub fn drift(booked: &[Booked], listed: &[(u64, Span)], listed_at_ms: i64) -> Ve
         }
     }
     found
+}
+
+/// The listed meetings (id, marker) that are orphans: their marker is one a released attempt
+/// had, and no booking refers to the meeting.
+pub fn orphans(
+    listed: &[(u64, Marker)],
+    released: &[Marker],
+    booked_meeting_ids: &[u64],
+) -> Vec<u64> {
+    listed
+        .iter()
+        .filter(|(id, marker)| released.contains(marker) && !booked_meeting_ids.contains(id))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 #[cfg(test)]
@@ -139,5 +159,21 @@ mod tests {
     fn a_meeting_under_way_when_the_list_was_read_is_not_missing() {
         let started = booked("bk_a", 1, span(0, 30));
         assert!(drift(&[started], &[], LISTED_AT).is_empty());
+    }
+
+    #[test]
+    fn only_meetings_carrying_a_released_attempts_marker_and_no_booking_are_orphans() {
+        let released = Marker::of("key", &"bk_released".into());
+        let booked = Marker::of("key", &"bk_booked".into());
+        let other_deployment = Marker::of("other key", &"bk_released".into());
+        let listed = [
+            (1, released.clone()),
+            (2, booked),
+            (3, other_deployment),
+            // The released marker on a meeting a booking refers to (never expected): left.
+            (4, released.clone()),
+        ];
+        assert_eq!(orphans(&listed, &[released], &[2, 4]), [1]);
+        assert!(orphans(&listed, &[], &[]).is_empty());
     }
 }

@@ -37,6 +37,7 @@ macro_rules! for_each_message {
             RescheduleRelease => (),
             CancelBooking => Option<BookingRecord>,
             HostSync => SyncOutcome,
+            OrphanDeleted => (),
             MeetingEvent => (),
         }
     };
@@ -300,6 +301,16 @@ pub struct SyncOutcome {
     pub made_elsewhere: usize,
     pub moved: usize,
     pub suspects: Vec<Suspect>,
+    /// Meetings carrying the marker of an attempt released as "Zoom made nothing", with no
+    /// booking: the worker deletes them (`booking::reconcile::orphans`).
+    #[serde(default)]
+    pub orphans: Vec<u64>,
+}
+
+/// The worker deleted an orphan meeting the sync found (counted for the operator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrphanDeleted {
+    pub meeting_id: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,6 +326,9 @@ pub struct HostSync {
     /// Zoom's user id for `host`, so webhooks (which name hosts by id) can be mapped to it.
     pub host_id: Option<String>,
     pub meetings: Vec<(u64, Span)>,
+    /// The listed meetings whose agenda ends with a marker (`booking::marker`), as hex.
+    #[serde(default)]
+    pub markers: Vec<(u64, String)>,
     /// When the worker began reading the list (epoch ms): bookings changed since are newer
     /// than the list and left alone.
     pub listed_at_ms: i64,

@@ -6,7 +6,8 @@
 use super::calendar::reschedule_holder;
 use super::Handle;
 use super::ZoomCoordinator;
-use crate::domain::booking::reconcile::{drift, Drift};
+use crate::domain::booking::marker::Marker;
+use crate::domain::booking::reconcile::{drift, orphans, Drift};
 use crate::domain::booking::BookingId;
 use crate::domain::coordinator::{HostSync, Suspect, SyncOutcome};
 use crate::edge::clock;
@@ -20,10 +21,18 @@ impl Handle<HostSync> for ZoomCoordinator {
         }
         let made_elsewhere = self.replace_external(&sync.host, &sync.meetings, now_ms)?;
         let booked = self.booked_on(&sync.host, now_ms).await?;
+        let listed_markers: Vec<(u64, Marker)> = sync
+            .markers
+            .iter()
+            .filter_map(|(id, hex)| Some((*id, Marker::parse(hex)?)))
+            .collect();
+        let booked_meetings: Vec<u64> = booked.iter().map(|b| b.meeting_id).collect();
+        let released = self.released_markers(&sync.host)?;
         let mut outcome = SyncOutcome {
             made_elsewhere,
             moved: 0,
             suspects: Vec::new(),
+            orphans: orphans(&listed_markers, &released, &booked_meetings),
         };
         for found in drift(&booked, &sync.meetings, sync.listed_at_ms) {
             match found {

@@ -3,14 +3,16 @@
 //! Zoom, looks for the attempt's marker, and adopts, deletes or releases as the saga decides —
 //! without waiting for any client to come back.
 
-use super::{jobs, ZoomCoordinator};
+use super::{jobs, Handle, ZoomCoordinator};
 use crate::domain::booking::idempotency::{is_client_key, Attempt};
 use crate::domain::booking::marker::Marker;
 use crate::domain::booking::saga::{self, Found, Resolution};
 use crate::domain::config::Config;
 use crate::domain::coordinator::jobs::Job;
+use crate::domain::coordinator::OrphanDeleted;
 use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::meetings::ZoomMeeting;
+use crate::domain::zoom::HostUser;
 use crate::edge::clock;
 use crate::edge::coordinator::Coordinator;
 use crate::edge::zoom::api::{CallError, ZoomApi};
@@ -23,6 +25,9 @@ const NEXT_RUN_MS: i64 = 1_000;
 const RESOLVED_KEY: &str = "stats:attempts_resolved";
 const ADOPTED_KEY: &str = "stats:attempts_adopted";
 const DELETED_KEY: &str = "stats:attempts_deleted";
+/// How long a released attempt's marker is remembered: a create Zoom carries out later than
+/// this is not expected.
+const RELEASED_MEMORY_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl ZoomCoordinator {
     /// The job: resolves the attempts due now, then schedules itself for the next one due.
@@ -93,6 +98,9 @@ impl ZoomCoordinator {
             Resolution::Adopt(meeting) => self.adopt(config, key, &attempt, meeting).await,
             Resolution::Release => {
                 self.release_attempt(key, booking_id)?;
+                // Should Zoom still carry the create out, the sync will know the meeting for
+                // an orphan by this marker.
+                self.remember_released(&marker, &intent.host, now_ms)?;
                 self.count(RESOLVED_KEY).await
             }
             Resolution::CheckAgain { at_ms } => {
@@ -139,10 +147,44 @@ impl ZoomCoordinator {
         self.count(ADOPTED_KEY).await
     }
 
+    /// Keeps the marker of a released attempt for `RELEASED_MEMORY_MS`, and forgets older ones.
+    fn remember_released(&self, marker: &Marker, host: &HostUser, now_ms: i64) -> Result<()> {
+        self.execute(
+            "INSERT OR REPLACE INTO released_markers (marker, host, released_at_ms) \
+             VALUES (?, ?, ?)",
+            vec![marker.as_str().into(), host.as_str().into(), now_ms.into()],
+        )?;
+        self.execute(
+            "DELETE FROM released_markers WHERE released_at_ms < ?",
+            vec![(now_ms - RELEASED_MEMORY_MS).into()],
+        )
+    }
+
+    /// The markers of attempts on `host` released as "Zoom made nothing".
+    pub(super) fn released_markers(&self, host: &HostUser) -> Result<Vec<Marker>> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            marker: String,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT marker FROM released_markers WHERE host = ?",
+            vec![host.as_str().into()],
+        )?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Marker::parse(&r.marker))
+            .collect())
+    }
+
     async fn count(&self, key: &str) -> Result<()> {
         let storage = self.state.storage();
         let n = storage.get::<u64>(key).await?.unwrap_or(0);
         storage.put(key, n + 1).await
+    }
+
+    /// A meeting the sync found orphaned was deleted by the worker.
+    pub(super) async fn count_orphan_deleted(&self) -> Result<()> {
+        self.count(DELETED_KEY).await
     }
 
     /// `attempts` in the operator status.
@@ -181,5 +223,11 @@ async fn find_marked(
         },
         Ok(None) => Found::Nothing { read_started_ms },
         Err(_) => Found::Unreadable,
+    }
+}
+
+impl Handle<OrphanDeleted> for ZoomCoordinator {
+    async fn handle(&self, _deleted: OrphanDeleted) -> Result<()> {
+        self.count_orphan_deleted().await
     }
 }

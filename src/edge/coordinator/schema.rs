@@ -28,6 +28,10 @@ const TABLES: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
     "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
+    // Markers of attempts released as "Zoom made nothing", kept a week: a meeting the sync
+    // finds with one of them is an orphan (`booking::reconcile::orphans`).
+    "CREATE TABLE IF NOT EXISTS released_markers (marker TEXT PRIMARY KEY, host TEXT NOT NULL, \
+     released_at_ms INTEGER NOT NULL)",
     // The one alarm's jobs and their due times (`jobs`).
     "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)",
 ];
