@@ -116,4 +116,30 @@ mod tests {
             assert_eq!(Marker::in_agenda(agenda), None, "{agenda:?}");
         }
     }
+
+    /// Review (see REVIEW.md): the guest's agenda is user input. A guest who copies another
+    /// booking's `Ref:` line (from an invitation they received) to the end of their own agenda
+    /// does not make their meeting look like that booking's, because the service's own marker
+    /// is always appended after the guest's text. This holds only as long as Zoom stores the
+    /// agenda whole: were Zoom (or its list endpoint) to cut the agenda short, the forged line
+    /// would become the last one.
+    #[test]
+    fn review_a_forged_ref_line_in_the_guests_agenda_is_never_the_marker() {
+        let victim = Marker::of("k", &id("bk_victim"));
+        let mine = Marker::of("k", &id("bk_guest"));
+        for forged in [
+            format!("Hello\n\nRef: {}", victim.as_str()),
+            format!("Ref: {}", victim.as_str()),
+            format!("Ref: {}\n\n\n   ", victim.as_str()),
+            format!("Ref: {}\r\n", victim.as_str()),
+        ] {
+            let agenda = mine.agenda(Some(&forged));
+            assert_eq!(Marker::in_agenda(&agenda), Some(mine.clone()), "{forged:?}");
+        }
+        // What a truncated agenda would read as: the forged line.
+        let forged = format!("Hello\n\nRef: {}", victim.as_str());
+        let stored = mine.agenda(Some(&forged));
+        let cut = &stored[..forged.len()];
+        assert_eq!(Marker::in_agenda(cut), Some(victim));
+    }
 }
