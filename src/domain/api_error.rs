@@ -98,6 +98,9 @@ pub enum ApiError {
     /// confirming the outcome. A retry under the same `Idempotency-Key` gets `409
     /// request_in_progress` until it is known, then the booking's one answer.
     OutcomePending { retry_after: u32 },
+    /// 503: the booking took longer than its handler's lease; the service had already settled
+    /// it as not made, so the meeting Zoom made late is removed. Submitting again books anew.
+    BookingAbandoned,
     /// 400: an `Idempotency-Key` header that is empty or too long.
     InvalidIdempotencyKey { max_chars: usize },
     /// 422: an `Idempotency-Key` already used for a different request.
@@ -137,6 +140,7 @@ impl ApiError {
             | Self::ZoomRateLimited { .. }
             | Self::CoordinatorUnavailable { .. }
             | Self::OutcomePending { .. }
+            | Self::BookingAbandoned
             | Self::BotCheckUnavailable { .. } => 503,
         }
     }
@@ -169,6 +173,7 @@ impl ApiError {
             Self::ZoomRejected { .. } => "zoom_rejected",
             Self::CoordinatorUnavailable { .. } => "coordinator_unavailable",
             Self::OutcomePending { .. } => "outcome_pending",
+            Self::BookingAbandoned => "booking_abandoned",
             Self::InvalidIdempotencyKey { .. } => "invalid_idempotency_key",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::RequestInProgress { .. } => "request_in_progress",
@@ -193,6 +198,7 @@ impl ApiError {
             | Self::BotCheckUnavailable { retry_after }
             | Self::TooManyBookings { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
+            Self::BookingAbandoned => Some(1),
             _ => None,
         }
     }
@@ -267,13 +273,17 @@ impl ApiError {
                 None => format!("Zoom refused the request (status {status})."),
             },
             Self::CoordinatorUnavailable { .. } => {
-                "The booking coordinator is unavailable; nothing was done. Try again shortly."
+                "The booking coordinator did not answer; the request may not have been recorded. \
+                 Try again shortly."
                     .to_owned()
             }
             Self::OutcomePending { .. } => "Zoom may have made this meeting, but its answer was \
                  lost; the outcome is being confirmed. Ask again with the same Idempotency-Key \
-                 to get the booking (without a key, the meeting is removed if it was made, and \
-                 submitting again books anew)."
+                 to get the booking. Without a key, submit the same form again shortly: you get \
+                 the booking if it was completed, or a new one."
+                .to_owned(),
+            Self::BookingAbandoned => "The booking took too long to complete and was \
+                 abandoned; the meeting Zoom made for it is being removed. Submit it again."
                 .to_owned(),
             Self::InvalidIdempotencyKey { max_chars } => {
                 format!("Idempotency-Key must be 1 to {max_chars} characters.")
@@ -344,6 +354,7 @@ mod tests {
             ApiError::ZoomRateLimited { retry_after: 7 },
             ApiError::CoordinatorUnavailable { retry_after: 2 },
             ApiError::OutcomePending { retry_after: 5 },
+            ApiError::BookingAbandoned,
             ApiError::BotCheckUnavailable { retry_after: 5 },
         ];
         for err in all {

@@ -163,6 +163,7 @@ fn groups() -> Vec<Group> {
                 scenario!(outcomes::a_keyless_lost_answer_is_deleted_and_the_form_books_anew),
                 scenario!(outcomes::a_create_whose_handler_dies_is_finished_by_the_alarm),
                 scenario!(outcomes::a_meeting_zoom_makes_after_the_attempt_was_released_is_deleted_by_the_sync),
+                scenario!(outcomes::a_reschedule_whose_answers_are_lost_follows_what_zoom_has),
             ],
         },
         Group {

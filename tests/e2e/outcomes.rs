@@ -226,3 +226,34 @@ pub fn a_meeting_zoom_makes_after_the_attempt_was_released_is_deleted_by_the_syn
     assert_eq!(meetings[0]["id"], booked);
     assert_eq!(attempts(stack)["deleted"].as_u64().unwrap(), deleted + 1);
 }
+
+/// Every answer to the owner's `PATCH` is lost, though Zoom moves the meeting each time: the
+/// worker waits for Zoom to settle, reads the meeting back, and the booking follows what Zoom
+/// has; the new time is the booking's, the old one free.
+pub fn a_reschedule_whose_answers_are_lost_follows_what_zoom_has(stack: &Stack) {
+    let made = stack.book_json(&booking(10));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let made = made.json();
+    let id = made["booking_id"].as_str().unwrap().to_owned();
+    let token = made["manage_token"].as_str().unwrap().to_owned();
+    // The first try and both retries of the idempotent PATCH are carried out, and answered late.
+    stack.control(
+        "/failures",
+        json!({"target": "update_meeting", "delay_ms": 3000, "count": 3}),
+    );
+    let new_start = future_utc(11);
+    let moved = stack.manage(
+        "PATCH",
+        &id,
+        "",
+        Some(&token),
+        Some(&json!({"start_time": new_start.to_rfc3339(), "duration": 45})),
+    );
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let expected = new_start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(moved.json()["meeting"]["start_time"], expected);
+    assert_eq!(moved.json()["meeting"]["duration"], 45);
+    let at_zoom = stack.meetings();
+    assert_eq!(at_zoom.len(), 1);
+    assert_eq!(at_zoom[0]["start_time"], expected);
+}

@@ -237,10 +237,13 @@ pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> 
         (Some(_), _) if wait_ms > 0 => Repeat::InProgress {
             retry_after: (wait_ms.div_euclid(1000) + 1) as u32,
         },
-        (_, true) => Repeat::InProgress {
+        // Journaled, or known to be unresolved (even if its journal cannot be read): the
+        // coordinator's check is due.
+        (Some(_), _) | (None, true) => Repeat::InProgress {
             retry_after: CHECK_UNDER_WAY_RETRY_AFTER,
         },
-        (_, false) => Repeat::Proceed,
+        // From before the journal: its handler is presumed dead.
+        (None, false) => Repeat::Proceed,
     }
 }
 

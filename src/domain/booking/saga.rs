@@ -35,10 +35,20 @@ pub const RESOLUTION_PAGES: usize = 20;
 pub const OUTCOME_PENDING_RETRY_AFTER: u32 = 5;
 
 /// How long the handler that reserved a booking owns it. After that the coordinator presumes the
-/// handler gone (its isolate died, the client disconnected) and resolves the attempt itself. The
-/// handler's own work is a few Zoom calls bounded by `ZOOM_TIMEOUT_MS` each.
+/// handler gone (its isolate died) and resolves the attempt itself. The create is sent only
+/// before `create_deadline`; a handler still at work after the lease (a slow search or commit)
+/// is safe: a keyed attempt's commit is the adoption itself, a keyless one's is refused and the
+/// handler deletes what it made (`on_commit`).
 pub fn lease_ms(zoom_timeout_ms: u64) -> i64 {
     (12 * zoom_timeout_ms as i64).clamp(30_000, 300_000)
+}
+
+/// The last moment the handler may send its create (or resend it after a rejected token): once
+/// the lease lapses the coordinator takes the attempt over, and a list it reads `SETTLE_MS`
+/// later proves that nothing was made only if no create can still be sent. Past it the handler
+/// sends nothing and releases: Zoom made nothing.
+pub fn create_deadline(lease_until_ms: i64) -> i64 {
+    lease_until_ms - SETTLE_MS
 }
 
 /// What the journal keeps to finish an attempt without its handler.
@@ -244,6 +254,15 @@ pub fn after_delete(attempt: &Attempt, deleted: bool, now_ms: i64) -> Resolution
             at_ms: now_ms + backoff_ms(attempt.checks),
         }
     }
+}
+
+/// The handler's lease lapsed: the attempt becomes the coordinator's, first checked when a list
+/// can prove something (`SETTLE_MS` after the lease, the last moment a create could be sent
+/// being `create_deadline`).
+pub fn take_over(attempt: &Attempt) -> Attempt {
+    let mut next = check_again(attempt, attempt.lease_until_ms + SETTLE_MS);
+    next.checks = 0;
+    next
 }
 
 /// The attempt as it waits for its next check. Its key stays bound however long that takes:

@@ -200,10 +200,13 @@ impl From<Refusal> for ApiError {
 #[serde(rename_all = "snake_case")]
 pub enum ReserveOutcome {
     /// The slot is held on `host` (and its daily allowance taken): create the meeting, sent at
-    /// `send_at_ms` (the create's per-second permit, granted in the same step).
+    /// `send_at_ms` (the create's per-second permit, granted in the same step) and never at or
+    /// after `send_before_ms` (`saga::create_deadline`: the coordinator may then be proving that
+    /// nothing was made).
     Reserved {
         host: HostUser,
         send_at_ms: i64,
+        send_before_ms: i64,
     },
     /// The key already made a booking: this is its answer.
     Replay(StoredAnswer),

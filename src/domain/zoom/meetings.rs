@@ -58,11 +58,31 @@ pub fn reschedule_body(change: &Reschedule) -> Value {
     })
 }
 
-/// `GET /users/{id}/meetings` for upcoming meetings, one page.
-pub fn list_upcoming_path(host_user: &HostUser, page_token: &str) -> String {
+/// Which of a host's meetings `GET /users/{id}/meetings` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// Meetings yet to start: what blocks the host's calendar.
+    Upcoming,
+    /// Every scheduled meeting not yet expired, including those under way: a meeting whose
+    /// start has passed is still found (the upcoming list drops it).
+    Scheduled,
+}
+
+impl ListKind {
+    fn name(self) -> &'static str {
+        match self {
+            ListKind::Upcoming => "upcoming",
+            ListKind::Scheduled => "scheduled",
+        }
+    }
+}
+
+/// `GET /users/{id}/meetings` of `kind`, one page.
+pub fn list_path(host_user: &HostUser, kind: ListKind, page_token: &str) -> String {
     format!(
-        "/users/{}/meetings?type=upcoming&page_size=300&next_page_token={}",
+        "/users/{}/meetings?type={}&page_size=300&next_page_token={}",
         path_segment(host_user.as_str()),
+        kind.name(),
         form_urlencoded::byte_serialize(page_token.as_bytes()).collect::<String>()
     )
 }
@@ -267,8 +287,12 @@ mod tests {
             "duration": 45, "agenda": "Plan"});
         assert_eq!(listed(unmarked).marker, None);
         assert_eq!(
-            list_upcoming_path(&"a@b.io".into(), "x y"),
+            list_path(&"a@b.io".into(), ListKind::Upcoming, "x y"),
             "/users/a@b.io/meetings?type=upcoming&page_size=300&next_page_token=x+y"
+        );
+        assert_eq!(
+            list_path(&"a@b.io".into(), ListKind::Scheduled, ""),
+            "/users/a@b.io/meetings?type=scheduled&page_size=300&next_page_token="
         );
     }
 

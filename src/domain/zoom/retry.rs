@@ -5,7 +5,7 @@
 //!   token and send exactly once more.
 //! - A 5xx or no answer at all (timeout, dropped connection) is retried, with backoff, only for
 //!   idempotent calls (GET, PATCH, DELETE). A create is never re-sent blindly: Zoom may have made
-//!   the meeting (see `domain::booking::creation`).
+//!   the meeting (see `domain::booking::saga`).
 //! - Everything else is final.
 
 use crate::domain::api_error::ApiError;

@@ -16,7 +16,7 @@ use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, MoveReservation, ReleaseReservation, ReserveOutcome,
+    CommitBooking, CreateUnknown, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome,
     ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
@@ -107,8 +107,12 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         },
         booking: booking.clone(),
     };
-    let (host, send_at_ms) = match coordinator.send(&reserve).await? {
-        ReserveOutcome::Reserved { host, send_at_ms } => (host, send_at_ms),
+    let (host, send_at_ms, send_before_ms) = match coordinator.send(&reserve).await? {
+        ReserveOutcome::Reserved {
+            host,
+            send_at_ms,
+            send_before_ms,
+        } => (host, send_at_ms, send_before_ms),
         ReserveOutcome::Replay(answer) => {
             return Ok(Created {
                 answer,
@@ -126,6 +130,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         attempt,
         host,
         send_at_ms,
+        send_before_ms,
     };
     let zoom = ZoomApi::new(env, config, coordinator);
     match book_on_a_host(&zoom, coordinator, config, &mut reserved, reserve.span).await {
@@ -151,7 +156,8 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
 }
 
 /// A booking whose slot the coordinator holds: the create goes to `host`, sent at `send_at_ms`
-/// (the per-second slot granted with the reservation), its agenda carrying `marker`.
+/// (the per-second slot granted with the reservation) and not at or after `send_before_ms`, its
+/// agenda carrying `marker`.
 struct Reserved<'a> {
     booking: &'a ValidBooking,
     booking_id: BookingId,
@@ -159,6 +165,7 @@ struct Reserved<'a> {
     attempt: AttemptKey,
     host: HostUser,
     send_at_ms: i64,
+    send_before_ms: i64,
 }
 
 /// Why `book` did not book on its host.
@@ -207,9 +214,19 @@ async fn book_on_a_host(
             .await
             .map_err(Unbooked::NothingMade)?
         {
-            ReserveOutcome::Reserved { host, send_at_ms } => {
+            ReserveOutcome::Reserved {
+                host,
+                send_at_ms,
+                send_before_ms,
+            } => {
                 reserved.host = host;
                 reserved.send_at_ms = send_at_ms;
+                reserved.send_before_ms = send_before_ms;
+            }
+            // The attempt is no longer this handler's to move (its lease lapsed): the booking
+            // fails with the host's refusal, not as if another request held the key.
+            ReserveOutcome::Refused(Refusal::InProgress { .. }) => {
+                return Err(Unbooked::NothingMade(spent))
             }
             ReserveOutcome::Refused(refusal) => return Err(Unbooked::NothingMade(refusal.into())),
             ReserveOutcome::RateLimited(denied) => {
@@ -234,7 +251,9 @@ async fn book(
 ) -> Result<StoredAnswer, Unbooked> {
     let host = &reserved.host;
     let body = create_meeting_body(reserved.booking, &reserved.marker);
-    let created = zoom.create_meeting(host, &body, reserved.send_at_ms).await;
+    let created = zoom
+        .create_meeting(host, &body, reserved.send_at_ms, reserved.send_before_ms)
+        .await;
     let answer = created
         .as_ref()
         .map(|reply| (reply.status, reply.body.as_str()));
@@ -278,16 +297,12 @@ async fn commit(
         AfterCommit::Answer(answer) => Ok(answer),
         AfterCommit::Pending => Err(Unbooked::Pending),
         AfterCommit::DeleteMeeting => {
-            // No booking refers to this meeting, and none ever will.
-            match zoom.delete_meeting(meeting_id).await {
-                Ok(_) => Err(Unbooked::Settled(ApiError::ZoomUnavailable {
-                    retry_after: saga::OUTCOME_PENDING_RETRY_AFTER,
-                })),
-                Err(cleanup) => {
-                    console_error!("meeting {meeting_id} belongs to no booking: {cleanup:?}");
-                    Err(Unbooked::Settled(saga::outcome_pending()))
-                }
+            // No booking refers to this meeting, and none ever will. Should the delete fail,
+            // the Cron run finds it by the released attempt's marker and deletes it then.
+            if let Err(cleanup) = zoom.delete_meeting(meeting_id).await {
+                console_error!("meeting {meeting_id} belongs to no booking: {cleanup:?}");
             }
+            Err(Unbooked::Settled(ApiError::BookingAbandoned))
         }
     }
 }
@@ -305,26 +320,17 @@ async fn hand_over(coordinator: &Coordinator, reserved: &Reserved<'_>) -> Unbook
     Unbooked::Pending
 }
 
-/// The meeting a create whose answer was lost made, if the first pages of the host's upcoming
-/// meetings have one carrying the booking's marker (the coordinator reads the rest).
+/// The meeting a create whose answer was lost made, if the first pages of the host's meetings
+/// have one carrying the booking's marker (the coordinator reads the rest). A search that fails
+/// proves nothing: `None`, and the coordinator takes over.
 async fn find_created_meeting(
     zoom: &ZoomApi<'_>,
     host: &HostUser,
     marker: &Marker,
 ) -> Result<Option<ZoomMeeting>, CallError> {
-    let search = zoom.search_upcoming(host, WORKER_LOOKUP_PAGES, |page| {
-        page.meetings
-            .iter()
-            .find(|m| m.marker.as_ref() == Some(marker))
-            .map(|m| m.id)
-    });
-    let id = match search.await {
-        Ok(found) => found,
-        Err(PagerError::Zoom(err)) => return Err(err),
-        Err(PagerError::UnreadablePage | PagerError::TooManyPages) => None,
-    };
-    match id {
-        Some(id) => Ok(ZoomMeeting::parse(&zoom.get_meeting(id).await?.body)),
-        None => Ok(None),
+    match zoom.find_marked(host, marker, WORKER_LOOKUP_PAGES).await {
+        Ok(found) => Ok(found),
+        Err(PagerError::Zoom(err)) => Err(err),
+        Err(PagerError::UnreadablePage | PagerError::TooManyPages) => Ok(None),
     }
 }

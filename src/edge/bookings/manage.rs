@@ -19,7 +19,8 @@ use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom::api::{CallError, ZoomApi};
 use crate::edge::{clock, http};
 use serde_json::json;
-use worker::{console_warn, Env, Request, Response};
+use std::time::Duration;
+use worker::{console_warn, Delay, Env, Request, Response};
 
 /// Checks the caller's token for `booking_id`, then loads the booking.
 async fn authorized(
@@ -100,6 +101,7 @@ pub async fn reschedule(
     let zoom = ZoomApi::new(env, &account.config, coordinator);
     let meeting_id = current.meeting.id;
     let body = reschedule_body(&change);
+    let sent_at_ms = clock::now_ms();
     let moved = zoom
         .update_meeting(meeting_id, &current.host_user, &body)
         .await
@@ -108,6 +110,12 @@ pub async fn reschedule(
         Some(settled) => settled,
         None => {
             console_warn!("reschedule of {booking_id}: outcome unknown; reading the meeting back");
+            // Zoom may still be carrying out a PATCH whose answer timed out: the meeting read
+            // back too soon would show the old time although it is about to move.
+            let wait_ms = sent_at_ms + saga::SETTLE_MS - clock::now_ms();
+            if wait_ms > 0 {
+                Delay::from(Duration::from_millis(wait_ms as u64)).await;
+            }
             let read = zoom
                 .get_meeting(meeting_id)
                 .await

@@ -46,16 +46,36 @@ pub async fn schedule_by(state: &State, job: Job, due_ms: i64) -> Result<()> {
     schedule(state, job, wanted).await
 }
 
-/// Takes the jobs due at `now_ms` off the table (each reschedules itself if it has more to do).
-pub fn take_due(state: &State, now_ms: i64) -> Result<Vec<Job>> {
+/// Gives `job` a row at `due_ms` unless it has one (whatever its time: a job that set its own
+/// time, e.g. a retry after a failure, keeps it).
+pub async fn schedule_if_absent(state: &State, job: Job, due_ms: i64) -> Result<()> {
+    if all(state)?.iter().any(|(j, _)| *j == job) {
+        return Ok(());
+    }
+    schedule(state, job, due_ms).await
+}
+
+/// The jobs due at `now_ms`, each leased until `retry_at_ms`: a job that finishes replaces its
+/// row (`schedule`) or removes it (`done`); one whose run dies with the object (a deploy, an
+/// eviction) runs again at `retry_at_ms` instead of never.
+pub fn lease_due(state: &State, now_ms: i64, retry_at_ms: i64) -> Result<Vec<Job>> {
     let due = jobs::due(&all(state)?, now_ms);
     for job in &due {
-        state
-            .storage()
-            .sql()
-            .exec("DELETE FROM jobs WHERE name = ?", vec![job.name().into()])?;
+        state.storage().sql().exec(
+            "UPDATE jobs SET due_ms = ? WHERE name = ?",
+            vec![retry_at_ms.into(), job.name().into()],
+        )?;
     }
     Ok(due)
+}
+
+/// `job` has nothing more to do.
+pub fn done(state: &State, job: Job) -> Result<()> {
+    state
+        .storage()
+        .sql()
+        .exec("DELETE FROM jobs WHERE name = ?", vec![job.name().into()])?;
+    Ok(())
 }
 
 /// Sets the alarm to the earliest job, or clears it when there is none.

@@ -95,34 +95,30 @@ impl DurableObject for ZoomCoordinator {
 
     /// Runs the due jobs of the one alarm (`jobs`): the token refresh ahead of expiry, so no
     /// booking ever waits on a token request, and the resolution of attempts whose outcome is
-    /// unknown. Each job reschedules itself; one failing does not stop the others.
+    /// unknown. Each job is leased while it runs and replaces its own row when done; one failing
+    /// does not stop the others. Whatever happened, the table is then made whole again from what
+    /// the object stores (a token to refresh, attempts to resolve).
     async fn alarm(&self) -> Result<Response> {
         self.ensure_schema()?;
-        let due = jobs::take_due(&self.state, clock::now_ms())?;
-        // Objects armed before the jobs table existed have an alarm but no row: it was the
-        // token's.
-        let due = if due.is_empty() {
-            vec![Job::TokenRefresh]
-        } else {
-            due
-        };
+        let now_ms = clock::now_ms();
+        let due = jobs::lease_due(&self.state, now_ms, now_ms + FAILED_JOB_RETRY_MS)?;
         for job in due {
             let ran = match job {
                 Job::TokenRefresh => self.refresh_if_due().await,
                 Job::ResolveAttempts => self.resolve_due_attempts().await,
             };
             if let Err(err) = ran {
+                // Its lease stands: it runs again in `FAILED_JOB_RETRY_MS`.
                 console_error!("job {} failed: {err}", job.name());
-                let again = clock::now_ms() + FAILED_JOB_RETRY_MS;
-                jobs::schedule_by(&self.state, job, again).await?;
             }
         }
+        self.ensure_jobs().await?;
         jobs::arm(&self.state).await?;
         Response::ok("")
     }
 }
 
-/// A job that failed (storage, configuration) runs again this much later.
+/// A job whose run failed (storage, configuration) or died runs again this much later.
 const FAILED_JOB_RETRY_MS: i64 = 30_000;
 
 /// Create/Update requests a host made on a UTC day.
@@ -131,6 +127,22 @@ fn quota_key(day: &str, host: &HostUser) -> String {
 }
 
 impl ZoomCoordinator {
+    /// Every job the stored state needs has a row: a stored token its refresh (objects armed
+    /// before the jobs table existed had only an alarm), pending attempts their resolution. A
+    /// row that is there keeps its time (a job may have set a retry on purpose); nothing is
+    /// made due sooner than a second from now, so a job that keeps failing cannot spin.
+    async fn ensure_jobs(&self) -> Result<()> {
+        let soonest = clock::now_ms() + 1_000;
+        if let Some(token) = self.load_current().await {
+            let due = token.refresh_due_ms().max(soonest);
+            jobs::schedule_if_absent(&self.state, Job::TokenRefresh, due).await?;
+        }
+        if let Some(due) = self.next_attempt_due()? {
+            jobs::schedule_if_absent(&self.state, Job::ResolveAttempts, due.max(soonest)).await?;
+        }
+        Ok(())
+    }
+
     /// Reads one message, has its handler answer it, and sends the answer back as JSON.
     async fn answer<M: Message>(&self, body: &str) -> Result<Response>
     where

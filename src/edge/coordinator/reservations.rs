@@ -159,7 +159,11 @@ impl ZoomCoordinator {
         self.take_quota(&utc_day(now), &host, loads[index].used_today)
             .await?;
         jobs::schedule_by(&self.state, Job::ResolveAttempts, attempt.lease_until_ms).await?;
-        Ok(ReserveOutcome::Reserved { host, send_at_ms })
+        Ok(ReserveOutcome::Reserved {
+            host,
+            send_at_ms,
+            send_before_ms: saga::create_deadline(attempt.lease_until_ms),
+        })
     }
 
     /// Commits the attempt under `key` with its booking, unless it is no longer that booking's

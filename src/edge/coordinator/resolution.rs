@@ -30,7 +30,9 @@ const DELETED_KEY: &str = "stats:attempts_deleted";
 const RELEASED_MEMORY_MS: i64 = 7 * 24 * 3600 * 1000;
 
 impl ZoomCoordinator {
-    /// The job: resolves the attempts due now, then schedules itself for the next one due.
+    /// The job: resolves the attempts due now, then sets its row to the next one due (or
+    /// removes it). An attempt whose resolution fails is looked at again after a backoff, never
+    /// at once, so one bad row cannot spin the alarm or starve the others.
     pub(super) async fn resolve_due_attempts(&self) -> Result<()> {
         let config = self.config()?;
         let due = self.due_attempts(clock::now_ms(), PER_RUN)?;
@@ -39,84 +41,109 @@ impl ZoomCoordinator {
             let coordinator = Coordinator::of(&self.env, &config.credentials.account_id)
                 .map_err(|e| worker::Error::RustError(e.message()))?;
             let zoom = ZoomApi::new(&self.env, &config, &coordinator);
-            for (key, attempt) in &due {
-                if let Err(err) = self.resolve(&zoom, &config, key, attempt).await {
-                    console_error!("attempt {} not resolved: {err}", attempt.booking_id);
+            for (key, read) in &due {
+                if let Err(err) = self.resolve(&zoom, &config, key, read).await {
+                    console_error!("attempt {} not resolved: {err}", read.booking_id);
+                    self.back_off(key, read)?;
                 }
             }
         }
-        let next = match self.next_attempt_due()? {
-            Some(at) if due.len() as u32 == PER_RUN => Some(at.max(clock::now_ms() + NEXT_RUN_MS)),
-            other => other,
-        };
-        match next {
-            Some(at) => jobs::schedule_by(&self.state, Job::ResolveAttempts, at).await,
-            None => Ok(()),
+        match self.next_attempt_due()? {
+            Some(at) => {
+                let at = at.max(clock::now_ms() + NEXT_RUN_MS);
+                jobs::schedule(&self.state, Job::ResolveAttempts, at).await
+            }
+            None => jobs::done(&self.state, Job::ResolveAttempts),
         }
     }
 
+    /// One due attempt, as `saga` decides. Other requests run while Zoom is read, so the row
+    /// is read again before anything is decided, and every write is made only if the row is
+    /// still exactly as it was read (no await between that check and the write).
     async fn resolve(
         &self,
         zoom: &ZoomApi<'_>,
         config: &Config,
         key: &str,
-        attempt: &Attempt,
+        read: &Attempt,
     ) -> Result<()> {
-        let Some(intent) = &attempt.intent else {
+        let now_ms = clock::now_ms();
+        let Some(attempt) = self.attempt(key)?.filter(|a| {
+            a.booking_id == read.booking_id && a.answer.is_none() && a.lease_until_ms <= now_ms
+        }) else {
             return Ok(());
         };
-        let booking_id = &attempt.booking_id;
-        // Taken over before anything is awaited: from here a late handler cannot commit a
-        // keyless attempt (`saga::on_commit`), and retries are told to wait.
-        let mut attempt = attempt.clone();
+        let Some(intent) = attempt.intent.clone() else {
+            // Journaled but unreadable (a format this version does not know): never free the
+            // key of an attempt whose meeting may exist; it waits for a version that can read it.
+            console_error!("attempt {}: journal unreadable", attempt.booking_id);
+            return self.back_off(key, &attempt);
+        };
         if attempt.unknown_since_ms.is_none() {
-            attempt = saga::check_again(&attempt, clock::now_ms() + saga::SETTLE_MS);
-            attempt.checks = 0;
-            self.put_attempt(key, &attempt, clock::now_ms())?;
+            // The handler's lease lapsed: the attempt is the coordinator's from now on (a late
+            // keyless commit is refused, `saga::on_commit`), first checked when a list can
+            // prove something.
+            return self.put_attempt(key, &saga::take_over(&attempt), now_ms);
         }
+        let booking_id = &attempt.booking_id;
         let marker = Marker::of(config.booking_signing_key.expose(), booking_id);
         let found = find_marked(zoom, &intent.host, &marker).await;
-        let now_ms = clock::now_ms();
-        // The handler (or another path) may have finished it while Zoom was read.
-        if !self.still_unresolved(key, &attempt)? {
+        if !self.unchanged(key, &attempt)? {
             return Ok(());
         }
         let mut resolution = saga::after_check(&attempt, is_client_key(key), found, now_ms);
+        let mut deleted = false;
         if let Resolution::Delete(meeting_id) = resolution {
-            let deleted = match zoom.delete_meeting(meeting_id).await {
+            deleted = match zoom.delete_meeting(meeting_id).await {
                 Ok(_) => true,
                 Err(CallError::Failed(err)) => means_already_deleted(&err),
                 Err(CallError::OutcomeUnknown) => false,
             };
-            resolution = saga::after_delete(&attempt, deleted, clock::now_ms());
-            if deleted {
-                console_log!("attempt {booking_id}: keyless meeting {meeting_id} deleted");
-                self.count(DELETED_KEY).await?;
+            if !self.unchanged(key, &attempt)? {
+                return Ok(());
             }
+            resolution = saga::after_delete(&attempt, deleted, clock::now_ms());
         }
         match resolution {
             Resolution::Adopt(meeting) => self.adopt(config, key, &attempt, meeting).await,
             Resolution::Release => {
                 self.release_attempt(key, booking_id)?;
-                // Should Zoom still carry the create out, the sync will know the meeting for
-                // an orphan by this marker.
+                if deleted {
+                    console_log!("attempt {booking_id}: its keyless meeting was deleted");
+                    return self.count(DELETED_KEY).await;
+                }
+                // Should Zoom still carry the create out, the Cron run will know the meeting
+                // for an orphan by this marker.
                 self.remember_released(&marker, &intent.host, now_ms)?;
                 self.count(RESOLVED_KEY).await
             }
             Resolution::CheckAgain { at_ms } => {
-                let next = saga::check_again(&attempt, at_ms);
-                self.put_attempt(key, &next, clock::now_ms())
+                self.put_attempt(key, &saga::check_again(&attempt, at_ms), clock::now_ms())
             }
             // `after_delete` never answers Delete.
             Resolution::Delete(_) => Ok(()),
         }
     }
 
-    /// Whether `key` still holds `attempt` unanswered (same booking).
-    fn still_unresolved(&self, key: &str, attempt: &Attempt) -> Result<bool> {
-        Ok(self
-            .attempt(key)?
-            .is_some_and(|a| a.booking_id == attempt.booking_id && a.answer.is_none()))
+    /// Whether `key` still holds `attempt` exactly as it was read: the same booking, no answer,
+    /// the same next check.
+    fn unchanged(&self, key: &str, attempt: &Attempt) -> Result<bool> {
+        Ok(self.attempt(key)?.is_some_and(|a| {
+            a.booking_id == attempt.booking_id
+                && a.answer.is_none()
+                && a.lease_until_ms == attempt.lease_until_ms
+                && a.checks == attempt.checks
+        }))
+    }
+
+    /// Looks at an attempt again after a backoff (if it is still as it was read).
+    fn back_off(&self, key: &str, attempt: &Attempt) -> Result<()> {
+        if !self.unchanged(key, attempt)? {
+            return Ok(());
+        }
+        let now_ms = clock::now_ms();
+        let at = now_ms + saga::backoff_ms(attempt.checks);
+        self.put_attempt(key, &saga::check_again(attempt, at), now_ms)
     }
 
     /// Commits the meeting Zoom made for a keyed attempt, as its handler would have: the retry
@@ -202,25 +229,12 @@ impl ZoomCoordinator {
     }
 }
 
-/// The host's meeting carrying `marker`, read back in full; or that the whole list has none.
-async fn find_marked(
-    zoom: &ZoomApi<'_>,
-    host: &crate::domain::zoom::HostUser,
-    marker: &Marker,
-) -> Found {
+/// What a check of the host's meetings found: the meeting carrying `marker` (read back in full),
+/// that the whole list has none (read from when), or that it could not be read to the end.
+async fn find_marked(zoom: &ZoomApi<'_>, host: &HostUser, marker: &Marker) -> Found {
     let read_started_ms = clock::now_ms();
-    let search = zoom.search_upcoming(host, saga::RESOLUTION_PAGES, |page| {
-        page.meetings
-            .iter()
-            .find(|m| m.marker.as_ref() == Some(marker))
-            .map(|m| m.id)
-    });
-    match search.await {
-        Ok(Some(id)) => match zoom.get_meeting(id).await {
-            Ok(reply) => ZoomMeeting::parse(&reply.body).map_or(Found::Unreadable, Found::Meeting),
-            // Deleted since it was listed, or not readable now: look again later.
-            Err(_) => Found::Unreadable,
-        },
+    match zoom.find_marked(host, marker, saga::RESOLUTION_PAGES).await {
+        Ok(Some(meeting)) => Found::Meeting(meeting),
         Ok(None) => Found::Nothing { read_started_ms },
         Err(_) => Found::Unreadable,
     }

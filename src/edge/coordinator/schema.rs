@@ -36,13 +36,13 @@ const TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)",
 ];
 
-/// Columns added to a table that deployed objects already have. SQLite has no `ADD COLUMN IF NOT
-/// EXISTS`, so each runs only when `PRAGMA table_info` lacks its column (the sixth word).
-const ADDED_COLUMNS: &[&str] = &[
+/// Columns added to a table that deployed objects already have: (table, column, type). SQLite
+/// has no `ADD COLUMN IF NOT EXISTS`, so each is added only when `PRAGMA table_info` lacks it.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     // The saga's journal (`booking::saga`): what finishes an attempt without its handler.
-    "ALTER TABLE attempts ADD COLUMN intent TEXT",
-    "ALTER TABLE attempts ADD COLUMN unknown_since_ms INTEGER",
-    "ALTER TABLE attempts ADD COLUMN checks INTEGER NOT NULL DEFAULT 0",
+    ("attempts", "intent", "TEXT"),
+    ("attempts", "unknown_since_ms", "INTEGER"),
+    ("attempts", "checks", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 impl ZoomCoordinator {
@@ -68,13 +68,15 @@ impl ZoomCoordinator {
             for statement in TABLES {
                 sql.exec(statement, None)?;
             }
-            let columns: Vec<serde_json::Value> =
-                sql.exec("PRAGMA table_info(attempts)", None)?.to_array()?;
-            let has = |name: &str| columns.iter().any(|c| c["name"] == name);
-            for statement in ADDED_COLUMNS {
-                let column = statement.split_whitespace().nth(5).unwrap_or_default();
-                if !has(column) {
-                    sql.exec(statement, None)?;
+            for (table, column, kind) in ADDED_COLUMNS {
+                let columns: Vec<serde_json::Value> = sql
+                    .exec(&format!("PRAGMA table_info({table})"), None)?
+                    .to_array()?;
+                if !columns.iter().any(|c| c["name"] == *column) {
+                    sql.exec(
+                        &format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"),
+                        None,
+                    )?;
                 }
             }
             self.schema_ready.set(true);

@@ -38,8 +38,8 @@ impl ZoomCoordinator {
     pub(super) async fn refresh_if_due(&self) -> Result<()> {
         let now_ms = clock::now_ms();
         let Some(current) = self.load_current().await else {
-            // No token yet: the first booking asks for one.
-            return Ok(());
+            // No token yet: the first booking asks for one, and its refresh schedules the next.
+            return jobs::done(&self.state, Job::TokenRefresh);
         };
         let due_ms = current.refresh_due_ms();
         if now_ms < due_ms {

@@ -2,9 +2,10 @@
 //! and updates) the host whose daily allowance it uses.
 
 use super::api::{CallError, ZoomApi, ZoomCall, ZoomReply};
+use crate::domain::booking::marker::Marker;
 use crate::domain::rate_limits::{Category, CREATE_CATEGORY};
 use crate::domain::zoom::meetings::{
-    create_meeting_path, invitation_path, list_upcoming_path, meeting_path, ListPage,
+    create_meeting_path, invitation_path, list_path, meeting_path, ListKind, ListPage, ZoomMeeting,
 };
 use crate::domain::zoom::HostUser;
 use serde_json::Value;
@@ -25,16 +26,19 @@ impl ZoomApi<'_> {
             body,
             category,
             daily_host,
+            send_before_ms: None,
         };
         self.send(&call).await
     }
 
-    /// `POST /users/{host}/meetings`, in the per-second slot granted with the reservation.
+    /// `POST /users/{host}/meetings`, in the per-second slot granted with the reservation, and
+    /// never sent at or after `send_before_ms`.
     pub async fn create_meeting(
         &self,
         host: &HostUser,
         body: &Value,
         send_at_ms: i64,
+        send_before_ms: i64,
     ) -> Result<ZoomReply, CallError> {
         let call = ZoomCall {
             method: Method::Post,
@@ -42,17 +46,19 @@ impl ZoomApi<'_> {
             body: Some(body),
             category: CREATE_CATEGORY,
             daily_host: Some(host),
+            send_before_ms: Some(send_before_ms),
         };
         self.send_at(&call, send_at_ms).await
     }
 
-    /// One page of `GET /users/{host}/meetings?type=upcoming` (see `search_upcoming`).
-    async fn upcoming_page(
+    /// One page of `GET /users/{host}/meetings?type=…` (see `search`).
+    async fn list_page(
         &self,
         host: &HostUser,
+        kind: ListKind,
         page_token: &str,
     ) -> Result<ZoomReply, CallError> {
-        let path = list_upcoming_path(host, page_token);
+        let path = list_path(host, kind, page_token);
         self.call(Method::Get, path, None, Category::Medium, None)
             .await
     }
@@ -119,11 +125,23 @@ impl ZoomApi<'_> {
         &self,
         host: &HostUser,
         max_pages: usize,
+        visit: impl FnMut(ListPage) -> Option<T>,
+    ) -> Result<Option<T>, PagerError> {
+        self.search(host, ListKind::Upcoming, max_pages, visit)
+            .await
+    }
+
+    /// `search_upcoming` over the host's list of `kind`.
+    pub async fn search<T>(
+        &self,
+        host: &HostUser,
+        kind: ListKind,
+        max_pages: usize,
         mut visit: impl FnMut(ListPage) -> Option<T>,
     ) -> Result<Option<T>, PagerError> {
         let mut page_token = String::new();
         for _ in 0..max_pages {
-            let reply = self.upcoming_page(host, &page_token).await?;
+            let reply = self.list_page(host, kind, &page_token).await?;
             let page = ListPage::parse(&reply.body).ok_or(PagerError::UnreadablePage)?;
             let next = page.next_page_token.clone();
             if let Some(found) = visit(page) {
@@ -135,5 +153,32 @@ impl ZoomApi<'_> {
             page_token = next;
         }
         Err(PagerError::TooManyPages)
+    }
+}
+
+impl ZoomApi<'_> {
+    /// The meeting on `host` whose agenda ends with `marker` (`booking::marker`), read back in
+    /// full: searched in the host's scheduled meetings (those under way too), at most
+    /// `max_pages` pages. `Ok(None)`: the whole list has none; `TooManyPages`: the pages read
+    /// have none but the list goes on.
+    pub async fn find_marked(
+        &self,
+        host: &HostUser,
+        marker: &Marker,
+        max_pages: usize,
+    ) -> Result<Option<ZoomMeeting>, PagerError> {
+        let search = self.search(host, ListKind::Scheduled, max_pages, |page| {
+            page.meetings
+                .iter()
+                .find(|m| m.marker.as_ref() == Some(marker))
+                .map(|m| m.id)
+        });
+        let Some(id) = search.await? else {
+            return Ok(None);
+        };
+        let reply = self.get_meeting(id).await?;
+        ZoomMeeting::parse(&reply.body)
+            .map(Some)
+            .ok_or(PagerError::UnreadablePage)
     }
 }
