@@ -2,13 +2,18 @@
 //! not taken as "nothing happened": the meeting is read back, and the ledger follows what Zoom
 //! has. Only a refusal, or a read-back that still shows the old schedule, lets the new time go;
 //! an outcome that cannot be learned keeps it held (its lease lapses on its own) while webhooks
-//! and the Cron reconciliation bring the ledger in line with Zoom.
+//! and the Cron reconciliation bring the ledger in line with Zoom (the new time is held until
+//! the reconciliation has run, `UNKNOWN_HOLD_MS`).
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::reschedule::Reschedule;
 use crate::domain::booking::saga::outcome_pending;
 use crate::domain::zoom::meetings::ZoomMeeting;
 use crate::domain::zoom::retry::CallError;
+
+/// How long the new time of a reschedule whose outcome is unknown stays held: past the next
+/// Cron reconciliation (every 10 minutes), which moves the booking if Zoom moved the meeting.
+pub const UNKNOWN_HOLD_MS: i64 = 15 * 60 * 1000;
 
 /// Where a reschedule stands once Zoom's answer (or the read-back) is in.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -35,6 +35,7 @@ macro_rules! for_each_message {
             RescheduleRequest => RescheduleOutcome,
             RescheduleCommit => Option<BookingRecord>,
             RescheduleRelease => (),
+            RescheduleUnknown => (),
             CancelBooking => Option<BookingRecord>,
             HostSync => SyncOutcome,
             OrphanDeleted => (),
@@ -269,6 +270,14 @@ pub struct MoveReservation {
     pub span: Span,
     /// The host Zoom refused.
     pub refused_host: HostUser,
+}
+
+/// Whether Zoom moved the meeting could not be learned: the new slot stays held past the next
+/// Cron reconciliation, which moves the booking if Zoom did (a `meeting.updated` webhook may
+/// do so sooner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RescheduleUnknown {
+    pub booking_id: BookingId,
 }
 
 /// Zoom did not move the meeting: the new slot is let go.

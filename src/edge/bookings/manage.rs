@@ -11,6 +11,7 @@ use crate::domain::booking::saga;
 use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
     CancelBooking, GetBooking, RescheduleCommit, RescheduleRelease, RescheduleRequest,
+    RescheduleUnknown,
 };
 use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::meetings::{reschedule_body, ZoomMeeting};
@@ -134,9 +135,17 @@ pub async fn reschedule(
             }
             return Err(err);
         }
-        // The new time stays held until its lease lapses; a webhook or the Cron reconciliation
+        // The new time stays held past the next Cron reconciliation, which (or a webhook)
         // moves the booking if Zoom moved the meeting.
-        Settled::Pending(err) => return Err(err),
+        Settled::Pending(err) => {
+            let unknown = RescheduleUnknown {
+                booking_id: booking_id.clone(),
+            };
+            if let Err(hold) = coordinator.send(&unknown).await {
+                console_warn!("reschedule hold not extended: {hold:?}");
+            }
+            return Err(err);
+        }
     }
     let commit = RescheduleCommit {
         booking_id: booking_id.clone(),

@@ -6,10 +6,11 @@ use super::Handle;
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::choose_host;
 use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
+use crate::domain::booking::reschedule_outcome::UNKNOWN_HOLD_MS;
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
     CancelBooking, Refusal, RescheduleCommit, RescheduleOutcome, RescheduleRelease,
-    RescheduleRequest,
+    RescheduleRequest, RescheduleUnknown,
 };
 use crate::domain::rate_limits::{seconds_until_utc_midnight, utc_day};
 use crate::edge::clock;
@@ -90,6 +91,19 @@ impl ZoomCoordinator {
         let meeting = &record.meeting;
         let key = duplicate_key_of(&record.email, meeting.start_time, meeting.duration);
         self.drop_attempt(&key, &record.booking_id)
+    }
+}
+
+impl Handle<RescheduleUnknown> for ZoomCoordinator {
+    async fn handle(&self, ask: RescheduleUnknown) -> Result<()> {
+        let holder = reschedule_holder(&ask.booking_id);
+        let now_ms = clock::now_ms();
+        match self.held(&holder, now_ms)? {
+            Some((host, span)) => {
+                self.hold(&holder, &host, span, Some(now_ms + UNKNOWN_HOLD_MS), None)
+            }
+            None => Ok(()),
+        }
     }
 }
 
