@@ -98,8 +98,9 @@ pub enum ApiError {
     /// confirming the outcome. A retry under the same `Idempotency-Key` gets `409
     /// request_in_progress` until it is known, then the booking's one answer.
     OutcomePending { retry_after: u32 },
-    /// 503: the booking took longer than its handler's lease; the service had already settled
-    /// it as not made, so the meeting Zoom made late is removed. Submitting again books anew.
+    /// 503: the booking took longer than its handler's lease: its create was not sent in time,
+    /// or the service had already settled it as not made (a meeting Zoom made late is removed).
+    /// Nothing is kept for it; submitting again books anew.
     BookingAbandoned,
     /// 400: an `Idempotency-Key` header that is empty or too long.
     InvalidIdempotencyKey { max_chars: usize },
@@ -283,7 +284,8 @@ impl ApiError {
                  the booking if it was completed, or a new one."
                 .to_owned(),
             Self::BookingAbandoned => "The booking took too long to complete and was \
-                 abandoned; the meeting Zoom made for it is being removed. Submit it again."
+                 abandoned; nothing is kept for it (a meeting Zoom made late is removed). Submit \
+                 it again."
                 .to_owned(),
             Self::InvalidIdempotencyKey { max_chars } => {
                 format!("Idempotency-Key must be 1 to {max_chars} characters.")

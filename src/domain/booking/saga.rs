@@ -40,15 +40,16 @@ pub const OUTCOME_PENDING_RETRY_AFTER: u32 = 5;
 /// is safe: a keyed attempt's commit is the adoption itself, a keyless one's is refused and the
 /// handler deletes what it made (`on_commit`).
 pub fn lease_ms(zoom_timeout_ms: u64) -> i64 {
-    (12 * zoom_timeout_ms as i64).clamp(30_000, 300_000)
+    (12 * zoom_timeout_ms as i64).clamp(30_000, 720_000)
 }
 
 /// The last moment the handler may send its create (or resend it after a rejected token): once
 /// the lease lapses the coordinator takes the attempt over, and a list it reads `SETTLE_MS`
-/// later proves that nothing was made only if no create can still be sent. Past it the handler
-/// sends nothing and releases: Zoom made nothing.
-pub fn create_deadline(lease_until_ms: i64) -> i64 {
-    lease_until_ms - SETTLE_MS
+/// later proves that nothing was made only if no create can still be under way then. A create
+/// sent before this deadline has had its whole `ZOOM_TIMEOUT_MS` (and `SETTLE_MS` more) by
+/// then. Past it the handler sends nothing and releases: Zoom made nothing.
+pub fn create_deadline(lease_until_ms: i64, zoom_timeout_ms: u64) -> i64 {
+    lease_until_ms - (zoom_timeout_ms as i64).max(SETTLE_MS)
 }
 
 /// What the journal keeps to finish an attempt without its handler.

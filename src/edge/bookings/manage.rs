@@ -102,7 +102,6 @@ pub async fn reschedule(
     let zoom = ZoomApi::new(env, &account.config, coordinator);
     let meeting_id = current.meeting.id;
     let body = reschedule_body(&change);
-    let sent_at_ms = clock::now_ms();
     let moved = zoom
         .update_meeting(meeting_id, &current.host_user, &body)
         .await
@@ -113,10 +112,7 @@ pub async fn reschedule(
             console_warn!("reschedule of {booking_id}: outcome unknown; reading the meeting back");
             // Zoom may still be carrying out a PATCH whose answer timed out: the meeting read
             // back too soon would show the old time although it is about to move.
-            let wait_ms = sent_at_ms + saga::SETTLE_MS - clock::now_ms();
-            if wait_ms > 0 {
-                Delay::from(Duration::from_millis(wait_ms as u64)).await;
-            }
+            Delay::from(Duration::from_millis(saga::SETTLE_MS as u64)).await;
             let read = zoom
                 .get_meeting(meeting_id)
                 .await

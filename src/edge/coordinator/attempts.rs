@@ -125,6 +125,24 @@ impl ZoomCoordinator {
         )
     }
 
+    /// Moves the next check of the attempt under `key` (if it is still `attempt`'s booking's),
+    /// touching only the schedule: its journal stays as written, even one this build cannot
+    /// read.
+    pub(super) fn reschedule_check(&self, key: &str, attempt: &Attempt) -> Result<()> {
+        self.execute(
+            "UPDATE attempts SET lease_until_ms = ?, unknown_since_ms = ?, checks = ?, \
+             expires_at_ms = ? WHERE key = ? AND booking_id = ? AND answer IS NULL",
+            vec![
+                attempt.lease_until_ms.into(),
+                attempt.unknown_since_ms.into(),
+                i64::from(attempt.checks).into(),
+                attempt.expires_at_ms.into(),
+                key.into(),
+                attempt.booking_id.as_str().into(),
+            ],
+        )
+    }
+
     /// Forgets the attempt under `key` if it is still `booking_id`'s (a late release must not
     /// erase a newer attempt that reused the key).
     pub(super) fn drop_attempt(&self, key: &str, booking_id: &BookingId) -> Result<()> {

@@ -162,7 +162,7 @@ impl ZoomCoordinator {
         Ok(ReserveOutcome::Reserved {
             host,
             send_at_ms,
-            send_before_ms: saga::create_deadline(attempt.lease_until_ms),
+            send_before_ms: saga::create_deadline(attempt.lease_until_ms, config.zoom_timeout_ms),
         })
     }
 

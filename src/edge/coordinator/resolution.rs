@@ -44,7 +44,10 @@ impl ZoomCoordinator {
             for (key, read) in &due {
                 if let Err(err) = self.resolve(&zoom, &config, key, read).await {
                     console_error!("attempt {} not resolved: {err}", read.booking_id);
-                    self.back_off(key, read)?;
+                    if let Err(err) = self.back_off(key, read) {
+                        // Its check stays due: the next run (never sooner than a second) retries.
+                        console_error!("attempt {} not backed off: {err}", read.booking_id);
+                    }
                 }
             }
         }
@@ -83,7 +86,7 @@ impl ZoomCoordinator {
             // The handler's lease lapsed: the attempt is the coordinator's from now on (a late
             // keyless commit is refused, `saga::on_commit`), first checked when a list can
             // prove something.
-            return self.put_attempt(key, &saga::take_over(&attempt), now_ms);
+            return self.reschedule_check(key, &saga::take_over(&attempt));
         }
         let booking_id = &attempt.booking_id;
         let marker = Marker::of(config.booking_signing_key.expose(), booking_id);
@@ -118,7 +121,7 @@ impl ZoomCoordinator {
                 self.count(RESOLVED_KEY).await
             }
             Resolution::CheckAgain { at_ms } => {
-                self.put_attempt(key, &saga::check_again(&attempt, at_ms), clock::now_ms())
+                self.reschedule_check(key, &saga::check_again(&attempt, at_ms))
             }
             // `after_delete` never answers Delete.
             Resolution::Delete(_) => Ok(()),
@@ -141,9 +144,8 @@ impl ZoomCoordinator {
         if !self.unchanged(key, attempt)? {
             return Ok(());
         }
-        let now_ms = clock::now_ms();
-        let at = now_ms + saga::backoff_ms(attempt.checks);
-        self.put_attempt(key, &saga::check_again(attempt, at), now_ms)
+        let at = clock::now_ms() + saga::backoff_ms(attempt.checks);
+        self.reschedule_check(key, &saga::check_again(attempt, at))
     }
 
     /// Commits the meeting Zoom made for a keyed attempt, as its handler would have: the retry

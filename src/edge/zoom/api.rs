@@ -11,7 +11,7 @@ use crate::domain::rate_limits::{
 use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::api::{classify, retry_after_seconds, zoom_error_message, ZoomOutcome};
 pub use crate::domain::zoom::retry::CallError;
-use crate::domain::zoom::retry::{Retries, Sent, Step, UNREACHABLE_RETRY_AFTER_SECS};
+use crate::domain::zoom::retry::{Retries, Sent, Step};
 use crate::domain::zoom::HostUser;
 use crate::edge::coordinator::Coordinator;
 use crate::edge::{clock, outbound, tokens};
@@ -36,7 +36,8 @@ pub struct ZoomCall<'a> {
     pub body: Option<&'a Value>,
     pub category: Category,
     pub daily_host: Option<&'a HostUser>,
-    /// Nothing is sent at or after this time (epoch ms): the call then fails as not sent.
+    /// Nothing is sent at or after this time (epoch ms): the call then fails, not sent, with
+    /// `booking_abandoned` (only a booking's create has one).
     pub send_before_ms: Option<i64>,
 }
 
@@ -117,9 +118,7 @@ impl<'a> ZoomApi<'a> {
                 .is_some_and(|deadline| clock::now_ms() >= deadline)
             {
                 console_warn!("zoom {:?} {}: too late to send", call.method, call.path);
-                return Err(CallError::Failed(ApiError::ZoomUnavailable {
-                    retry_after: UNREACHABLE_RETRY_AFTER_SECS,
-                }));
+                return Err(CallError::Failed(ApiError::BookingAbandoned));
             }
             let (sent, reply) = match self.send_once(call, &token).await {
                 Ok(reply) => (Sent::Succeeded, Some(reply)),
