@@ -1,5 +1,6 @@
 //! Booking requests end to end: what the client gets and what exists at Zoom afterwards.
 
+use crate::outcomes;
 use chrono::{Datelike, Duration, SecondsFormat, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -412,29 +413,12 @@ pub fn zoom_5xx_on_create_is_confirmed_before_the_booking_is_retried(stack: &Sta
         json!({"target": "create_meeting", "status": 500, "count": 1}),
     );
     let body = valid_booking();
-    let answer = stack.book_json(&body);
-    assert_eq!(
-        (answer.status, answer.error_code().as_str()),
-        (503, "outcome_pending"),
-        "{}",
-        answer.body
-    );
-    assert_eq!(answer.header("retry-after"), Some("5"));
+    outcomes::assert_outcome_pending(&stack.book_json(&body));
     let stats = stack.stats();
     assert_eq!(stats["injected_failures"], 1);
     // One create request reached Zoom (the injected 500) and was not blindly re-sent.
     assert_eq!(stats["meetings_created"], 0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let retry = loop {
-        let retry = stack.book_json(&body);
-        if retry.status != 409 {
-            break retry;
-        }
-        assert_eq!(retry.error_code(), "request_in_progress");
-        assert!(retry.header("retry-after").is_some());
-        assert!(std::time::Instant::now() < deadline, "never confirmed");
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    };
+    let retry = outcomes::retry_until_settled(|| stack.book_json(&body));
     assert_eq!(retry.status, 201, "{}", retry.body);
     assert_eq!(stack.meetings().len(), 1);
     assert!(

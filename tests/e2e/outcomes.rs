@@ -55,7 +55,7 @@ fn attempts(stack: &Stack) -> Value {
 
 /// Polls `attempt` until it is not `409 request_in_progress`; every 409 on the way carries a
 /// `Retry-After`.
-fn retry_until_settled(attempt: impl Fn() -> Answer) -> Answer {
+pub fn retry_until_settled(attempt: impl Fn() -> Answer) -> Answer {
     let deadline = Instant::now() + RESOLUTION_DEADLINE;
     loop {
         let answer = attempt();
@@ -88,7 +88,7 @@ fn wait_for_attempts(stack: &Stack, counter: &str, at_least: u64) -> Value {
     }
 }
 
-fn assert_outcome_pending(answer: &Answer) {
+pub fn assert_outcome_pending(answer: &Answer) {
     assert_eq!(
         (answer.status, answer.error_code().as_str()),
         (503, "outcome_pending"),
