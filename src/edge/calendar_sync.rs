@@ -12,6 +12,7 @@ use super::zoom::meetings::PagerError;
 use crate::domain::api_error::ApiError;
 use crate::domain::coordinator::{CancelBooking, HostSync, OrphanDeleted, Suspect, SyncOutcome};
 use crate::domain::zoom::api::means_already_deleted;
+use crate::domain::zoom::meetings::ListKind;
 use crate::domain::zoom::HostUser;
 use std::fmt;
 use worker::{
@@ -105,16 +106,13 @@ async fn delete_orphans(zoom: &ZoomApi<'_>, account: &Account, orphans: &[u64]) 
             continue;
         }
         deleted += 1;
-        if let Err(err) = account
+        account
             .coordinator
-            .send(&OrphanDeleted { meeting_id })
-            .await
-        {
-            console_warn!(
-                "orphan {meeting_id} deleted but not counted ({})",
-                err.code()
-            );
-        }
+            .send_or_log(
+                &OrphanDeleted { meeting_id },
+                "orphan deleted but not counted",
+            )
+            .await;
     }
     deleted
 }
@@ -131,7 +129,7 @@ async fn sync_host(
         markers: Vec::new(),
         listed_at_ms: clock::now_ms(),
     };
-    let everything = zoom.search_upcoming(host, MAX_PAGES, |page| {
+    let everything = zoom.search(host, ListKind::Upcoming, MAX_PAGES, |page| {
         for meeting in page.meetings {
             if let Some(marker) = &meeting.marker {
                 sync.markers.push((meeting.id, marker.as_str().to_owned()));

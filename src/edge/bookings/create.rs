@@ -143,10 +143,10 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
                 booking_id: reserved.booking_id,
                 idempotency_key: reserved.attempt.key,
             };
-            if let Err(release_err) = coordinator.send(&release).await {
-                // The coordinator resolves the attempt itself once its lease lapses.
-                console_warn!("reservation not released: {release_err:?}");
-            }
+            // Else the coordinator resolves the attempt itself once its lease lapses.
+            coordinator
+                .send_or_log(&release, "reservation not released")
+                .await;
             Err(error)
         }
         // `book_on_a_host` moves a spent host's booking; it never returns `HostSpent`.
@@ -314,9 +314,9 @@ async fn hand_over(coordinator: &Coordinator, reserved: &Reserved<'_>) -> Unbook
         booking_id: reserved.booking_id.clone(),
         idempotency_key: reserved.attempt.key.clone(),
     };
-    if let Err(err) = coordinator.send(&unknown).await {
-        console_warn!("unknown outcome not handed over (the lease will): {err:?}");
-    }
+    coordinator
+        .send_or_log(&unknown, "unknown outcome not handed over (the lease will)")
+        .await;
     Unbooked::Pending
 }
 

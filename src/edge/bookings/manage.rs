@@ -126,9 +126,9 @@ pub async fn reschedule(
             let release = RescheduleRelease {
                 booking_id: booking_id.clone(),
             };
-            if let Err(release) = coordinator.send(&release).await {
-                console_warn!("reschedule hold not released: {release:?}");
-            }
+            coordinator
+                .send_or_log(&release, "reschedule hold not released")
+                .await;
             return Err(err);
         }
         // The new time stays held past the next Cron reconciliation, which (or a webhook)
@@ -137,9 +137,9 @@ pub async fn reschedule(
             let unknown = RescheduleUnknown {
                 booking_id: booking_id.clone(),
             };
-            if let Err(hold) = coordinator.send(&unknown).await {
-                console_warn!("reschedule hold not extended: {hold:?}");
-            }
+            coordinator
+                .send_or_log(&unknown, "reschedule hold not extended")
+                .await;
             return Err(err);
         }
     }

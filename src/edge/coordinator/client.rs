@@ -3,7 +3,7 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::coordinator::Message;
-use worker::{console_error, Env, Method, Request, RequestInit, Stub};
+use worker::{console_error, console_warn, Env, Method, Request, RequestInit, Stub};
 
 const BINDING: &str = "ZOOM_COORDINATOR";
 const COORDINATOR_RETRY_AFTER_SECS: u32 = 2;
@@ -50,5 +50,13 @@ impl Coordinator {
         }
         let text = response.text().await.map_err(|e| unavailable(route, e))?;
         serde_json::from_str(&text).map_err(|e| unavailable(route, e))
+    }
+
+    /// Sends a message whose failure the caller can live with (something else finishes the
+    /// work: a lease lapsing, the next Cron run): a failure is logged as `what`, not returned.
+    pub async fn send_or_log<M: Message>(&self, message: &M, what: &str) {
+        if let Err(err) = self.send(message).await {
+            console_warn!("{what} ({})", err.code());
+        }
     }
 }

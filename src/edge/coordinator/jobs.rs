@@ -24,6 +24,13 @@ fn all(state: &State) -> Result<Vec<(Job, i64)>> {
         .collect())
 }
 
+/// When `job` is due, if it has a row.
+fn due_of(state: &State, job: Job) -> Result<Option<i64>> {
+    Ok(all(state)?
+        .into_iter()
+        .find_map(|(j, at)| (j == job).then_some(at)))
+}
+
 /// Sets `job` due at `due_ms` (replacing its time), and the alarm to the earliest job.
 pub async fn schedule(state: &State, job: Job, due_ms: i64) -> Result<()> {
     state.storage().sql().exec(
@@ -36,9 +43,7 @@ pub async fn schedule(state: &State, job: Job, due_ms: i64) -> Result<()> {
 /// Makes `job` due no later than `due_ms`. Cheap when it already is (the usual case: one read,
 /// no write), since every new booking asks this.
 pub async fn schedule_by(state: &State, job: Job, due_ms: i64) -> Result<()> {
-    let existing = all(state)?
-        .into_iter()
-        .find_map(|(j, at)| (j == job).then_some(at));
+    let existing = due_of(state, job)?;
     let wanted = jobs::earlier(existing, due_ms);
     if existing == Some(wanted) {
         return Ok(());
@@ -49,7 +54,7 @@ pub async fn schedule_by(state: &State, job: Job, due_ms: i64) -> Result<()> {
 /// Gives `job` a row at `due_ms` unless it has one (whatever its time: a job that set its own
 /// time, e.g. a retry after a failure, keeps it).
 pub async fn schedule_if_absent(state: &State, job: Job, due_ms: i64) -> Result<()> {
-    if all(state)?.iter().any(|(j, _)| *j == job) {
+    if due_of(state, job)?.is_some() {
         return Ok(());
     }
     schedule(state, job, due_ms).await

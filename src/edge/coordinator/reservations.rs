@@ -72,14 +72,12 @@ impl Handle<MoveReservation> for ZoomCoordinator {
         let now = clock::now();
         let now_ms = now.timestamp_millis();
         self.spend_day(&config, &ask.refused_host).await?;
-        let attempt = self.attempt(&ask.idempotency_key)?;
-        if !may_move(attempt.as_ref(), &ask.booking_id, now_ms) {
-            return Ok(ReserveOutcome::Refused(Refusal::InProgress {
-                retry_after: 1,
-            }));
-        }
-        let Some((fingerprint, Some(intent))) = attempt.map(|a| (a.fingerprint, a.intent)) else {
-            // Reserved before the journal existed: it cannot be finished without its handler.
+        let movable = self
+            .attempt(&ask.idempotency_key)?
+            .filter(|a| may_move(Some(a), &ask.booking_id, now_ms));
+        // An attempt reserved before the journal existed cannot move either: it could not be
+        // finished without its handler.
+        let Some((fingerprint, Some(intent))) = movable.map(|a| (a.fingerprint, a.intent)) else {
             return Ok(ReserveOutcome::Refused(Refusal::InProgress {
                 retry_after: 1,
             }));

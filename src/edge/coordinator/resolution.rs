@@ -211,11 +211,6 @@ impl ZoomCoordinator {
         storage.put(key, n + 1).await
     }
 
-    /// A meeting the sync found orphaned was deleted by the worker.
-    pub(super) async fn count_orphan_deleted(&self) -> Result<()> {
-        self.count(DELETED_KEY).await
-    }
-
     /// `attempts` in the operator status.
     pub(super) async fn attempt_counts(&self) -> Result<serde_json::Value> {
         let storage = self.state.storage();
@@ -243,7 +238,8 @@ async fn find_marked(zoom: &ZoomApi<'_>, host: &HostUser, marker: &Marker) -> Fo
 }
 
 impl Handle<OrphanDeleted> for ZoomCoordinator {
+    /// A meeting the sync found orphaned was deleted by the worker: counted with the deleted.
     async fn handle(&self, _deleted: OrphanDeleted) -> Result<()> {
-        self.count_orphan_deleted().await
+        self.count(DELETED_KEY).await
     }
 }

@@ -117,21 +117,10 @@ impl From<CallError> for PagerError {
 }
 
 impl ZoomApi<'_> {
-    /// Reads `host`'s upcoming meetings a page at a time (Zoom pages with `next_page_token`),
+    /// Reads `host`'s meetings of `kind` a page at a time (Zoom pages with `next_page_token`),
     /// handing each page to `visit` until it returns what it looks for, the last page is read
     /// (`Ok(None)`), or `max_pages` were read: a malformed answer that always names a next page
     /// cannot keep a handler running.
-    pub async fn search_upcoming<T>(
-        &self,
-        host: &HostUser,
-        max_pages: usize,
-        visit: impl FnMut(ListPage) -> Option<T>,
-    ) -> Result<Option<T>, PagerError> {
-        self.search(host, ListKind::Upcoming, max_pages, visit)
-            .await
-    }
-
-    /// `search_upcoming` over the host's list of `kind`.
     pub async fn search<T>(
         &self,
         host: &HostUser,
