@@ -48,6 +48,7 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handler {
     BookingPage,
+    ManagePage,
     OpenApi,
     Health,
     CreateBooking,
@@ -72,6 +73,10 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/",
         methods: &[(Get, BookingPage)],
+    },
+    Route {
+        path: "/manage",
+        methods: &[(Get, ManagePage)],
     },
     Route {
         path: "/openapi.json",

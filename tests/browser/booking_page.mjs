@@ -1,14 +1,16 @@
 // Drives the served booking page in Debian's Chromium (playwright-core), as a visitor would:
-// with JavaScript (a booking shows its join link; a past time shows the error next to its field)
-// and without (the plain form post answers with an HTML confirmation). Saves screenshots.
+// with JavaScript (a booking shows its time in words, join link and manage link; a past time
+// shows the error next to its field; the manage link reschedules and cancels, each step checked
+// at the Zoom emulator) and without (the plain form post answers with an HTML confirmation).
+// Saves screenshots.
 //
-// Usage: node tests/browser/booking_page.mjs <worker base URL> <screenshot dir> <unique suffix>
+// Usage: node tests/browser/booking_page.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 
-const [base, shots, suffix] = process.argv.slice(2);
-if (!base || !shots || !suffix) {
-  console.error("usage: booking_page.mjs <base url> <screenshot dir> <unique suffix>");
+const [base, shots, suffix, emulator] = process.argv.slice(2);
+if (!base || !shots || !suffix || !emulator) {
+  console.error("usage: booking_page.mjs <base url> <screenshot dir> <unique suffix> <emulator url>");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -22,6 +24,28 @@ function localDay(days, hour) {
   const d = new Date(Date.now() + days * 86400000);
   const pad = (n) => String(n).padStart(2, "0");
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00`;
+}
+
+// The emulator's meeting behind a join link (undefined once deleted).
+async function meetingAtZoom(joinUrl) {
+  const listing = await (await fetch(`${emulator}/_emulator/meetings`)).json();
+  return listing.meetings.find((m) => m.join_url === joinUrl);
+}
+
+// Waits until the element's text matches `pattern`; returns the text.
+async function textMatching(page, selector, pattern) {
+  await page.waitForFunction(
+    ([sel, source]) => new RegExp(source).test(document.querySelector(sel)?.textContent || ""),
+    [selector, pattern.source],
+    { timeout: 20000 },
+  );
+  return page.textContent(selector);
+}
+
+// No raw booking id or owner token is shown as text to copy: the manage link carries them.
+async function noRawIdentifiers(page) {
+  const text = await page.textContent("main");
+  check(!/\b(bk|mt)_[A-Za-z0-9_-]{8,}/.test(text), `raw identifiers are shown: ${text}`);
 }
 
 async function fill(page, email, startTime) {
@@ -46,9 +70,49 @@ try {
   const join = await page.waitForSelector("#join-link", { timeout: 20000 });
   const href = await join.getAttribute("href");
   check(href && href.includes("/j/"), `the join link is shown: ${href}`);
+  const booked = await page.textContent("#booked-when");
+  check(/, 10:00–10:30, Tokyo time/.test(booked), `the time is in words, in the zone: ${booked}`);
+  const manageHref = await page.getAttribute("#manage-link", "href");
+  check(/^\/manage#bk_[A-Za-z0-9_-]+\.mt_[A-Za-z0-9_-]+$/.test(manageHref), `the manage link: ${manageHref}`);
+  await noRawIdentifiers(page);
   await page.screenshot({ path: `${shots}/booking-page-booked.png`, fullPage: true });
-  console.log(`js booking: ${href}`);
+  console.log(`js booking: ${href}; ${booked}`);
 
+  // The manage link: see the booking, move it, cancel it; Zoom follows each step.
+  const made = await meetingAtZoom(href);
+  check(made, "the booked meeting is at Zoom");
+  await Promise.all([page.waitForURL(/\/manage#/), page.click("#manage-link")]);
+  const shown = await textMatching(page, "#when", /Tokyo time/);
+  check(shown.startsWith(booked.replace(/^Booked: /, "")), `the manage page shows the booking: ${shown}`);
+  check(await page.inputValue("#start_time") === localDay(3, 10), "the form starts at the booked time");
+  await noRawIdentifiers(page);
+
+  await page.fill("#start_time", localDay(-1, 9));
+  await page.click("#move");
+  const refusedMove = await textMatching(page, "#start_time-error", /future/);
+  console.log(`manage inline error: ${refusedMove}`);
+
+  await page.fill("#start_time", localDay(5, 14));
+  await page.click("#move");
+  await textMatching(page, "#form-result", /moved/);
+  const moved = await textMatching(page, "#when", /14:00–14:30, Tokyo time/);
+  const atZoom = await meetingAtZoom(href);
+  const wanted = new Date(`${localDay(5, 14)}:00+09:00`).getTime();
+  check(atZoom && new Date(atZoom.start_time).getTime() === wanted,
+    `the meeting moved at Zoom: ${atZoom && atZoom.start_time}`);
+  await page.screenshot({ path: `${shots}/manage-page-moved.png`, fullPage: true });
+  console.log(`rescheduled: ${moved}`);
+
+  await page.click("#cancel");
+  await page.click("#cancel-yes");
+  const cancelled = await textMatching(page, "#status", /cancelled/);
+  check(!(await meetingAtZoom(href)), "the meeting is deleted at Zoom");
+  check(await page.isHidden("#changes"), "a cancelled booking offers no changes");
+  await page.screenshot({ path: `${shots}/manage-page-cancelled.png`, fullPage: true });
+  console.log(`cancelled: ${cancelled}`);
+
+  // Back on the booking page, a refusal shows next to its field.
+  await page.goto(`${base}/`);
   await fill(page, `page-past-${suffix}@example.com`, localDay(-1, 10));
   await page.click("button[type=submit]");
   await page.waitForFunction(
@@ -61,6 +125,12 @@ try {
   check(!(await page.$("#join-link")), "no join link after a refusal");
   await page.screenshot({ path: `${shots}/booking-page-error.png`, fullPage: true });
   console.log(`inline error: ${inline}`);
+
+  // A garbled link and a link to a booking nobody can read say so.
+  await page.goto(`${base}/manage#not-a-link`);
+  await textMatching(page, "#status", /incomplete/);
+  await page.goto(`${base}/manage#bk_AAAAAAAAAAAAAAAAAAAAAA.mt_${"A".repeat(43)}`);
+  await textMatching(page, "#status", /cannot be found/);
   await context.close();
 
   // Without JavaScript: the form posts itself and the worker answers with a page.
@@ -74,6 +144,11 @@ try {
   check(heading === "Booked", `the no-JS post gets an HTML confirmation: ${heading}`);
   const plainHref = await noJs.getAttribute("#join-link", "href");
   check(plainHref && plainHref.includes("/j/"), "the confirmation has the join link");
+  const plainWhen = await noJs.textContent("#booked-when");
+  check(/, 11:00–11:30, Berlin time/.test(plainWhen), `the time is in words, in the zone: ${plainWhen}`);
+  const plainManage = await noJs.getAttribute("#manage-link", "href");
+  check(/^\/manage#bk_[A-Za-z0-9_-]+\.mt_[A-Za-z0-9_-]+$/.test(plainManage), `the manage link: ${plainManage}`);
+  await noRawIdentifiers(noJs);
   await noJs.screenshot({ path: `${shots}/booking-page-no-js.png`, fullPage: true });
   console.log(`no-js booking: ${plainHref}`);
   await plain.close();

@@ -27,6 +27,22 @@ pub fn booking_page_is_served(stack: &Stack) {
     assert!(answer.body.contains("action=\"/v1/bookings\""));
     let csp = answer.header("content-security-policy").unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // Each render carries a fresh idempotency key for its form.
+    let key = |body: &str| {
+        let at = body
+            .find("name=\"idempotency_key\" value=\"")
+            .expect("the form has a key");
+        body[at..].split('"').nth(3).unwrap().to_owned()
+    };
+    let again = stack.request("GET", "/", None, b"");
+    assert!(key(&answer.body).starts_with("pg_"));
+    assert_ne!(key(&answer.body), key(&again.body));
+    // The manage page, under the same policy.
+    let manage = stack.request("GET", "/manage", None, b"");
+    assert_eq!(manage.status, 200);
+    assert_eq!(manage.header("content-security-policy"), Some(csp));
+    assert_eq!(manage.header("cache-control"), Some("no-store"));
+    assert!(manage.body.contains("location.hash"));
 }
 
 pub fn browser_books_with_and_without_javascript(stack: &Stack) {
@@ -37,18 +53,25 @@ pub fn browser_books_with_and_without_javascript(stack: &Stack) {
         .arg(&stack.worker)
         .arg(&shots)
         .arg(&suffix)
+        .arg(&stack.emulator.base_url)
         .current_dir(root())
         .output()
         .expect("node runs");
     let out = String::from_utf8_lossy(&run.stdout);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "browser test failed:\n{out}\n{err}");
-    // Two bookings went through (with and without JavaScript); the past time made nothing.
-    assert_eq!(stack.stats()["meetings_created"], 2, "{out}");
+    // Two bookings went through (with and without JavaScript); the past times made nothing;
+    // the manage page moved the first once and cancelled it.
+    let stats = stack.stats();
+    assert_eq!(stats["meetings_created"], 2, "{out}");
+    assert_eq!(stats["meetings_updated"], 1, "{out}");
+    assert_eq!(stats["meetings_deleted"], 1, "{out}");
     for shot in [
         "booking-page-booked",
         "booking-page-error",
         "booking-page-no-js",
+        "manage-page-moved",
+        "manage-page-cancelled",
     ] {
         let file = shots.join(format!("{shot}.png"));
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
@@ -80,6 +103,18 @@ pub fn plain_form_posts_get_html(stack: &Stack) {
         "{}",
         booked.body
     );
+    // The time in words in the booking's zone, and the manage link instead of raw identifiers.
+    assert!(
+        booked.body.contains(", 10:00–10:30, Berlin time"),
+        "{}",
+        booked.body
+    );
+    assert!(
+        booked.body.contains("href=\"/manage#bk_"),
+        "{}",
+        booked.body
+    );
+    assert_eq!(booked.body.matches("mt_").count(), 1, "{}", booked.body);
     let refused = send_with(
         &stack.agent,
         "POST",

@@ -1,22 +1,52 @@
-//! The HTML side of the booking API: the served booking page, and the confirmation and error
-//! pages a plain (no-JavaScript) form post gets when its `Accept` prefers HTML.
+//! The HTML side of the booking API: the served booking page, the owner's manage page, and the
+//! confirmation and error pages a plain (no-JavaScript) form post gets when its `Accept` prefers
+//! HTML.
+
+mod when;
+
+pub use when::meeting_time_in_words;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::time_zone::ZoneRules;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// The booking page: no framework, no external assets; works as a plain form post and, with
 /// JavaScript, submits with `fetch` and shows errors next to their fields.
 const BOOKING_PAGE: &str = include_str!("booking.html");
 
+/// The manage page: reads `#<booking_id>.<manage_token>` from its own address (a fragment never
+/// reaches a server, a log or a `Referer`) and calls the owner API with the token as a bearer.
+const MANAGE_PAGE: &str = include_str!("manage.html");
+
+/// The script both pages share to write a meeting's time in words, as `when` does here.
+const WHEN_JS: &str = include_str!("when.js");
+
+/// The idempotency key a served booking form carries: fresh random bytes per render, so a
+/// double-submitted plain form (no JavaScript) is one keyed submission, and only whoever holds
+/// the page can come back for its answer.
+pub fn form_idempotency_key(random: [u8; 16]) -> String {
+    format!("pg_{}", URL_SAFE_NO_PAD.encode(random))
+}
+
 /// Where Turnstile's widget comes from (the one external asset, and only with bot protection on).
 const TURNSTILE_ORIGIN: &str = "https://challenges.cloudflare.com";
 
-/// The booking page; with a Turnstile site key, with the widget in the form (it adds the
-/// `cf-turnstile-response` field the worker checks).
-pub fn booking_page(turnstile_site_key: Option<&str>) -> String {
+/// The booking page, its form carrying `idempotency_key`; with a Turnstile site key, with the
+/// widget in the form (it adds the `cf-turnstile-response` field the worker checks).
+pub fn booking_page(turnstile_site_key: Option<&str>, idempotency_key: &str) -> String {
+    // `autocomplete="off"`: a browser restoring the form on Back would reuse a spent key.
+    let page = BOOKING_PAGE.replace("//when.js", WHEN_JS).replace(
+        "<!--idempotency_key-->",
+        &format!(
+            "<input type=\"hidden\" name=\"idempotency_key\" value=\"{}\" autocomplete=\"off\">",
+            escape(idempotency_key)
+        ),
+    );
     match turnstile_site_key {
-        None => BOOKING_PAGE.to_owned(),
-        Some(key) => BOOKING_PAGE.replace(
+        None => page,
+        Some(key) => page.replace(
             "<!--turnstile-->",
             &format!(
                 "<div class=\"cf-turnstile\" data-sitekey=\"{}\"></div>\
@@ -25,6 +55,11 @@ pub fn booking_page(turnstile_site_key: Option<&str>) -> String {
             ),
         ),
     }
+}
+
+/// The manage page (`GET /manage`): everything it shows comes from the owner API.
+pub fn manage_page() -> String {
+    MANAGE_PAGE.replace("//when.js", WHEN_JS)
 }
 
 /// The Content-Security-Policy of the pages: their own inline scripts and styles, requests to
@@ -95,24 +130,52 @@ fn document(title: &str, body: &str) -> String {
     )
 }
 
-/// The page a no-JavaScript form post gets for a booking (the 201 body, or its replay).
-pub fn confirmation_page(answer: &Value) -> String {
+/// Where the owner manages a booking: the manage page, with the booking and its token in the
+/// fragment.
+pub fn manage_link(booking_id: &str, manage_token: &str) -> String {
+    format!("/manage#{booking_id}.{manage_token}")
+}
+
+/// The page a no-JavaScript form post gets for a booking (the 201 body, or its replay): the time
+/// in words in the booking's zone, the join link, and the manage link — or, for a replay that
+/// withholds the token, where the link was given.
+pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
     let text = |v: &Value| escape(v.as_str().unwrap_or_default());
     let meeting = &answer["meeting"];
-    let join = text(&meeting["join_url"]);
-    let body = format!(
-        "<p>Your meeting is booked for <time datetime=\"{start}\">{start}</time> (UTC), \
-         {minutes} minutes.</p>\
-         <p><a id=\"join-link\" href=\"{join}\">Join the meeting</a></p>\
-         <p>Passcode: <code>{password}</code></p>\
-         <p>Keep this booking reference and key to change or cancel the booking:<br>\
-         <code>{booking_id}</code><br><code>{token}</code></p>",
-        start = text(&meeting["start_time"]),
-        minutes = meeting["duration"].as_u64().unwrap_or_default(),
-        password = text(&meeting["password"]),
-        booking_id = text(&answer["booking_id"]),
-        token = text(&answer["manage_token"]),
+    let start = meeting["start_time"].as_str().unwrap_or_default();
+    let when = DateTime::parse_from_rfc3339(start).map(|t| {
+        let minutes = meeting["duration"].as_u64().unwrap_or_default();
+        let zone = meeting["timezone"].as_str().unwrap_or("UTC");
+        meeting_time_in_words(t.with_timezone(&Utc), minutes as u32, zone, zones)
+    });
+    let mut body = format!(
+        "<p id=\"booked-when\">Your meeting is booked: <time datetime=\"{}\">{}</time>.</p>\
+         <p><a id=\"join-link\" href=\"{}\" rel=\"noreferrer\">Join the meeting</a></p>",
+        escape(start),
+        escape(&when.unwrap_or_else(|_| start.to_owned())),
+        text(&meeting["join_url"]),
     );
+    if let Some(password) = meeting["password"].as_str() {
+        body += &format!("<p>Passcode: <code>{}</code></p>", escape(password));
+    }
+    match (
+        answer["booking_id"].as_str(),
+        answer["manage_token"].as_str(),
+    ) {
+        (Some(id), Some(token)) => {
+            body += &format!(
+                "<p><a id=\"manage-link\" href=\"{}\">Change or cancel this booking</a></p>\
+                 <p>Keep this link (bookmark it): it is how you change or cancel the booking, \
+                 and anyone who has it can.</p>",
+                escape(&manage_link(id, token))
+            );
+        }
+        _ if answer["manage_token_withheld"] == Value::Bool(true) => {
+            body += "<p id=\"manage-withheld\">This booking was already made. The link to \
+                     change or cancel it was given when it was first made.</p>";
+        }
+        _ => {}
+    }
     document("Booked", &body)
 }
 
@@ -129,6 +192,7 @@ pub fn error_page(err: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time_zone::CompiledZones;
     use serde_json::json;
 
     #[test]
@@ -148,21 +212,92 @@ mod tests {
         }
     }
 
+    fn booked(extra: Value) -> Value {
+        let mut answer = json!({"booking_id": "bk_1", "status": "scheduled",
+            "meeting": {"join_url": "https://zoom.us/j/1?pwd=a&b=<c>", "password": "1\"2",
+                        "start_time": "2026-11-26T10:00:00Z", "duration": 30,
+                        "timezone": "Europe/London"}});
+        for (k, v) in extra.as_object().unwrap() {
+            answer[k] = v.clone();
+        }
+        answer
+    }
+
     #[test]
     fn pages_escape_what_they_show() {
-        let answer = json!({"booking_id": "bk_1", "manage_token": "mt_x",
-            "meeting": {"join_url": "https://zoom.us/j/1?pwd=a&b=<c>", "password": "1\"2",
-                        "start_time": "2030-01-01T09:00:00Z", "duration": 30}});
-        let page = confirmation_page(&answer);
+        let page = confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
         assert!(page.contains("href=\"https://zoom.us/j/1?pwd=a&amp;b=&lt;c&gt;\""));
-        assert!(page.contains("1&quot;2") && page.contains("mt_x") && page.contains("30 minutes"));
+        assert!(page.contains("1&quot;2"));
         let refused = error_page(&ApiError::SlotUnavailable);
         assert!(refused.contains("slot_unavailable") && refused.contains("No host is free"));
     }
 
     #[test]
+    fn a_confirmation_states_the_time_in_words_and_links_to_the_manage_page() {
+        let page = confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
+        assert!(page.contains("Thursday 26 November 2026, 10:00–10:30, London time"));
+        assert!(page.contains("<a id=\"manage-link\" href=\"/manage#bk_1.mt_x\">"));
+        // The link, not the raw identifiers, is what the owner keeps.
+        assert_eq!(page.matches("mt_x").count(), 1);
+        assert_eq!(page.matches("bk_1").count(), 1);
+        assert!(!page.contains("(UTC)"));
+    }
+
+    #[test]
+    fn a_replay_without_the_token_says_where_the_link_was_given() {
+        let page = confirmation_page(
+            &booked(json!({"manage_token_withheld": true})),
+            &CompiledZones,
+        );
+        assert!(page.contains("London time") && page.contains("given when it was first made"));
+        assert!(!page.contains("/manage#") && !page.contains("bk_1"));
+    }
+
+    #[test]
+    fn the_manage_link_carries_the_booking_and_token_in_the_fragment_only() {
+        assert_eq!(manage_link("bk_abc", "mt_def"), "/manage#bk_abc.mt_def");
+    }
+
+    #[test]
+    fn each_served_form_gets_its_own_key() {
+        let (one, two) = (form_idempotency_key([1; 16]), form_idempotency_key([2; 16]));
+        assert_ne!(one, two);
+        assert!(one.starts_with("pg_") && one.len() == 25, "{one}");
+        let page = booking_page(None, &one);
+        assert!(page.contains(&format!(
+            "<input type=\"hidden\" name=\"idempotency_key\" value=\"{one}\" autocomplete=\"off\">"
+        )));
+        assert!(!booking_page(None, "\"><script>").contains("\"><script>"));
+    }
+
+    #[test]
+    fn both_pages_carry_the_time_in_words_script() {
+        for page in [booking_page(None, "pg_x"), manage_page()] {
+            assert!(page.contains("function meetingTimeInWords("));
+            assert!(!page.contains("//when.js"));
+        }
+    }
+
+    #[test]
+    fn the_manage_page_reads_its_fragment_and_keeps_the_token_out_of_urls() {
+        let page = manage_page();
+        assert!(page.contains("location.hash"));
+        assert!(page.contains("\"authorization\": \"Bearer \" + token"));
+        assert!(page.contains("<meta name=\"referrer\" content=\"no-referrer\">"));
+        for leak in [
+            "localStorage",
+            "sessionStorage",
+            "console.",
+            "?token",
+            "document.cookie",
+        ] {
+            assert!(!page.contains(leak), "{leak}");
+        }
+    }
+
+    #[test]
     fn the_booking_page_is_a_plain_form_to_the_api() {
-        let page = booking_page(None);
+        let page = booking_page(None, "pg_x");
         assert!(page.contains("<form id=\"booking\" method=\"post\" action=\"/v1/bookings\""));
         for field in [
             "name",
@@ -182,7 +317,7 @@ mod tests {
 
     #[test]
     fn turnstile_adds_its_widget_and_origin_only_when_on() {
-        let page = booking_page(Some("1x00000000000000000000AA\"><script>"));
+        let page = booking_page(Some("1x00000000000000000000AA\"><script>"), "pg_x");
         assert!(page.contains("data-sitekey=\"1x00000000000000000000AA&quot;&gt;&lt;script&gt;\""));
         assert!(page.contains("https://challenges.cloudflare.com/turnstile/v0/api.js"));
         let csp = content_security_policy(true);

@@ -8,6 +8,7 @@ use super::http;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::{body_kind, BodyKind, MAX_BODY_BYTES};
 use crate::domain::page;
+use crate::edge::intl_zones::IntlZones;
 use worker::{Env, Request, Response};
 
 /// `POST /v1/bookings`: JSON for API clients; for a browser's plain form post (its `Accept`
@@ -22,7 +23,7 @@ pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
     Ok(match outcome {
         Ok(created) => http::html_response(
             created.answer.status,
-            &page::confirmation_page(&created.answer.body),
+            &page::confirmation_page(&created.answer.body, &IntlZones),
             &csp,
         ),
         Err(err) => http::html_response(err.status(), &page::error_page(&err), &csp),
