@@ -127,3 +127,23 @@ fn intl_zones_follow_the_iana_rules() {
         LocalResult::Single(utc(1, 10, 1, 30))
     );
 }
+
+/// A confirmation's time in words reads the same through the runtime's zones as through the
+/// compiled tables the native tests use.
+#[wasm_bindgen_test]
+fn times_in_words_read_the_same_through_intl() {
+    use crate::domain::page::meeting_time_in_words;
+    use crate::edge::intl_zones::IntlZones;
+    use chrono::{TimeZone, Utc};
+
+    let start = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
+    assert_eq!(
+        meeting_time_in_words(start, 30, "Europe/London", &IntlZones),
+        "Thursday 26 November 2026, 10:00–10:30, London time"
+    );
+    let summer = Utc.with_ymd_and_hms(2026, 7, 1, 14, 0, 0).unwrap();
+    assert_eq!(
+        meeting_time_in_words(summer, 45, "America/New_York", &IntlZones),
+        "Wednesday 1 July 2026, 10:00–10:45, New York time"
+    );
+}

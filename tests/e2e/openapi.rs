@@ -82,6 +82,13 @@ pub fn every_documented_status_happens(stack: &Stack) {
     saw(
         &mut seen,
         "GET",
+        "/manage",
+        200,
+        &stack.request("GET", "/manage", None, b""),
+    );
+    saw(
+        &mut seen,
+        "GET",
         "/healthz",
         200,
         &stack.request("GET", "/healthz", None, b""),

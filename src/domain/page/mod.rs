@@ -140,7 +140,6 @@ pub fn manage_link(booking_id: &str, manage_token: &str) -> String {
 /// in words in the booking's zone, the join link, and the manage link — or, for a replay that
 /// withholds the token, where the link was given.
 pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
-    let text = |v: &Value| escape(v.as_str().unwrap_or_default());
     let meeting = &answer["meeting"];
     let start = meeting["start_time"].as_str().unwrap_or_default();
     let when = DateTime::parse_from_rfc3339(start).map(|t| {
@@ -153,7 +152,7 @@ pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
          <p><a id=\"join-link\" href=\"{}\" rel=\"noreferrer\">Join the meeting</a></p>",
         escape(start),
         escape(&when.unwrap_or_else(|_| start.to_owned())),
-        text(&meeting["join_url"]),
+        escape(web_link(meeting["join_url"].as_str().unwrap_or_default())),
     );
     if let Some(password) = meeting["password"].as_str() {
         body += &format!("<p>Passcode: <code>{}</code></p>", escape(password));
@@ -177,6 +176,16 @@ pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
         _ => {}
     }
     document("Booked", &body)
+}
+
+/// `url` if it is a web address; anything else (a `javascript:` link) becomes an inert `#`.
+fn web_link(url: &str) -> &str {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        url
+    } else {
+        "#"
+    }
 }
 
 /// The page a no-JavaScript form post gets when the booking was refused.
@@ -228,6 +237,8 @@ mod tests {
         let page = confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
         assert!(page.contains("href=\"https://zoom.us/j/1?pwd=a&amp;b=&lt;c&gt;\""));
         assert!(page.contains("1&quot;2"));
+        let script = json!({"meeting": {"join_url": "JavaScript:alert(1)"}});
+        assert!(confirmation_page(&booked(script), &CompiledZones).contains("href=\"#\""));
         let refused = error_page(&ApiError::SlotUnavailable);
         assert!(refused.contains("slot_unavailable") && refused.contains("No host is free"));
     }

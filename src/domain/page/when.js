@@ -18,6 +18,8 @@ function meetingTimeInWords(start, minutes, zone) {
   if (a.day === b.day) return a.day + ", " + a.clock + "\u2013" + b.clock + ", " + label;
   return a.day + ", " + a.clock + " \u2013 " + b.day + ", " + b.clock + ", " + label;
 }
+// A web address, or an inert "#" (never a `javascript:` link from an answer).
+function webLink(url) { return /^https?:\/\//i.test(url || "") ? url : "#"; }
 // `Europe/London` → "London time"; `Etc/GMT+5` (five hours behind UTC) → "UTC−05:00".
 function zoneLabel(zone, at) {
   if (zone.indexOf("Etc/") === 0) {
