@@ -6,7 +6,8 @@
 //! it passed the storage value limit, after which every later event for the booking failed.
 //!
 //! Bounds: at most [`MAX_PARTICIPANTS_KEPT`] participants per booking (Zoom's largest meetings),
-//! and at most [`MAX_TIMES_KEPT`] join and as many leave times per participant (the earliest).
+//! at most [`MAX_TIMES_KEPT`] join and as many leave times per participant (the earliest), and
+//! [`MAX_TEXT_KEPT`] characters of a name or email.
 //! A participant beyond the bound is not kept: each of their joins counts one participant in the
 //! totals (a rejoin counts again, as they cannot be told apart without a row) and their minutes
 //! count nothing. Later events keep applying either way.
@@ -20,6 +21,8 @@ use crate::domain::webhook::event::Participant;
 pub const MAX_PARTICIPANTS_KEPT: u32 = 1000;
 /// Join (and leave) times kept per participant: the earliest ones.
 pub const MAX_TIMES_KEPT: usize = 100;
+/// Characters of a participant's name or email kept (Zoom's own are far shorter).
+pub const MAX_TEXT_KEPT: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attendance {
@@ -101,7 +104,11 @@ pub fn record_presence(
         None => {
             totals.kept += 1;
             Attendance {
-                participant: who.clone(),
+                participant: Participant {
+                    key: who.key.clone(),
+                    name: None,
+                    email: None,
+                },
                 joined_at: Vec::new(),
                 left_at: Vec::new(),
             }
@@ -109,11 +116,15 @@ pub fn record_presence(
     };
     let before = entry.total_seconds();
     // Later events may know more (e.g. the email) than the first one did.
+    let kept = |text: &Option<String>| {
+        text.as_ref()
+            .map(|t| t.chars().take(MAX_TEXT_KEPT).collect::<String>())
+    };
     if entry.participant.name.is_none() {
-        entry.participant.name = who.name.clone();
+        entry.participant.name = kept(&who.name);
     }
     if entry.participant.email.is_none() {
-        entry.participant.email = who.email.clone();
+        entry.participant.email = kept(&who.email);
     }
     match presence {
         Presence::Joined => insert_sorted(&mut entry.joined_at, at),
@@ -193,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn a_later_event_fills_in_what_the_first_did_not_know() {
+    fn a_later_event_fills_in_what_the_first_did_not_know_and_text_is_capped() {
         let mut totals = AttendanceTotals::default();
         let first = record_presence(&mut totals, None, &person("p"), Presence::Joined, t(0));
         let with_email = Participant {
@@ -206,6 +217,12 @@ mod tests {
             Some("p@example.com")
         );
         assert_eq!(totals.kept, 1);
+        let long = Participant {
+            name: Some("n".repeat(5000)),
+            ..person("q")
+        };
+        let entry = record_presence(&mut totals, None, &long, Presence::Joined, t(0)).unwrap();
+        assert_eq!(entry.participant.name.unwrap().len(), MAX_TEXT_KEPT);
     }
 
     #[test]
