@@ -17,16 +17,81 @@ extern "C" {
     fn date_time_format(locales: &JsValue, options: &Object) -> Result<DateTimeFormat, JsValue>;
 }
 
+/// Formatters kept at most. A deployment's guests use a handful of zones; the bound only stops
+/// strangers' requests (a zone name is unauthenticated input) from growing memory.
+pub(crate) const MAX_FORMATTERS: usize = 64;
+
+/// A formatter with the name it is kept under and the zone ICU resolved it to.
+#[derive(Clone)]
+struct Cached {
+    name: String,
+    resolved: String,
+    formatter: DateTimeFormat,
+}
+
 thread_local! {
-    /// Formatters by zone name: building one is far dearer than using it.
-    static FORMATTERS: RefCell<HashMap<String, DateTimeFormat>> = RefCell::new(HashMap::new());
+    /// Formatters, least recently used first: building one is far dearer than using it. ICU
+    /// matches zone names ignoring case, and so does this cache: `europe/LONDON` finds the entry
+    /// of `Europe/London` (kept under its canonical name) instead of adding one, and past
+    /// [`MAX_FORMATTERS`] the least recently used entry goes.
+    static FORMATTERS: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many formatters are kept (for tests).
+#[cfg(test)]
+pub(crate) fn cached_formatters() -> usize {
+    FORMATTERS.with(|f| f.borrow().len())
+}
+
+/// The formatter for `zone_name`, from the cache or made (and kept).
+fn cached(zone_name: &str) -> Option<Cached> {
+    let hit = FORMATTERS.with(|f| {
+        let mut kept = f.borrow_mut();
+        let at = kept
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(zone_name))?;
+        let entry = kept.remove(at);
+        kept.push(entry.clone());
+        Some(entry)
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let formatter = made(zone_name)?;
+    let resolved = Reflect::get(
+        &formatter.resolved_options(),
+        &JsValue::from_str("timeZone"),
+    )
+    .ok()
+    .and_then(|v| v.as_string())
+    .unwrap_or_default();
+    let entry = Cached {
+        name: canonical_name(zone_name, &resolved).to_owned(),
+        resolved,
+        formatter,
+    };
+    FORMATTERS.with(|f| {
+        let mut kept = f.borrow_mut();
+        if kept.len() >= MAX_FORMATTERS {
+            kept.remove(0);
+        }
+        kept.push(entry.clone());
+    });
+    Some(entry)
+}
+
+/// The name a zone goes by: ICU's when only the letter case differs. ICU may resolve a name to
+/// an older alias (Asia/Kolkata → Asia/Calcutta): then the name as sent is kept.
+fn canonical_name<'a>(requested: &'a str, resolved: &'a str) -> &'a str {
+    if resolved.eq_ignore_ascii_case(requested) {
+        resolved
+    } else {
+        requested
+    }
 }
 
 /// A formatter that writes an instant as the zone's wall-clock fields, 24-hour, in digits.
-fn formatter(zone_name: &str) -> Option<DateTimeFormat> {
-    if let Some(cached) = FORMATTERS.with(|f| f.borrow().get(zone_name).cloned()) {
-        return Some(cached);
-    }
+fn made(zone_name: &str) -> Option<DateTimeFormat> {
     let options = Object::new();
     let set = |key: &str, value: &str| {
         Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).is_ok()
@@ -39,9 +104,7 @@ fn formatter(zone_name: &str) -> Option<DateTimeFormat> {
     if !all_set {
         return None;
     }
-    let made = date_time_format(&JsValue::from_str("en-US"), &options).ok()?;
-    FORMATTERS.with(|f| f.borrow_mut().insert(zone_name.to_owned(), made.clone()));
-    Some(made)
+    date_time_format(&JsValue::from_str("en-US"), &options).ok()
 }
 
 /// The zone's wall clock at `instant`, as seconds since the epoch "as if UTC".
@@ -80,23 +143,13 @@ impl ZoneRules for IntlZones {
         if !is_zone_name(name) {
             return None;
         }
-        let made = formatter(name)?;
-        let resolved = Reflect::get(&made.resolved_options(), &JsValue::from_str("timeZone"))
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default();
-        // ICU may resolve a name to an older alias (Asia/Kolkata → Asia/Calcutta): keep the
-        // name as sent unless only its letter case differs.
-        if resolved.eq_ignore_ascii_case(name) {
-            Some(Zone::known(resolved))
-        } else {
-            Some(Zone::known(name))
-        }
+        let entry = cached(name)?;
+        Some(Zone::known(canonical_name(name, &entry.resolved)))
     }
 
     fn offset_seconds(&self, zone: &Zone, instant: DateTime<Utc>) -> i32 {
-        formatter(zone.name())
-            .and_then(|f| wall_clock_seconds(&f, instant))
+        cached(zone.name())
+            .and_then(|c| wall_clock_seconds(&c.formatter, instant))
             .map_or(0, |wall| (wall - instant.timestamp()) as i32)
     }
 }

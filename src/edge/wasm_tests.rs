@@ -147,3 +147,41 @@ fn times_in_words_read_the_same_through_intl() {
         "Wednesday 1 July 2026, 10:00–10:45, New York time"
     );
 }
+
+/// The formatter cache is keyed by the zone as ICU knows it (letter case ignored) and bounded:
+/// names from unauthenticated requests cannot grow it.
+#[wasm_bindgen_test]
+fn the_zone_cache_keeps_one_formatter_per_zone_and_stays_bounded() {
+    use crate::domain::time_zone::ZoneRules;
+    use crate::edge::intl_zones::{cached_formatters, IntlZones, MAX_FORMATTERS};
+    use chrono::{TimeZone, Utc};
+
+    let london = IntlZones.zone("Europe/London").unwrap();
+    let before = cached_formatters();
+    for variant in ["europe/LONDON", "EUROPE/london", "eUrOpE/LoNdOn"] {
+        assert_eq!(IntlZones.zone(variant).unwrap(), london, "{variant}");
+    }
+    assert_eq!(cached_formatters(), before);
+
+    // Every zone the runtime knows, far more than the bound.
+    let intl = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).unwrap();
+    let supported: js_sys::Function =
+        js_sys::Reflect::get(&intl, &JsValue::from_str("supportedValuesOf"))
+            .unwrap()
+            .unchecked_into();
+    let names: js_sys::Array = supported
+        .call1(&intl, &JsValue::from_str("timeZone"))
+        .unwrap()
+        .unchecked_into();
+    assert!(names.length() as usize > 2 * MAX_FORMATTERS);
+    for name in names.iter() {
+        let name = name.as_string().unwrap();
+        assert!(IntlZones.zone(&name).is_some(), "{name}");
+        assert!(IntlZones.zone(&name.to_uppercase()).is_some(), "{name}");
+    }
+    assert_eq!(cached_formatters(), MAX_FORMATTERS);
+    // A zone whose formatter was dropped is made again, with the same answers.
+    let summer = Utc.with_ymd_and_hms(2030, 7, 1, 12, 0, 0).unwrap();
+    assert_eq!(IntlZones.offset_seconds(&london, summer), 3600);
+    assert_eq!(cached_formatters(), MAX_FORMATTERS);
+}

@@ -328,6 +328,27 @@ pub fn bad_requests_get_documented_errors_and_create_nothing(stack: &Stack) {
             Some("duration"),
         ),
         (
+            "bidi override as a JSON escape",
+            JSON,
+            format!(r#"{{"name":"Ada\u202egpj.exe","email":"ada@example.com","start_time":"{ok_start}"}}"#)
+                .into_bytes(),
+            422,
+            "invalid_text",
+            Some("name"),
+        ),
+        (
+            "bidi override in a form body",
+            Some("application/x-www-form-urlencoded"),
+            format!(
+                "name=Ada&email=ada%40example.com&start_time={}&topic=pay%E2%80%AEfdp.exe",
+                ok_start.replace('+', "%2B").replace(':', "%3A")
+            )
+            .into_bytes(),
+            422,
+            "invalid_text",
+            Some("topic"),
+        ),
+        (
             "long topic",
             JSON,
             base(json!({"topic": "t".repeat(201)})),

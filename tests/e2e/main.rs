@@ -96,6 +96,8 @@ fn groups() -> Vec<Group> {
                 scenario!(webhooks::forged_stale_malformed_refused_without_effect),
                 scenario!(webhooks::tolerance_window_and_secret_rotation),
                 scenario!(webhooks::out_of_order_attendance_recording),
+                scenario!(webhooks::the_owner_view_shows_no_other_attendee_and_no_recording_passcode),
+                scenario!(webhooks::a_meeting_larger_than_the_attendance_bound_keeps_taking_events),
                 scenario!(webhooks::unknown_meetings_acknowledged),
                 scenario!(webhooks::booking_view_requires_a_token),
             ],

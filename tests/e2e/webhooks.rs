@@ -270,6 +270,120 @@ pub fn out_of_order_attendance_recording(stack: &Stack) {
     assert!(recording["files"][0]["download_url"].is_string());
 }
 
+/// Books a meeting; returns (booking id, manage token, Zoom meeting id).
+fn book_owned(stack: &Stack) -> (String, String, u64) {
+    let answer = stack.book_json(&json!({
+        "name": "Ada", "email": unique_email("owner"), "start_time": future_utc(5).to_rfc3339(),
+    }));
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let body = answer.json();
+    (
+        body["booking_id"].as_str().unwrap().to_owned(),
+        body["manage_token"].as_str().unwrap().to_owned(),
+        body["meeting"]["id"].as_u64().unwrap(),
+    )
+}
+
+fn participant_event(meeting_id: u64, joined: bool, key: &str, email: &str, at: &str) -> Value {
+    let (event, field) = if joined {
+        ("meeting.participant_joined", "join_time")
+    } else {
+        ("meeting.participant_left", "leave_time")
+    };
+    json!({"event": event, "meeting_id": meeting_id, "event_ts": 40_000,
+        "participant": {"user_name": format!("Guest {key}"), "participant_uuid": key,
+            "email": email, field: at}})
+}
+
+/// The owner's token reads how many attended and for how long and the recording's share link;
+/// another attendee's email and the recording's passcode are only in the operator's view, and
+/// no owner answer (read, cancel) carries them.
+pub fn the_owner_view_shows_no_other_attendee_and_no_recording_passcode(stack: &Stack) {
+    let (booking_id, token, meeting_id) = book_owned(stack);
+    let grace = "grace.hopper@example.org";
+    for event in [
+        participant_event(meeting_id, true, "p-grace", grace, "2030-01-01T10:00:00Z"),
+        participant_event(meeting_id, false, "p-grace", grace, "2030-01-01T10:25:00Z"),
+        json!({"event": "recording.completed", "meeting_id": meeting_id, "event_ts": 50_000}),
+    ] {
+        assert_eq!(statuses(&stack.deliver(event)), [200]);
+    }
+    let operator = stack.wait_for_booking(&booking_id, "three events", |b| applied(b) == 3);
+    assert_eq!(operator["attendance"][0]["email"], grace);
+    assert_eq!(operator["recording"]["password"], "rec-pass");
+    let share_url = operator["recording"]["share_url"].clone();
+    assert!(share_url.is_string());
+
+    let owner = stack.manage("GET", &booking_id, "", Some(&token), None);
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    let view = owner.json();
+    assert_eq!(
+        view["attendance"],
+        json!({"participants": 1, "total_minutes": 25})
+    );
+    assert_eq!(view["recording"], json!({ "share_url": share_url }));
+    assert!(
+        !owner.body.contains(grace) && !owner.body.contains("rec-pass"),
+        "{}",
+        owner.body
+    );
+    let cancelled = stack.manage("DELETE", &booking_id, "", Some(&token), None);
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.json()["status"], "cancelled");
+    assert!(!cancelled.body.contains(grace) && !cancelled.body.contains("rec-pass"));
+    assert!(!stack
+        .manage("GET", &booking_id, "", Some(&token), None)
+        .body
+        .contains(grace));
+}
+
+/// Participants in a meeting: more than the worker keeps per booking.
+const LARGE_MEETING: usize = 1_010;
+
+/// A meeting larger than the attendance bound: every join is applied (beyond the bound counted,
+/// not kept) and a recording delivered after them still applies. Before, every participant grew
+/// one stored record until it passed the storage value limit and every later event failed.
+pub fn a_meeting_larger_than_the_attendance_bound_keeps_taking_events(stack: &Stack) {
+    let (booking_id, token, meeting_id) = book_owned(stack);
+    // Zoom-length names would take several thousand participants to pass the old limit (2 MB
+    // per record); long ones pass it within this meeting. The worker keeps 256 characters.
+    let padding = "x".repeat(2_200);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|threads| {
+        for _ in 0..8 {
+            threads.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= LARGE_MEETING {
+                    break;
+                }
+                let key = format!("p-{i:04}");
+                let mut event = participant_event(
+                    meeting_id,
+                    true,
+                    &key,
+                    &format!("guest{i}@example.org"),
+                    "2030-01-01T10:00:00Z",
+                );
+                event["participant"]["user_name"] = json!(format!("Guest {i} {padding}"));
+                assert_eq!(statuses(&stack.deliver(event)), [200], "{key}");
+            });
+        }
+    });
+    let recording =
+        json!({"event": "recording.completed", "meeting_id": meeting_id, "event_ts": 60_000});
+    assert_eq!(statuses(&stack.deliver(recording)), [200]);
+    let operator = stack.wait_for_booking(&booking_id, "every event", |b| {
+        applied(b) == LARGE_MEETING as u64 + 1
+    });
+    assert_eq!(operator["recording"]["password"], "rec-pass");
+    assert_eq!(operator["attendance"].as_array().unwrap().len(), 1_000);
+    let owner = stack
+        .manage("GET", &booking_id, "", Some(&token), None)
+        .json();
+    assert_eq!(owner["attendance"]["participants"], LARGE_MEETING);
+    assert!(owner["recording"]["share_url"].is_string());
+}
+
 pub fn unknown_meetings_acknowledged(stack: &Stack) {
     for event in ["meeting.started", "meeting.deleted", "recording.completed"] {
         let delivered = stack.deliver(json!({"event": event, "meeting_id": 99_999_999_999u64}));

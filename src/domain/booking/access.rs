@@ -4,8 +4,11 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::manage_token::{bearer, verify};
-use crate::domain::booking::BookingId;
+use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::operator;
+
+/// How long a cancelled booking stays readable by its owner's token, from its cancellation.
+pub const CANCELLED_OWNER_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -31,6 +34,19 @@ pub fn authorize(
         return Ok(Access::Operator);
     }
     Err(ApiError::NotFound)
+}
+
+/// Whether `access` may still see `record` at `now_ms`: a cancelled booking is gone for its
+/// owner 30 days after its cancellation (`404 not_found`, as for any unknown booking), so a
+/// token that leaked later reads nothing; the operator can always read it.
+pub fn may_see(access: Access, record: &BookingRecord, now_ms: i64) -> Result<(), ApiError> {
+    let expired = record
+        .cancelled_at_ms()
+        .is_some_and(|at| now_ms - at >= CANCELLED_OWNER_DAYS * 86_400_000);
+    match access {
+        Access::Owner if expired => Err(ApiError::NotFound),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +85,27 @@ mod tests {
             authorize(KEY, None, &"bk_a".into(), Some(&format!("Bearer {ADMIN}"))),
             Err(ApiError::NotFound)
         );
+    }
+
+    #[test]
+    fn a_cancelled_booking_is_gone_for_its_owner_after_30_days_but_not_for_the_operator() {
+        use crate::domain::booking::BookingStatus;
+        let mut record = crate::domain::booking::record::tests::record();
+        let day = 86_400_000;
+        let cancelled_at = record.created_at.timestamp_millis() + 3 * day;
+        assert_eq!(
+            may_see(Access::Owner, &record, cancelled_at + 400 * day),
+            Ok(())
+        );
+        record.cancel(cancelled_at);
+        assert_eq!(record.status, BookingStatus::Cancelled);
+        let later = |days: i64| cancelled_at + days * day;
+        assert_eq!(may_see(Access::Owner, &record, later(29)), Ok(()));
+        assert_eq!(may_see(Access::Owner, &record, later(30) - 1), Ok(()));
+        assert_eq!(
+            may_see(Access::Owner, &record, later(30)),
+            Err(ApiError::NotFound)
+        );
+        assert_eq!(may_see(Access::Operator, &record, later(365)), Ok(()));
     }
 }

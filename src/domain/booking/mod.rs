@@ -2,6 +2,7 @@
 //! record kept by the coordinator.
 
 pub mod access;
+pub mod attendance;
 pub mod email;
 pub mod host_pool;
 pub mod id;
@@ -17,7 +18,8 @@ pub mod reservation;
 pub mod saga;
 pub mod submit_limits;
 
+pub use attendance::{Attendance, AttendanceTotals};
 pub use email::EmailAddress;
 pub use id::BookingId;
-pub use record::{Attendance, BookingRecord, BookingStatus, MeetingDetails, Recording};
+pub use record::{BookingRecord, BookingStatus, MeetingDetails, Recording};
 pub use request::{body_kind, parse_booking, BodyKind, ValidBooking, MAX_BODY_BYTES};

@@ -7,9 +7,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::booking::attendance::{Attendance, AttendanceTotals};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::{BookingId, EmailAddress};
-use crate::domain::webhook::event::{Participant, RecordingFile};
+use crate::domain::webhook::event::RecordingFile;
 use crate::domain::zoom::HostUser;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +52,12 @@ pub struct BookingRecord {
     /// What Zoom's webhooks reported; see `domain::webhook::effects`.
     #[serde(default)]
     pub lifecycle: Lifecycle,
+    /// Totals of the attendance kept per participant (`booking::attendance`).
     #[serde(default)]
+    pub attendance_totals: AttendanceTotals,
+    /// Attendance stored the old way, in the record itself: moved to per-participant entries by
+    /// the next event for the booking, and read together with them until then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attendance: Vec<Attendance>,
     #[serde(default)]
     pub recording: Option<Recording>,
@@ -73,14 +79,6 @@ pub struct Lifecycle {
     pub duration_event_ts: Option<i64>,
     pub timezone_event_ts: Option<i64>,
     pub recording_event_ts: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attendance {
-    pub participant: Participant,
-    /// Sorted, without repeats.
-    pub joined_at: Vec<DateTime<Utc>>,
-    pub left_at: Vec<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,36 +159,60 @@ impl BookingRecord {
     }
 }
 
-impl Attendance {
-    /// Time present: each join paired with the first leave after it (and before the next join).
-    /// A join without a leave yet counts nothing.
-    pub fn total_seconds(&self) -> i64 {
-        let mut total = 0;
-        for (i, joined) in self.joined_at.iter().enumerate() {
-            let next_join = self.joined_at.get(i + 1);
-            if let Some(left) = self
-                .left_at
-                .iter()
-                .find(|left| *left >= joined && next_join.is_none_or(|next| *left <= next))
-            {
-                total += (*left - *joined).num_seconds();
-            }
-        }
-        total
-    }
-
-    pub fn total_minutes(&self) -> i64 {
-        (self.total_seconds() + 30) / 60
-    }
-}
-
 impl BookingRecord {
-    /// Everything an operator or the booking's owner may see: never the host's start link.
-    pub fn detail_view(&self) -> Value {
+    /// The attendance totals, counting entries still stored the old way.
+    pub fn attendance_totals(&self) -> AttendanceTotals {
+        self.attendance_totals
+            .plus(AttendanceTotals::of(&self.attendance).0)
+    }
+
+    /// When the booking was cancelled (epoch ms): by its owner, the reconciliation or Zoom.
+    pub fn cancelled_at_ms(&self) -> Option<i64> {
+        (self.status == BookingStatus::Cancelled).then(|| {
+            // Records cancelled before the time was kept count from their creation.
+            self.lifecycle
+                .deleted_event_ts
+                .unwrap_or(self.created_at.timestamp_millis())
+        })
+    }
+
+    /// What both owner and operator see: the 201 fields and the booking's own facts.
+    fn common_view(&self) -> Value {
         let mut view = self.public_view();
-        let attendance: Vec<Value> = self
-            .attendance
+        view["name"] = json!(self.name);
+        view["email"] = json!(self.email);
+        view["topic"] = json!(self.topic);
+        view["created_at"] = json!(rfc3339_utc(self.created_at));
+        view["started_at"] = json!(self.lifecycle.started_at.map(rfc3339_utc));
+        view["ended_at"] = json!(self.lifecycle.ended_at.map(rfc3339_utc));
+        view["webhook_events"] = json!(self.webhook_events);
+        view
+    }
+
+    /// The owner's view (`manage_token`): how many attended and for how long, and the
+    /// recording's share link; never another attendee's name, email or times, nor the
+    /// recording's passcode or files. Never the host's start link.
+    pub fn owner_view(&self) -> Value {
+        let totals = self.attendance_totals();
+        let mut view = self.common_view();
+        view["attendance"] = json!({
+            "participants": totals.participants(),
+            "total_minutes": totals.total_minutes(),
+        });
+        view["recording"] = match &self.recording {
+            Some(recording) => json!({ "share_url": recording.share_url }),
+            None => Value::Null,
+        };
+        view
+    }
+
+    /// The operator's view (`ADMIN_TOKEN`): every kept attendee (`kept`, the per-participant
+    /// entries) and the whole recording, plus the totals. Never the host's start link.
+    pub fn operator_view(&self, kept: &[Attendance]) -> Value {
+        let (_, old) = AttendanceTotals::of(&self.attendance);
+        let attendance: Vec<Value> = kept
             .iter()
+            .chain(old)
             .map(|a| {
                 json!({
                     "name": a.participant.name,
@@ -201,25 +223,24 @@ impl BookingRecord {
                 })
             })
             .collect();
-        view["name"] = json!(self.name);
-        view["email"] = json!(self.email);
-        view["topic"] = json!(self.topic);
-        view["created_at"] = json!(rfc3339_utc(self.created_at));
-        view["started_at"] = json!(self.lifecycle.started_at.map(rfc3339_utc));
-        view["ended_at"] = json!(self.lifecycle.ended_at.map(rfc3339_utc));
+        let totals = self.attendance_totals();
+        let mut view = self.common_view();
         view["attendance"] = json!(attendance);
+        view["attendance_totals"] = json!({
+            "participants": totals.participants(),
+            "total_minutes": totals.total_minutes(),
+        });
         view["recording"] = json!(self.recording);
-        view["webhook_events"] = json!(self.webhook_events);
         view
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn record() -> BookingRecord {
+    pub(crate) fn record() -> BookingRecord {
         BookingRecord {
             booking_id: "bk_x".into(),
             status: BookingStatus::Scheduled,
@@ -239,6 +260,7 @@ mod tests {
             },
             created_at: Utc.with_ymd_and_hms(2029, 12, 1, 0, 0, 0).unwrap(),
             lifecycle: Lifecycle::default(),
+            attendance_totals: AttendanceTotals::default(),
             attendance: Vec::new(),
             recording: None,
             webhook_events: WebhookTally::default(),
@@ -280,5 +302,84 @@ mod tests {
                 }
             })
         );
+    }
+
+    fn attendee(email: &str, joined_min: u32, left_min: u32) -> Attendance {
+        let at = |m: u32| Utc.with_ymd_and_hms(2030, 1, 2, 3, m, 0).unwrap();
+        Attendance {
+            participant: crate::domain::webhook::event::Participant {
+                key: email.into(),
+                name: Some("Grace".into()),
+                email: Some(email.into()),
+            },
+            joined_at: vec![at(joined_min)],
+            left_at: vec![at(left_min)],
+        }
+    }
+
+    fn attended() -> BookingRecord {
+        let mut booking = record();
+        booking.attendance_totals = AttendanceTotals {
+            kept: 1,
+            joins_not_kept: 0,
+            seconds: 20 * 60,
+        };
+        booking.recording = Some(Recording {
+            files: Vec::new(),
+            password: Some("rec-pass".into()),
+            share_url: Some("https://zoom.us/rec/share/x".into()),
+        });
+        booking
+    }
+
+    #[test]
+    fn the_owner_sees_totals_and_the_share_link_but_no_attendee_or_passcode() {
+        let view = attended().owner_view();
+        assert_eq!(
+            view["attendance"],
+            json!({"participants": 1, "total_minutes": 20})
+        );
+        assert_eq!(
+            view["recording"],
+            json!({"share_url": "https://zoom.us/rec/share/x"})
+        );
+        let text = view.to_string();
+        assert!(
+            !text.contains("grace@") && !text.contains("rec-pass"),
+            "{text}"
+        );
+        assert_eq!(view["email"], "ada@example.com");
+        assert_eq!(record().owner_view()["recording"], Value::Null);
+    }
+
+    #[test]
+    fn the_operator_sees_every_kept_attendee_and_the_whole_recording() {
+        let view = attended().operator_view(&[attendee("grace@example.com", 4, 24)]);
+        assert_eq!(view["attendance"][0]["email"], "grace@example.com");
+        assert_eq!(view["attendance"][0]["total_minutes"], 20);
+        assert_eq!(view["recording"]["password"], "rec-pass");
+        assert_eq!(view["attendance_totals"]["participants"], 1);
+    }
+
+    #[test]
+    fn a_record_stored_with_attendance_inside_reads_the_same() {
+        let mut old = serde_json::to_value(record()).unwrap();
+        old.as_object_mut().unwrap().remove("attendance_totals");
+        old["attendance"] = json!([
+            attendee("grace@example.com", 4, 24),
+            attendee("bo@example.com", 0, 10)
+        ]);
+        let old: BookingRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            old.owner_view()["attendance"],
+            json!({"participants": 2, "total_minutes": 30})
+        );
+        let operator = old.operator_view(&[]);
+        assert_eq!(operator["attendance"].as_array().unwrap().len(), 2);
+        // A record without old entries writes none.
+        assert!(serde_json::to_value(record())
+            .unwrap()
+            .get("attendance")
+            .is_none());
     }
 }

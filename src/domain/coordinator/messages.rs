@@ -6,7 +6,7 @@ use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
 pub use crate::domain::booking::saga::CommitVerdict;
 use crate::domain::booking::submit_limits::Submitter;
-use crate::domain::booking::ValidBooking;
+use crate::domain::booking::{Attendance, ValidBooking};
 pub use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::secret::Secret;
@@ -32,6 +32,7 @@ macro_rules! for_each_message {
             ReleaseReservation => (),
             MoveReservation => ReserveOutcome,
             GetBooking => Option<BookingRecord>,
+            GetAttendance => Vec<Attendance>,
             RescheduleRequest => RescheduleOutcome,
             RescheduleCommit => Option<BookingRecord>,
             RescheduleRelease => (),
@@ -299,6 +300,12 @@ pub struct CancelBooking {
 /// Reads a booking from the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetBooking {
+    pub booking_id: BookingId,
+}
+
+/// Reads the attendance kept per participant for a booking (the operator's view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetAttendance {
     pub booking_id: BookingId,
 }
 

@@ -2,8 +2,9 @@
 //! the `event_ts` it came with and the status is derived from the facts, so events that arrive
 //! out of order (Zoom gives no ordering guarantee, and retries late) end in the same state.
 
+use crate::domain::booking::attendance::Presence;
 use crate::domain::booking::host_pool::Span;
-use crate::domain::booking::{Attendance, BookingRecord, BookingStatus, Recording};
+use crate::domain::booking::{BookingRecord, BookingStatus, Recording};
 use crate::domain::webhook::event::{Effect, MeetingEvent, Participant};
 use chrono::{DateTime, Utc};
 
@@ -57,12 +58,8 @@ pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
                 meeting.timezone = tz.clone();
             }
         }
-        Effect::ParticipantJoined { participant, at } => {
-            insert_sorted(&mut attendee(record, participant).joined_at, *at);
-        }
-        Effect::ParticipantLeft { participant, at } => {
-            insert_sorted(&mut attendee(record, participant).left_at, *at);
-        }
+        // Kept per participant, outside the record: see `presence`.
+        Effect::ParticipantJoined { .. } | Effect::ParticipantLeft { .. } => {}
         Effect::RecordingCompleted {
             files,
             password,
@@ -81,6 +78,15 @@ pub fn apply(record: &mut BookingRecord, event: &MeetingEvent) {
         Effect::Created { .. } | Effect::Ignored => {}
     }
     record.status = derive_status(record);
+}
+
+/// The participant a join or leave is about, for `booking::attendance::record_presence`.
+pub fn presence(event: &MeetingEvent) -> Option<(&Participant, Presence, DateTime<Utc>)> {
+    match &event.effect {
+        Effect::ParticipantJoined { participant, at } => Some((participant, Presence::Joined, *at)),
+        Effect::ParticipantLeft { participant, at } => Some((participant, Presence::Left, *at)),
+        _ => None,
+    }
 }
 
 /// What a meeting made outside this service now holds on its host's calendar, after `event`.
@@ -135,39 +141,6 @@ fn derive_status(record: &BookingRecord) -> BookingStatus {
     }
 }
 
-fn attendee<'a>(record: &'a mut BookingRecord, who: &Participant) -> &'a mut Attendance {
-    let index = match record
-        .attendance
-        .iter()
-        .position(|a| a.participant.key == who.key)
-    {
-        Some(i) => i,
-        None => {
-            record.attendance.push(Attendance {
-                participant: who.clone(),
-                joined_at: Vec::new(),
-                left_at: Vec::new(),
-            });
-            record.attendance.len() - 1
-        }
-    };
-    let entry = &mut record.attendance[index];
-    // Later events may know more (e.g. the email) than the first one did.
-    if entry.participant.name.is_none() {
-        entry.participant.name = who.name.clone();
-    }
-    if entry.participant.email.is_none() {
-        entry.participant.email = who.email.clone();
-    }
-    entry
-}
-
-fn insert_sorted(times: &mut Vec<DateTime<Utc>>, at: DateTime<Utc>) {
-    if let Err(position) = times.binary_search(&at) {
-        times.insert(position, at);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +172,7 @@ mod tests {
             },
             created_at: t(0),
             lifecycle: Default::default(),
+            attendance_totals: Default::default(),
             attendance: Vec::new(),
             recording: None,
             webhook_events: Default::default(),
@@ -328,45 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn attendance_pairs_joins_and_leaves_in_any_order() {
-        let r = all_orders(&[
-            ev(
-                1,
-                Effect::ParticipantJoined {
-                    participant: ada(),
-                    at: t(1),
-                },
-            ),
-            ev(
-                2,
-                Effect::ParticipantLeft {
-                    participant: ada(),
-                    at: t(11),
-                },
-            ),
-            ev(
-                3,
-                Effect::ParticipantJoined {
-                    participant: ada(),
-                    at: t(20),
-                },
-            ),
-            ev(
-                4,
-                Effect::ParticipantLeft {
-                    participant: ada(),
-                    at: t(25),
-                },
-            ),
-        ]);
-        assert_eq!(r.attendance.len(), 1);
-        assert_eq!(r.attendance[0].total_minutes(), 15);
-        assert_eq!(r.attendance[0].joined_at, vec![t(1), t(20)]);
-    }
-
-    #[test]
-    fn repeated_join_is_recorded_once_and_open_sessions_count_nothing() {
-        let mut r = record();
+    fn joins_and_leaves_name_their_participant_and_leave_the_record_alone() {
         let join = ev(
             1,
             Effect::ParticipantJoined {
@@ -374,10 +310,18 @@ mod tests {
                 at: t(1),
             },
         );
-        apply(&mut r, &join);
-        apply(&mut r, &join);
-        assert_eq!(r.attendance[0].joined_at.len(), 1);
-        assert_eq!(r.attendance[0].total_seconds(), 0);
+        let left = ev(
+            2,
+            Effect::ParticipantLeft {
+                participant: ada(),
+                at: t(9),
+            },
+        );
+        assert_eq!(presence(&join), Some((&ada(), Presence::Joined, t(1))));
+        assert_eq!(presence(&left), Some((&ada(), Presence::Left, t(9))));
+        assert_eq!(presence(&ev(3, Effect::Started { at: t(1) })), None);
+        let r = all_orders(&[join, left]);
+        assert_eq!(r, record());
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl ZoomMeeting {
             },
             created_at: now,
             lifecycle: Default::default(),
+            attendance_totals: Default::default(),
             attendance: Vec::new(),
             recording: None,
             webhook_events: Default::default(),

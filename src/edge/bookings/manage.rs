@@ -3,15 +3,15 @@
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::access::{authorize, Access};
+use crate::domain::booking::access::{authorize, may_see, Access};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reschedule::parse_reschedule;
 use crate::domain::booking::reschedule_outcome::{self, Settled};
 use crate::domain::booking::saga;
 use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
-    CancelBooking, GetBooking, RescheduleCommit, RescheduleRelease, RescheduleRequest,
-    RescheduleUnknown,
+    CancelBooking, GetAttendance, GetBooking, RescheduleCommit, RescheduleRelease,
+    RescheduleRequest, RescheduleUnknown,
 };
 use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::meetings::{reschedule_body, ZoomMeeting};
@@ -46,6 +46,7 @@ async fn authorized(
         .send(&ask)
         .await?
         .ok_or(ApiError::NotFound)?;
+    may_see(access, &record, clock::now_ms())?;
     Ok((access, record))
 }
 
@@ -62,15 +63,25 @@ async fn owned(
     }
 }
 
+/// The owner's view: every answer to an owner (read, reschedule, cancel) goes through it.
 fn view(record: &BookingRecord) -> Response {
-    http::json_response(200, &record.detail_view())
+    http::json_response(200, &record.owner_view())
 }
 
-/// `GET /v1/bookings/{id}`.
+/// `GET /v1/bookings/{id}`: the owner's view, or with the operator token every kept attendee
+/// and the whole recording (one more coordinator message, on the operator's reads only).
 pub async fn show(req: &Request, env: &Env, booking_id: &BookingId) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
-    let (_, record) = authorized(req, env, &account, booking_id).await?;
-    Ok(view(&record))
+    match authorized(req, env, &account, booking_id).await? {
+        (Access::Owner, record) => Ok(view(&record)),
+        (Access::Operator, record) => {
+            let ask = GetAttendance {
+                booking_id: booking_id.clone(),
+            };
+            let kept = account.coordinator.send(&ask).await?;
+            Ok(http::json_response(200, &record.operator_view(&kept)))
+        }
+    }
 }
 
 /// `PATCH /v1/bookings/{id}`: moves the meeting at Zoom (same meeting, same join link).

@@ -87,9 +87,11 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
         // committed together, and no other event for this booking can interleave. The mark is
         // written last, so a step that fails leaves no mark and Zoom's redelivery applies it.
         let dedupe_key = event.dedupe_key();
+        self.move_old_attendance(&mut record)?;
         if self.delivered_before(&dedupe_key)? {
             record.webhook_events.duplicates_ignored += 1;
         } else {
+            self.apply_presence(&mut record, &event)?;
             effects::apply(&mut record, &event);
             record.webhook_events.applied += 1;
             // A meeting moved or deleted at Zoom moves or frees the booking's slot.

@@ -7,6 +7,7 @@
 //! `attempts` (SQLite tables), `host_sync`, `ledger` (records, webhooks); this file routes.
 
 mod attempts;
+mod attendance;
 mod calendar;
 mod changes;
 mod client;

@@ -32,6 +32,9 @@ const TABLES: &[&str] = &[
     // finds with one of them is an orphan (`booking::reconcile::orphans`).
     "CREATE TABLE IF NOT EXISTS released_markers (marker TEXT PRIMARY KEY, host TEXT NOT NULL, \
      released_at_ms INTEGER NOT NULL)",
+    // Attendance kept per participant (`attendance`), so a booking's record stays small.
+    "CREATE TABLE IF NOT EXISTS attendance (booking_id TEXT NOT NULL, participant TEXT NOT NULL, \
+     entry TEXT NOT NULL, PRIMARY KEY (booking_id, participant))",
     // The one alarm's jobs and their due times (`jobs`).
     "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)",
 ];

@@ -122,7 +122,36 @@ fn check_text(
             format!("'{field}' contains control characters."),
         ));
     }
+    if let Some(c) = value.chars().find(|c| is_invisible_or_bidi(*c)) {
+        return Err(FieldError::new(
+            field,
+            FieldErrorKind::InvalidText,
+            format!(
+                "'{field}' contains an invisible or text-direction character (U+{:04X}); \
+                 remove it.",
+                u32::from(c)
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// Characters that are invisible or reorder the text around them: zero-width space, direction
+/// marks, embeddings and overrides, isolates, word joiner, byte order mark. In a name or topic
+/// they disguise what Zoom and the guests' invitations show (`evil\u{202E}fdp.exe`). The check
+/// runs on the decoded text, so JSON escapes and form encoding are caught alike. U+200C and
+/// U+200D (zero-width non-joiner and joiner) stay allowed: Persian, Indic scripts and emoji
+/// need them.
+pub fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'
+            | '\u{200E}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 pub(in crate::domain::booking) fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
@@ -163,6 +192,9 @@ mod tests {
             (r#"{"name":5,"email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("name", "invalid_field")),
             (format!(r#"{{"name":"{long}","email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}}"#), ("name", "field_too_long")),
             (r#"{"name":"a\u0007b","email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("name", "invalid_text")),
+            (r#"{"name":"evil\u202Efdp","email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("name", "invalid_text")),
+            (r#"{"name":"A","email":"a@b.io","start_time":"2030-03-02T09:00:00Z","topic":"x\u200By"}"#.into(), ("topic", "invalid_text")),
+            ("{\"name\":\"A\",\"email\":\"a@b.io\",\"start_time\":\"2030-03-02T09:00:00Z\",\"agenda\":\"line\\n\u{2067}x\"}".into(), ("agenda", "invalid_text")),
             (r#"{"name":"A","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("email", "missing_field")),
             (r#"{"name":"A","email":"not-an-email","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("email", "invalid_email")),
             (r#"{"name":"A","email":"a@localhost","start_time":"2030-03-02T09:00:00Z"}"#.into(), ("email", "invalid_email")),
@@ -214,5 +246,46 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(b.topic.chars().count(), MAX_TOPIC_CHARS);
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused_but_joiners_are_not() {
+        let refused = [
+            '\u{200B}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+            '\u{202E}', '\u{2060}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{FEFF}',
+        ];
+        for c in refused {
+            assert!(is_invisible_or_bidi(c), "U+{:04X}", u32::from(c));
+            let body = format!(
+                r#"{{"name":"Ada{c}","email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}}"#
+            );
+            assert_eq!(
+                field_code(json(&body)),
+                ("name".to_owned(), "invalid_text"),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        // Zero-width (non-)joiners: Persian "می‌خواهم", an emoji family, Devanagari.
+        for name in [
+            "می\u{200C}خواهم",
+            "👩\u{200D}👩\u{200D}👧",
+            "क्\u{200D}ष",
+            "Zoë – 東京",
+        ] {
+            let body = format!(
+                r#"{{"name":"{name}","email":"a@b.io","start_time":"2030-03-02T09:00:00Z"}}"#
+            );
+            assert_eq!(json(&body).unwrap().name, name);
+        }
+    }
+
+    #[test]
+    fn a_form_body_is_checked_after_decoding() {
+        use super::super::test_support::form;
+        let err = form(
+            "name=A&email=a%40b.io&start_time=2030-03-02T09%3A00%3A00Z&topic=pay%E2%80%AEfdp.exe",
+        );
+        assert_eq!(field_code(err), ("topic".to_owned(), "invalid_text"));
     }
 }
