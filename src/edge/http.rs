@@ -46,13 +46,15 @@ pub fn error_response(err: &ApiError) -> Response {
     json_response_with(err.status(), &err.body(), headers)
 }
 
-/// An HTML page, under `content_security_policy` (see `domain::page`).
-pub fn html_response(status: u16, page: &str, content_security_policy: &str) -> Response {
+/// An HTML page, under the Content-Security-Policy that allows its own scripts (and Turnstile's
+/// when `turnstile` is on; see `domain::page::content_security_policy`).
+pub fn html_response(status: u16, page: &str, turnstile: bool) -> Response {
+    let content_security_policy = crate::domain::page::content_security_policy(page, turnstile);
     let headers = Headers::new();
     let _ = headers.set("content-type", "text/html; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
     let _ = headers.set("x-content-type-options", "nosniff");
-    let _ = headers.set("content-security-policy", content_security_policy);
+    let _ = headers.set("content-security-policy", &content_security_policy);
     Response::builder()
         .with_status(status)
         .with_headers(headers)

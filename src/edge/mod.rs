@@ -62,18 +62,13 @@ async fn handle(
     match handler {
         Handler::BookingPage => {
             let site_key = settings::load_turnstile(env).and_then(|t| t.site_key);
-            let csp = page::content_security_policy(site_key.is_some());
             let key = clock::random_128()
                 .map(page::form_idempotency_key)
                 .map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
             let html = page::booking_page(site_key.as_deref(), &key);
-            Ok(http::html_response(200, &html, &csp))
+            Ok(http::html_response(200, &html, site_key.is_some()))
         }
-        Handler::ManagePage => Ok(http::html_response(
-            200,
-            &page::manage_page(),
-            &page::content_security_policy(false),
-        )),
+        Handler::ManagePage => Ok(http::html_response(200, &page::manage_page(), false)),
         Handler::OpenApi => Ok(http::json_text_response(crate::domain::openapi::DOCUMENT)),
         Handler::Health => Ok(http::json_response(
             200,

@@ -65,6 +65,20 @@ try {
   const page = await context.newPage();
   await page.goto(`${base}/`);
   check(await page.inputValue("#timezone") === "Asia/Tokyo", "the visitor's time zone is detected");
+  // The page's script writes times in words as the worker does (`page::when` tests), offsets
+  // included where the clocks change.
+  for (const [start, minutes, zone, words] of [
+    ["2026-10-25T00:30:00Z", 60, "Europe/London", "Sunday 25 October 2026, 01:30 (UTC+01:00) – 01:30 (UTC), London time"],
+    ["2026-10-25T01:30:00Z", 15, "Europe/London", "Sunday 25 October 2026, 01:30 (UTC) – 01:45 (UTC), London time"],
+    ["2026-03-29T00:30:00Z", 60, "Europe/London", "Sunday 29 March 2026, 00:30 (UTC) – 02:30 (UTC+01:00), London time"],
+    ["2026-04-04T14:45:00Z", 30, "Australia/Lord_Howe", "Sunday 5 April 2026, 01:45 (UTC+11:00) – 01:45 (UTC+10:30), Lord Howe time"],
+    ["2026-01-14T20:15:00Z", 45, "Pacific/Chatham", "Thursday 15 January 2026, 10:00–10:45, Chatham time"],
+    ["2026-12-31T18:00:00Z", 720, "Europe/Berlin", "Thursday 31 December 2026, 19:00 – Friday 1 January 2027, 07:00, Berlin time"],
+    ["2026-11-26T15:00:00Z", 30, "Etc/GMT+5", "Thursday 26 November 2026, 10:00–10:30, UTC−05:00"],
+  ]) {
+    const got = await page.evaluate((a) => meetingTimeInWords(...a), [start, minutes, zone]);
+    check(got === words, `time in words for ${zone} ${start}: ${got}`);
+  }
   await fill(page, `page-js-${suffix}@example.com`, localDay(3, 10));
   await page.click("button[type=submit]");
   const join = await page.waitForSelector("#join-link", { timeout: 20000 });

@@ -27,6 +27,13 @@ pub fn booking_page_is_served(stack: &Stack) {
     assert!(answer.body.contains("action=\"/v1/bookings\""));
     let csp = answer.header("content-security-policy").unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // Scripts run by the hash of the page's own script, never any inline script.
+    let scripts = |csp: &str| {
+        let directive = csp.split(';').find(|d| d.contains("script-src")).unwrap();
+        directive.trim().to_owned()
+    };
+    assert!(scripts(csp).starts_with("script-src 'sha256-"), "{csp}");
+    assert!(!scripts(csp).contains("unsafe"), "{csp}");
     // Each render carries a fresh idempotency key for its form.
     let key = |body: &str| {
         let at = body
@@ -37,10 +44,16 @@ pub fn booking_page_is_served(stack: &Stack) {
     let again = stack.request("GET", "/", None, b"");
     assert!(key(&answer.body).starts_with("pg_"));
     assert_ne!(key(&answer.body), key(&again.body));
-    // The manage page, under the same policy.
+    // The manage page, under the same policy but for its own script.
     let manage = stack.request("GET", "/manage", None, b"");
     assert_eq!(manage.status, 200);
-    assert_eq!(manage.header("content-security-policy"), Some(csp));
+    let manage_csp = manage.header("content-security-policy").unwrap();
+    assert!(
+        manage_csp.contains("frame-ancestors 'none'"),
+        "{manage_csp}"
+    );
+    assert!(scripts(manage_csp).starts_with("script-src 'sha256-"));
+    assert_ne!(scripts(manage_csp), scripts(csp));
     assert_eq!(manage.header("cache-control"), Some("no-store"));
     assert!(manage.body.contains("location.hash"));
 }
@@ -115,6 +128,9 @@ pub fn plain_form_posts_get_html(stack: &Stack) {
         booked.body
     );
     assert_eq!(booked.body.matches("mt_").count(), 1, "{}", booked.body);
+    // A confirmation has no script, so it may run none.
+    let csp = booked.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'none';"), "{csp}");
     let refused = send_with(
         &stack.agent,
         "POST",

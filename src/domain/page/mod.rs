@@ -8,9 +8,11 @@ pub use when::meeting_time_in_words;
 
 use crate::domain::api_error::ApiError;
 use crate::domain::time_zone::ZoneRules;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// The booking page: no framework, no external assets; works as a plain form post and, with
 /// JavaScript, submits with `fetch` and shows errors next to their fields.
@@ -62,16 +64,28 @@ pub fn manage_page() -> String {
     MANAGE_PAGE.replace("//when.js", WHEN_JS)
 }
 
-/// The Content-Security-Policy of the pages: their own inline scripts and styles, requests to
-/// this worker only, never framed; plus Turnstile's script and frame when it is on.
-pub fn content_security_policy(turnstile: bool) -> String {
-    let (script, frame) = if turnstile {
-        (
-            format!("'unsafe-inline' {TURNSTILE_ORIGIN}"),
-            TURNSTILE_ORIGIN,
-        )
+/// The Content-Security-Policy of a served `page`: scripts only by the SHA-256 of the page's own
+/// inline `<script>` elements (no `'unsafe-inline'`: markup that ever slipped into a page could
+/// not run script, and a confirmation, which has none, runs none), its inline styles, requests
+/// to this worker only, never framed; plus Turnstile's script and frame when it is on.
+pub fn content_security_policy(page: &str, turnstile: bool) -> String {
+    let mut script: Vec<String> = page
+        .split("<script>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</script>"))
+        .map(|(inline, _)| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(inline))))
+        .collect();
+    if turnstile {
+        script.push(TURNSTILE_ORIGIN.to_owned());
+    }
+    let script = match script.is_empty() {
+        true => "'none'".to_owned(),
+        false => script.join(" "),
+    };
+    let frame = if turnstile {
+        TURNSTILE_ORIGIN
     } else {
-        ("'unsafe-inline'".to_owned(), "'none'")
+        "'none'"
     };
     format!(
         "default-src 'none'; script-src {script}; style-src 'unsafe-inline'; \
@@ -307,6 +321,25 @@ mod tests {
     }
 
     #[test]
+    fn scripts_run_only_by_the_hash_of_the_pages_own_script() {
+        let page = "<p>x</p><script>alert(1)</script><script src=\"https://a\"></script>";
+        // echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
+        let hash = "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='";
+        let csp = content_security_policy(page, false);
+        assert!(csp.contains(&format!("script-src {hash};")), "{csp}");
+        let scripts = csp.split(';').find(|d| d.contains("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe"), "{csp}");
+        for served in [booking_page(Some("k"), "pg_x"), manage_page()] {
+            let csp = content_security_policy(&served, true);
+            assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+        }
+        let confirmation =
+            confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
+        let csp = content_security_policy(&confirmation, false);
+        assert!(csp.contains("script-src 'none';"), "{csp}");
+    }
+
+    #[test]
     fn the_booking_page_is_a_plain_form_to_the_api() {
         let page = booking_page(None, "pg_x");
         assert!(page.contains("<form id=\"booking\" method=\"post\" action=\"/v1/bookings\""));
@@ -322,8 +355,8 @@ mod tests {
             assert!(page.contains(&format!("<label for=\"{field}\"")), "{field}");
         }
         assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
-        assert!(!content_security_policy(false).contains("challenges"));
-        assert!(content_security_policy(false).contains("frame-src 'none';"));
+        assert!(!content_security_policy(&page, false).contains("challenges"));
+        assert!(content_security_policy(&page, false).contains("frame-src 'none';"));
     }
 
     #[test]
@@ -331,8 +364,8 @@ mod tests {
         let page = booking_page(Some("1x00000000000000000000AA\"><script>"), "pg_x");
         assert!(page.contains("data-sitekey=\"1x00000000000000000000AA&quot;&gt;&lt;script&gt;\""));
         assert!(page.contains("https://challenges.cloudflare.com/turnstile/v0/api.js"));
-        let csp = content_security_policy(true);
-        assert!(csp.contains("script-src 'unsafe-inline' https://challenges.cloudflare.com;"));
+        let csp = content_security_policy(&page, true);
+        assert!(csp.contains(" https://challenges.cloudflare.com;"), "{csp}");
         assert!(csp.contains("frame-src https://challenges.cloudflare.com;"));
     }
 }

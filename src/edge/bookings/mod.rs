@@ -19,14 +19,13 @@ pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
     if !page::prefers_html(accept.as_deref()) {
         return outcome.map(|created| created.response());
     }
-    let csp = page::content_security_policy(false);
     Ok(match outcome {
         Ok(created) => http::html_response(
             created.answer.status,
             &page::confirmation_page(&created.answer.body, &IntlZones),
-            &csp,
+            false,
         ),
-        Err(err) => http::html_response(err.status(), &page::error_page(&err), &csp),
+        Err(err) => http::html_response(err.status(), &page::error_page(&err), false),
     })
 }
 
