@@ -102,7 +102,8 @@ pub enum ApiError {
     /// or the service had already settled it as not made (a meeting Zoom made late is removed).
     /// Nothing is kept for it; submitting again books anew.
     BookingAbandoned,
-    /// 400: an `Idempotency-Key` header that is empty or too long.
+    /// 400: an `Idempotency-Key` header or `idempotency_key` field that is empty or too long (or
+    /// not a string), or a header and a field that differ.
     InvalidIdempotencyKey { max_chars: usize },
     /// 422: an `Idempotency-Key` already used for a different request.
     IdempotencyKeyReused,
@@ -288,7 +289,10 @@ impl ApiError {
                  it again."
                 .to_owned(),
             Self::InvalidIdempotencyKey { max_chars } => {
-                format!("Idempotency-Key must be 1 to {max_chars} characters.")
+                format!(
+                    "The Idempotency-Key header (or idempotency_key field) must be 1 to \
+                     {max_chars} characters, and the two must agree when both are sent."
+                )
             }
             Self::IdempotencyKeyReused => "This Idempotency-Key was already used for a \
                  different request; use a new key for a new booking."

@@ -11,6 +11,7 @@ mod manage;
 mod openapi;
 mod outcomes;
 mod page;
+mod replays;
 mod slots;
 mod tokens;
 mod webhooks;
@@ -140,7 +141,10 @@ fn groups() -> Vec<Group> {
                 scenario!(slots::same_key_twice_one_meeting_other_body_422),
                 scenario!(slots::second_request_in_flight_is_409),
                 scenario!(slots::bad_keys_400_invalid_bodies_store_nothing),
-                scenario!(slots::keyless_double_submit_returns_first_booking),
+                scenario!(replays::another_name_with_the_same_email_and_time_never_gets_the_manage_token),
+                scenario!(replays::an_identical_keyless_resubmission_is_replayed_without_the_manage_token),
+                scenario!(replays::a_keyed_replay_by_header_or_form_field_returns_the_manage_token),
+                scenario!(replays::cancels_and_moves_by_webhook_or_owner_end_keyless_replays),
                 scenario!(slots::twenty_concurrent_one_slot_one_host_1_meeting_19_409),
                 scenario!(slots::sync_follows_3_pages_and_blocks_meetings_made_elsewhere),
                 scenario!(slots::webhooks_keep_meetings_made_elsewhere_current),
@@ -153,9 +157,10 @@ fn groups() -> Vec<Group> {
         Group {
             name: "reconciliation",
             options: slots::one_host,
-            scenarios: vec![scenario!(
-                slots::bookings_follow_meetings_deleted_or_moved_at_zoom_without_a_webhook
-            )],
+            scenarios: vec![
+                scenario!(slots::bookings_follow_meetings_deleted_or_moved_at_zoom_without_a_webhook),
+                scenario!(replays::cron_reconciliation_ends_keyless_replays),
+            ],
         },
         Group {
             name: "outcome-unknown",
@@ -200,6 +205,7 @@ fn groups() -> Vec<Group> {
                 scenario!(bot_protection::pass_creates_the_meeting),
                 scenario!(bot_protection::no_token_refused_without_asking),
                 scenario!(bot_protection::verifier_down_or_slow_fails_closed),
+                scenario!(replays::a_keyed_retry_with_a_spent_token_gets_its_booking),
             ],
         },
         Group {

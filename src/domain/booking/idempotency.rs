@@ -1,15 +1,16 @@
 //! Turning retries and double submits into one booking.
 //!
-//! A client's `Idempotency-Key` names one booking attempt for 24 hours and more. A submission
-//! without a key gets a derived key (email, start, duration), remembered for 10 minutes, so a
-//! double-clicked form still makes one meeting. The coordinator stores the attempts; the rules
-//! for what a repeated key means live here.
+//! A client's `Idempotency-Key` (the header, or the body's `idempotency_key` field) names one
+//! booking attempt for 24 hours and more. A submission without a key gets a key derived from
+//! every field it sends (its fingerprint), remembered for 10 minutes, so a double-clicked form
+//! still makes one meeting, while a request that differs in anything (another name for the same
+//! email and time) is a new submission. What a replay shows is `booking::replay`. The
+//! coordinator stores the attempts; the rules for what a repeated key means live here.
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::saga::Intent;
-use crate::domain::booking::{BookingId, EmailAddress, ValidBooking};
+use crate::domain::booking::{BookingId, ValidBooking};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -89,24 +90,14 @@ pub fn fingerprint(booking: &ValidBooking) -> String {
     ])
 }
 
-/// The key a keyless submission is remembered under: the same person, slot and length.
-pub fn duplicate_key(booking: &ValidBooking) -> String {
-    duplicate_key_of(&booking.email, booking.start, booking.duration_minutes)
-}
+/// The prefix of every keyless submission's derived key.
+pub const KEYLESS_PREFIX: &str = "auto:";
 
-/// `duplicate_key` from a booking's parts (to forget it when the booking moves or is cancelled,
-/// so submitting that slot again books anew instead of replaying a booking that changed).
-pub fn duplicate_key_of(
-    email: &EmailAddress,
-    start: DateTime<Utc>,
-    duration_minutes: u32,
-) -> String {
-    let hash = digest(&[
-        &email.normalized(),
-        &start.timestamp().to_string(),
-        &duration_minutes.to_string(),
-    ]);
-    format!("auto:{hash}")
+/// The key a keyless submission is remembered under: every field it sends, so only the same
+/// submission (a double click, a resent form) meets it again. Its fingerprint is the same
+/// digest, so a keyless key is never "reused" for another request.
+pub fn duplicate_key(booking: &ValidBooking) -> String {
+    format!("{KEYLESS_PREFIX}{}", fingerprint(booking))
 }
 
 /// One attempt as the coordinator remembers it.
@@ -323,19 +314,30 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_ignore_name_and_topic() {
-        let mut other = booking();
-        other.name = "Ada L.".into();
-        other.topic = "Something else".into();
-        assert_eq!(duplicate_key(&other), duplicate_key(&booking()));
-        other.duration_minutes = 60;
-        assert_ne!(duplicate_key(&other), duplicate_key(&booking()));
-        assert!(duplicate_key(&other).starts_with("auto:"));
-        let b = booking();
-        assert_eq!(
-            duplicate_key_of(&"ada@example.com".into(), b.start, 30),
-            duplicate_key(&b)
-        );
+    fn a_keyless_submission_meets_only_an_identical_one() {
+        let mut same = booking();
+        same.email = "ADA@example.COM".into();
+        assert_eq!(duplicate_key(&same), duplicate_key(&booking()));
+        // The same email and time with another name is someone else's submission.
+        let changes: [fn(&mut ValidBooking); 7] = [
+            |b| b.name = "Mallory".into(),
+            |b| b.email = "eve@example.com".into(),
+            |b| b.start += chrono::Duration::minutes(30),
+            |b| b.timezone = Zone::utc(),
+            |b| b.duration_minutes = 60,
+            |b| b.topic = "Something else".into(),
+            |b| b.agenda = Some("Notes".into()),
+        ];
+        for change in changes {
+            let mut other = booking();
+            change(&mut other);
+            assert_ne!(
+                duplicate_key(&other),
+                duplicate_key(&booking()),
+                "{other:?}"
+            );
+        }
+        assert!(duplicate_key(&booking()).starts_with(KEYLESS_PREFIX));
         let lookalike = IdempotencyKey::parse("auto:x").unwrap();
         assert_ne!(lookalike.stored(), "auto:x");
     }

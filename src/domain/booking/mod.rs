@@ -11,6 +11,7 @@ pub mod manage_token;
 pub mod marker;
 pub mod reconcile;
 pub mod record;
+pub mod replay;
 pub mod request;
 pub mod reschedule;
 pub mod reschedule_outcome;

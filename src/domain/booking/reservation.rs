@@ -5,6 +5,7 @@
 
 use crate::domain::booking::host_pool::{choose_host, HostLoad};
 use crate::domain::booking::idempotency::{on_repeat, Attempt, Repeat, StoredAnswer};
+use crate::domain::booking::replay::replayed;
 use crate::domain::booking::BookingId;
 use crate::domain::coordinator::Refusal;
 use crate::domain::rate_limits::seconds_until_utc_midnight;
@@ -12,6 +13,8 @@ use chrono::{DateTime, Utc};
 
 /// What the coordinator knows when the request arrives.
 pub struct Facts<'a> {
+    /// The request's stored key (`client:…` or a keyless submission's `auto:…`).
+    pub key: &'a str,
     /// The attempt stored under the request's key, if any.
     pub existing: Option<&'a Attempt>,
     pub fingerprint: &'a str,
@@ -33,7 +36,8 @@ pub struct Pool<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// The key already made a booking: answer what it answered then.
+    /// The key already made a booking: answer what it answered then (without the
+    /// `manage_token` for a keyless submission, `booking::replay::replayed`).
     Replay(StoredAnswer),
     Refuse(Refusal),
     /// Hold the slot on the host at this index of the pool (and take its allowance).
@@ -46,7 +50,7 @@ pub fn decide(facts: &Facts<'_>) -> Decision {
     let now_ms = facts.pool.now.timestamp_millis();
     match on_repeat(facts.existing, facts.fingerprint, now_ms) {
         Repeat::Proceed => {}
-        Repeat::Replay(answer) => return Decision::Replay(answer),
+        Repeat::Replay(answer) => return Decision::Replay(replayed(facts.key, answer)),
         Repeat::KeyReused => return Decision::Refuse(Refusal::KeyReused),
         Repeat::InProgress { retry_after } => {
             return Decision::Refuse(Refusal::InProgress { retry_after })
@@ -125,6 +129,7 @@ mod tests {
 
     fn facts<'a>(existing: Option<&'a Attempt>, loads: &'a [HostLoad]) -> Facts<'a> {
         Facts {
+            key: "client:k-1",
             existing,
             fingerprint: "fp",
             submit_limits: Ok(()),
@@ -170,6 +175,30 @@ mod tests {
             ..facts(Some(&attempt), &[SPENT])
         };
         assert!(matches!(decide(&everything_spent), Decision::Replay(a) if a.status == 201));
+    }
+
+    #[test]
+    fn a_keyless_submission_is_replayed_without_its_manage_token() {
+        let attempt = Attempt {
+            answer: Some(StoredAnswer {
+                status: 201,
+                body: json!({"booking_id": "bk_1", "manage_token": "mt_x"}),
+            }),
+            ..answered()
+        };
+        let keyed = facts(Some(&attempt), &[FREE]);
+        assert!(matches!(decide(&keyed), Decision::Replay(a) if a.body["manage_token"] == "mt_x"));
+        let keyless = Facts {
+            key: "auto:fp",
+            ..facts(Some(&attempt), &[FREE])
+        };
+        assert_eq!(
+            decide(&keyless),
+            Decision::Replay(StoredAnswer {
+                status: 201,
+                body: json!({"booking_id": "bk_1", "manage_token_withheld": true}),
+            })
+        );
     }
 
     #[test]

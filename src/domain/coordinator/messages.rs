@@ -31,6 +31,7 @@ macro_rules! for_each_message {
             CreateUnknown => (),
             ReleaseReservation => (),
             MoveReservation => ReserveOutcome,
+            KeyedReplay => Option<StoredAnswer>,
             GetBooking => Option<BookingRecord>,
             GetAttendance => Vec<Attendance>,
             RescheduleRequest => RescheduleOutcome,
@@ -215,6 +216,17 @@ pub enum ReserveOutcome {
     Refused(Refusal),
     /// The per-second budget is spent for now; nothing was reserved.
     RateLimited(PermitDenied),
+}
+
+/// Read-only, and asked only when a booking's Turnstile check refused it under a client's key:
+/// the answer that key already holds for this same request, if any
+/// (`booking::replay::replay_without_bot_check`), so a retry after a lost answer gets its
+/// booking although its Turnstile token is spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyedReplay {
+    /// Stored idempotency key (only a `client:…` key can be answered).
+    pub idempotency_key: String,
+    pub fingerprint: String,
 }
 
 /// Zoom created the meeting: the booking, its slot and its answer become permanent, if the

@@ -10,14 +10,14 @@ use crate::domain::booking::idempotency::{
     duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
 };
 use crate::domain::booking::marker::Marker;
-use crate::domain::booking::request::Context;
+use crate::domain::booking::request::{client_key, Context};
 use crate::domain::booking::saga::{self, AfterCommit, AfterCreate, WORKER_LOOKUP_PAGES};
 use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome,
-    ReserveRequest,
+    CommitBooking, CreateUnknown, KeyedReplay, MoveReservation, Refusal, ReleaseReservation,
+    ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
 use crate::domain::zoom::HostUser;
@@ -30,27 +30,18 @@ use crate::edge::{clock, http, turnstile};
 use worker::{console_error, console_warn, Env, Request, Response};
 
 /// Under which key the coordinator remembers this submission. A client key covers exactly one
-/// request body; without one, the same person, slot and length within 10 minutes count as the
-/// same submission (a double-clicked form).
+/// request body; without one, an identical submission (every field) within 10 minutes counts
+/// as the same one (a double-clicked form), and its replay withholds the `manage_token`.
 struct AttemptKey {
     key: String,
     fingerprint: String,
 }
 
 impl AttemptKey {
-    fn new(client: Option<IdempotencyKey>, booking: &ValidBooking) -> Self {
-        match client {
-            Some(key) => Self {
-                key: key.stored(),
-                fingerprint: fingerprint(booking),
-            },
-            None => {
-                let key = duplicate_key(booking);
-                Self {
-                    fingerprint: key.clone(),
-                    key,
-                }
-            }
+    fn new(client: Option<&IdempotencyKey>, booking: &ValidBooking) -> Self {
+        Self {
+            key: client.map_or_else(|| duplicate_key(booking), IdempotencyKey::stored),
+            fingerprint: fingerprint(booking),
         }
     }
 }
@@ -80,19 +71,21 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let account = Account::load(env)?;
     let (config, coordinator) = (&account.config, &account.coordinator);
     let header = req.headers().get("idempotency-key").ok().flatten();
-    let client = IdempotencyKey::from_header(header.as_deref())?;
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
+    let client = client_key(kind, &body, header.as_deref())?;
     let context = Context {
         now: clock::now(),
         zones: &IntlZones,
         default_timezone: &config.default_timezone,
     };
     let booking = parse_booking(kind, &body, context)?;
-    turnstile::check(env, &presented, kind, &body).await?;
+    let attempt = AttemptKey::new(client.as_ref(), &booking);
+    if let Err(refused) = turnstile::check(env, &presented, kind, &body).await {
+        return keyed_replay_or(coordinator, client.is_some(), &attempt, refused).await;
+    }
     // Everything above is free of side effects: an invalid request leaves nothing behind, not
     // even under its idempotency key.
-    let attempt = AttemptKey::new(client, &booking);
     let booking_id = clock::random_128()
         .map(BookingId::from_random)
         .map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
@@ -152,6 +145,33 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         // `book_on_a_host` moves a spent host's booking; it never returns `HostSpent`.
         Err(Unbooked::Settled(error) | Unbooked::HostSpent(error)) => Err(error),
         Err(Unbooked::Pending) => Err(saga::outcome_pending()),
+    }
+}
+
+/// A request the Turnstile check refused: if it carries a client's key that already booked this
+/// same request, that booking's answer (a retry after a lost answer re-sends a spent token);
+/// else the refusal. Only this refused path asks the coordinator (a read): a passing booking
+/// gets its replay from the reserve as before, and a keyless one never skips the check.
+async fn keyed_replay_or(
+    coordinator: &Coordinator,
+    keyed: bool,
+    attempt: &AttemptKey,
+    refused: ApiError,
+) -> Result<Created, ApiError> {
+    if !keyed {
+        return Err(refused);
+    }
+    let ask = KeyedReplay {
+        idempotency_key: attempt.key.clone(),
+        fingerprint: attempt.fingerprint.clone(),
+    };
+    match coordinator.send(&ask).await {
+        Ok(Some(answer)) => Ok(Created {
+            answer,
+            replayed: true,
+        }),
+        // Nothing to replay, or the coordinator could not say: the check's refusal stands.
+        Ok(None) | Err(_) => Err(refused),
     }
 }
 

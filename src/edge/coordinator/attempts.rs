@@ -3,7 +3,7 @@
 //! `domain`; this file only stores and reads.
 
 use super::ZoomCoordinator;
-use crate::domain::booking::idempotency::{Attempt, StoredAnswer};
+use crate::domain::booking::idempotency::{Attempt, StoredAnswer, KEYLESS_PREFIX};
 use crate::domain::booking::saga::Intent;
 use crate::domain::booking::BookingId;
 use serde::Deserialize;
@@ -139,6 +139,21 @@ impl ZoomCoordinator {
                 attempt.expires_at_ms.into(),
                 key.into(),
                 attempt.booking_id.as_str().into(),
+            ],
+        )
+    }
+
+    /// Forgets the answered keyless submissions that made `booking_id` (whatever fields they
+    /// were derived from), so an identical submission books anew. Client keys keep their
+    /// answer: only their client can ask for it.
+    pub(super) fn forget_keyless_answers(&self, booking_id: &BookingId) -> Result<()> {
+        self.execute(
+            "DELETE FROM attempts WHERE booking_id = ? AND answer IS NOT NULL \
+             AND substr(key, 1, ?) = ?",
+            vec![
+                booking_id.as_str().into(),
+                (KEYLESS_PREFIX.len() as i64).into(),
+                KEYLESS_PREFIX.into(),
             ],
         )
     }

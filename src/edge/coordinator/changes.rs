@@ -5,7 +5,7 @@ use super::calendar::{booking_holder, reschedule_holder};
 use super::Handle;
 use super::ZoomCoordinator;
 use crate::domain::booking::host_pool::choose_host;
-use crate::domain::booking::idempotency::{duplicate_key_of, IN_FLIGHT_LEASE_MS};
+use crate::domain::booking::idempotency::IN_FLIGHT_LEASE_MS;
 use crate::domain::booking::reschedule_outcome::UNKNOWN_HOLD_MS;
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
@@ -86,11 +86,10 @@ impl Handle<RescheduleCommit> for ZoomCoordinator {
 
 impl ZoomCoordinator {
     /// The keyless submission that made `record` would replay it; once the booking moves or is
-    /// cancelled, submitting that slot again must book anew.
+    /// cancelled (by its owner, a webhook or the Cron run), submitting it again must book anew
+    /// (`booking::replay::ends_keyless_replays`).
     pub(super) fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
-        let meeting = &record.meeting;
-        let key = duplicate_key_of(&record.email, meeting.start_time, meeting.duration);
-        self.drop_attempt(&key, &record.booking_id)
+        self.forget_keyless_answers(&record.booking_id)
     }
 }
 

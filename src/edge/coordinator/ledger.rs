@@ -4,6 +4,7 @@
 
 use super::calendar::external_holder;
 use super::{Handle, ZoomCoordinator};
+use crate::domain::booking::replay::ends_keyless_replays;
 use crate::domain::booking::{BookingId, BookingRecord};
 use crate::domain::coordinator::GetBooking;
 use crate::domain::webhook::effects::{self, external_slot, ExternalSlot};
@@ -91,11 +92,16 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
         if self.delivered_before(&dedupe_key)? {
             record.webhook_events.duplicates_ignored += 1;
         } else {
+            let before = record.clone();
             self.apply_presence(&mut record, &event)?;
             effects::apply(&mut record, &event);
             record.webhook_events.applied += 1;
-            // A meeting moved or deleted at Zoom moves or frees the booking's slot.
+            // A meeting moved or deleted at Zoom moves or frees the booking's slot, and ends the
+            // replays of the keyless submission that made it.
             self.hold_for_booking(&record)?;
+            if ends_keyless_replays(&before, &record) {
+                self.forget_keyless_submission(&record)?;
+            }
             self.remember_delivery(&dedupe_key)?;
         }
         storage

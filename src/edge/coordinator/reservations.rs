@@ -8,14 +8,15 @@ use super::ZoomCoordinator;
 use super::{jobs, Handle};
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::booking::idempotency::{is_client_key, retention_ms, Attempt, StoredAnswer};
+use crate::domain::booking::replay::replay_without_bot_check;
 use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
 use crate::domain::booking::saga::{self, on_commit, on_unknown, CommitVerdict, Intent};
 use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, MoveReservation, Refusal, ReleaseReservation, ReserveOutcome,
-    ReserveRequest,
+    CommitBooking, CreateUnknown, KeyedReplay, MoveReservation, Refusal, ReleaseReservation,
+    ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::edge::clock;
@@ -36,6 +37,7 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             .host_loads(&config.host_users, ask.span, now, &[])
             .await?;
         let facts = Facts {
+            key: &ask.idempotency_key,
             existing: existing.as_ref(),
             fingerprint: &ask.fingerprint,
             submit_limits: self.within_submit_limits(&subjects, now_ms)?,
@@ -60,6 +62,19 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             self.count_submission(&subjects, now_ms)?;
         }
         Ok(outcome)
+    }
+}
+
+impl Handle<KeyedReplay> for ZoomCoordinator {
+    /// Reads, never writes: a refused request leaves nothing behind.
+    async fn handle(&self, ask: KeyedReplay) -> Result<Option<StoredAnswer>> {
+        let existing = self.attempt(&ask.idempotency_key)?;
+        Ok(replay_without_bot_check(
+            &ask.idempotency_key,
+            existing.as_ref(),
+            &ask.fingerprint,
+            clock::now_ms(),
+        ))
     }
 }
 

@@ -23,6 +23,8 @@ const TABLES: &[&str] = &[
      booking_id TEXT NOT NULL, answer TEXT, lease_until_ms INTEGER NOT NULL, \
      expires_at_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS attempts_expiry ON attempts (expires_at_ms)",
+    // A cancel or move forgets the keyless submissions that made the booking (`changes`).
+    "CREATE INDEX IF NOT EXISTS attempts_by_booking ON attempts (booking_id)",
     // Bookings by submitter (`ip:…`, `email:…`), for the per-client limits.
     "CREATE TABLE IF NOT EXISTS submissions (subject TEXT NOT NULL, at_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",

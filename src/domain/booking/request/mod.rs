@@ -1,10 +1,11 @@
 //! Turning an untrusted booking submission (JSON or an HTML form) into a [`ValidBooking`].
 //!
 //! Nothing here talks to Zoom: a request that fails here never causes a side effect.
-//! `body` decodes the bytes into raw fields, `datetime` reads the start time, and `validate`
-//! applies the field rules.
+//! `body` decodes the bytes into raw fields, `datetime` reads the start time, `validate`
+//! applies the field rules, and `client_key` reads the client's idempotency key.
 
 mod body;
+mod client_key;
 mod datetime;
 mod validate;
 
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use crate::domain::booking::email::MAX_EMAIL_CHARS;
 pub use body::{body_kind, BodyKind, MAX_BODY_BYTES};
+pub use client_key::{client_key, KEY_FIELD};
 pub use validate::{
     DEFAULT_DURATION_MINUTES, MAX_AGENDA_CHARS, MAX_DAYS_AHEAD, MAX_DURATION_MINUTES,
     MAX_NAME_CHARS, MAX_TOPIC_CHARS, MIN_DURATION_MINUTES,

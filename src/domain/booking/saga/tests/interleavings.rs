@@ -358,6 +358,7 @@ impl World {
         }];
         let existing = self.attempt();
         let decision = decide(&Facts {
+            key: &self.key,
             existing: existing.as_ref(),
             fingerprint: &self.fingerprint,
             submit_limits: Ok(()),
@@ -461,6 +462,9 @@ impl World {
         match &decision {
             Decision::Replay(answer) => {
                 let id = answer.body["meeting"]["id"].as_u64().expect("meeting id");
+                // Only a client's key replays the owner's token.
+                let token = answer.body.get("manage_token").is_some();
+                assert_eq!(token, self.keyed(), "{}", self.trace);
                 self.answered_meetings.push(id);
             }
             Decision::Refuse(Refusal::InProgress { retry_after }) => {

@@ -1,0 +1,218 @@
+//! What a replayed answer shows, to whom, and when replays of a booking end.
+//!
+//! A client's `Idempotency-Key` is a secret only its client knows: a replay under it is the
+//! client's own answer, `manage_token` included. A keyless submission is recognised by what it
+//! says (every field, `idempotency::fingerprint`), which anyone who knows those fields can say
+//! again: its replay never carries the `manage_token` (it says `manage_token_withheld`), so it
+//! cannot hand anyone the power to change or cancel the booking.
+
+use crate::domain::booking::idempotency::{
+    is_client_key, on_repeat, Attempt, Repeat, StoredAnswer,
+};
+use crate::domain::booking::{BookingRecord, BookingStatus};
+
+/// The field of the answer body that holds the owner's bearer token.
+const MANAGE_TOKEN: &str = "manage_token";
+/// Says the token exists but this answer does not carry it.
+const WITHHELD: &str = "manage_token_withheld";
+
+/// The answer a repeated request under `stored_key` gets: the stored one under a client's key,
+/// the stored one without its `manage_token` (and `"manage_token_withheld": true`) under a
+/// keyless submission's derived key.
+pub fn replayed(stored_key: &str, answer: StoredAnswer) -> StoredAnswer {
+    if is_client_key(stored_key) {
+        return answer;
+    }
+    let mut body = answer.body;
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove(MANAGE_TOKEN);
+        fields.insert(WITHHELD.to_owned(), true.into());
+    }
+    StoredAnswer {
+        status: answer.status,
+        body,
+    }
+}
+
+/// The answer a request whose Turnstile check failed may still get: only a retry under a
+/// client's key (a key a bot cannot know) of the request that key already booked. Everything
+/// else (a keyless submission, another body, an attempt still in flight) gets the check's
+/// refusal, so no booking is read without passing the check or holding the key.
+pub fn replay_without_bot_check(
+    stored_key: &str,
+    existing: Option<&Attempt>,
+    fingerprint: &str,
+    now_ms: i64,
+) -> Option<StoredAnswer> {
+    if !is_client_key(stored_key) {
+        return None;
+    }
+    match on_repeat(existing, fingerprint, now_ms) {
+        Repeat::Replay(answer) => Some(answer),
+        _ => None,
+    }
+}
+
+/// Whether a change to a booking (a webhook, an owner's reschedule or cancel, the Cron
+/// reconciliation) ends the replays of the keyless submission that made it: once the booking
+/// is cancelled or its time changed, the stored answer describes a booking that no longer is,
+/// and submitting the same form again must book anew.
+pub fn ends_keyless_replays(before: &BookingRecord, after: &BookingRecord) -> bool {
+    let schedule = |r: &BookingRecord| {
+        (
+            r.meeting.start_time,
+            r.meeting.duration,
+            r.meeting.timezone.clone(),
+        )
+    };
+    after.status == BookingStatus::Cancelled || schedule(before) != schedule(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::booking::idempotency::{duplicate_key, fingerprint, IdempotencyKey};
+    use crate::domain::booking::{MeetingDetails, ValidBooking};
+    use crate::domain::time_zone::Zone;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    fn booking() -> ValidBooking {
+        ValidBooking {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            start: Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap(),
+            timezone: Zone::utc(),
+            duration_minutes: 30,
+            topic: "Intro".into(),
+            agenda: None,
+        }
+    }
+
+    fn answer() -> StoredAnswer {
+        StoredAnswer {
+            status: 201,
+            body: json!({"booking_id": "bk_1", "manage_token": "mt_secret",
+                "meeting": {"join_url": "https://zoom.example/j/1"}}),
+        }
+    }
+
+    fn answered() -> Attempt {
+        Attempt::answered(fingerprint(&booking()), "bk_1".into(), answer(), 0, 600_000)
+    }
+
+    fn client_key() -> String {
+        IdempotencyKey::parse("k-1").unwrap().stored()
+    }
+
+    #[test]
+    fn a_keyed_replay_is_the_whole_answer() {
+        assert_eq!(replayed(&client_key(), answer()), answer());
+    }
+
+    #[test]
+    fn a_keyless_replay_withholds_the_manage_token_and_says_so() {
+        let replay = replayed(&duplicate_key(&booking()), answer());
+        assert_eq!(replay.status, 201);
+        assert_eq!(
+            replay.body,
+            json!({"booking_id": "bk_1", "manage_token_withheld": true,
+                "meeting": {"join_url": "https://zoom.example/j/1"}})
+        );
+        assert!(!format!("{replay:?}").contains("mt_secret"));
+    }
+
+    #[test]
+    fn only_a_keyed_retry_of_the_same_request_is_answered_without_the_bot_check() {
+        let fp = fingerprint(&booking());
+        let done = answered();
+        assert_eq!(
+            replay_without_bot_check(&client_key(), Some(&done), &fp, 1_000),
+            Some(answer())
+        );
+        // Another body under the key, no attempt, or an expired one: the check's refusal.
+        assert_eq!(
+            replay_without_bot_check(&client_key(), Some(&done), "other", 1_000),
+            None
+        );
+        assert_eq!(
+            replay_without_bot_check(&client_key(), None, &fp, 1_000),
+            None
+        );
+        assert_eq!(
+            replay_without_bot_check(&client_key(), Some(&done), &fp, 600_000),
+            None
+        );
+        // A keyless submission never skips the check, even one that matches exactly.
+        let keyless = duplicate_key(&booking());
+        assert_eq!(
+            replay_without_bot_check(&keyless, Some(&done), &fp, 1_000),
+            None
+        );
+    }
+
+    #[test]
+    fn an_attempt_still_in_flight_is_not_answered_without_the_bot_check() {
+        let mut in_flight = answered();
+        in_flight.answer = None;
+        in_flight.lease_until_ms = 30_000;
+        let fp = fingerprint(&booking());
+        assert_eq!(
+            replay_without_bot_check(&client_key(), Some(&in_flight), &fp, 1_000),
+            None
+        );
+    }
+
+    fn record() -> BookingRecord {
+        let t = Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap();
+        BookingRecord {
+            booking_id: "bk_1".into(),
+            status: BookingStatus::Scheduled,
+            host_user: "host@example.com".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            topic: "Intro".into(),
+            meeting: MeetingDetails {
+                id: 9,
+                uuid: "u".into(),
+                join_url: "j".into(),
+                password: None,
+                pmi: None,
+                start_time: t,
+                duration: 30,
+                timezone: "UTC".into(),
+            },
+            created_at: t,
+            lifecycle: Default::default(),
+            attendance: Vec::new(),
+            recording: None,
+            webhook_events: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_cancel_or_a_move_ends_keyless_replays_and_nothing_else_does() {
+        let before = record();
+        let changes: [fn(&mut BookingRecord); 4] = [
+            |r| r.status = BookingStatus::Cancelled,
+            |r| r.meeting.start_time += chrono::Duration::hours(1),
+            |r| r.meeting.duration = 45,
+            |r| r.meeting.timezone = "Europe/Berlin".into(),
+        ];
+        for change in changes {
+            let mut after = before.clone();
+            change(&mut after);
+            assert!(ends_keyless_replays(&before, &after), "{after:?}");
+        }
+        let keeps: [fn(&mut BookingRecord); 3] = [
+            |r| r.status = BookingStatus::Started,
+            |r| r.status = BookingStatus::Ended,
+            |r| r.webhook_events.applied += 1,
+        ];
+        for change in keeps {
+            let mut after = before.clone();
+            change(&mut after);
+            assert!(!ends_keyless_replays(&before, &after), "{after:?}");
+        }
+    }
+}
