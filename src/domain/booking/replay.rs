@@ -185,6 +185,7 @@ mod tests {
             created_at: t,
             lifecycle: Default::default(),
             attendance: Vec::new(),
+            attendance_totals: Default::default(),
             recording: None,
             webhook_events: Default::default(),
         }
