@@ -304,15 +304,17 @@ pub fn the_owner_view_shows_no_other_attendee_and_no_recording_passcode(stack: &
     for event in [
         participant_event(meeting_id, true, "p-grace", grace, "2030-01-01T10:00:00Z"),
         participant_event(meeting_id, false, "p-grace", grace, "2030-01-01T10:25:00Z"),
-        json!({"event": "recording.completed", "meeting_id": meeting_id, "event_ts": 50_000}),
+        // An account that shares recordings "with the passcode embedded" puts it in the link.
+        json!({"event": "recording.completed", "meeting_id": meeting_id, "event_ts": 50_000,
+            "object": {"share_url": format!("https://zoom.us/rec/share/{meeting_id}?pwd=rec-pass")}}),
     ] {
         assert_eq!(statuses(&stack.deliver(event)), [200]);
     }
     let operator = stack.wait_for_booking(&booking_id, "three events", |b| applied(b) == 3);
     assert_eq!(operator["attendance"][0]["email"], grace);
     assert_eq!(operator["recording"]["password"], "rec-pass");
-    let share_url = operator["recording"]["share_url"].clone();
-    assert!(share_url.is_string());
+    let embedded = operator["recording"]["share_url"].as_str().unwrap();
+    let share_url = embedded.strip_suffix("?pwd=rec-pass").unwrap();
 
     let owner = stack.manage("GET", &booking_id, "", Some(&token), None);
     assert_eq!(owner.status, 200, "{}", owner.body);
