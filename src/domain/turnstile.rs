@@ -60,24 +60,51 @@ pub fn verify_request_body(secret: &str, token: &str, remote_ip: Option<&str>) -
     form.finish()
 }
 
+/// What siteverify says of a token that was valid once and is no more.
+const SPENT: &str = "timeout-or-duplicate";
+
+/// Why a booking's check did not pass: the answer (`error`), and whether Cloudflare said the
+/// token was already spent or expired (`timeout-or-duplicate`). Only such a token was once
+/// issued to someone who passed a challenge, as a retry after a lost answer re-sends it; a
+/// missing or made-up token is refused without anything more being read
+/// (`booking::replay::may_replay_refused`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRefused {
+    pub error: ApiError,
+    pub token_spent: bool,
+}
+
+impl From<ApiError> for CheckRefused {
+    fn from(error: ApiError) -> Self {
+        CheckRefused {
+            error,
+            token_spent: false,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Verdict {
     success: bool,
+    #[serde(default, rename = "error-codes")]
+    error_codes: Vec<serde_json::Value>,
 }
 
 /// Reads siteverify's answer: only a 200 that says `"success": true` lets the booking through.
-pub fn read_verdict(status: u16, body: &str) -> Result<(), ApiError> {
+pub fn read_verdict(status: u16, body: &str) -> Result<(), CheckRefused> {
     if status != 200 {
-        return Err(ApiError::BotCheckUnavailable {
-            retry_after: UNAVAILABLE_RETRY_AFTER_SECS,
-        });
+        return Err(unreachable().into());
     }
     match serde_json::from_str::<Verdict>(body) {
-        Ok(Verdict { success: true }) => Ok(()),
-        Ok(Verdict { success: false }) => Err(ApiError::BotCheckFailed),
-        Err(_) => Err(ApiError::BotCheckUnavailable {
-            retry_after: UNAVAILABLE_RETRY_AFTER_SECS,
+        Ok(Verdict { success: true, .. }) => Ok(()),
+        Ok(Verdict {
+            success: false,
+            error_codes,
+        }) => Err(CheckRefused {
+            error: ApiError::BotCheckFailed,
+            token_spent: error_codes.iter().any(|code| code == SPENT),
         }),
+        Err(_) => Err(unreachable().into()),
     }
 }
 
@@ -98,20 +125,36 @@ mod tests {
             read_verdict(200, r#"{"success":true,"error-codes":[]}"#),
             Ok(())
         );
+        let refused = |token_spent| {
+            Err(CheckRefused {
+                error: ApiError::BotCheckFailed,
+                token_spent,
+            })
+        };
         assert_eq!(
             read_verdict(
                 200,
                 r#"{"success":false,"error-codes":["timeout-or-duplicate"]}"#
             ),
-            Err(ApiError::BotCheckFailed)
+            refused(true)
         );
+        // A token Cloudflare never issued (or none) was not spent: nothing more is read for it.
+        for body in [
+            r#"{"success":false,"error-codes":["invalid-input-response"]}"#,
+            r#"{"success":false,"error-codes":[7]}"#,
+            r#"{"success":false}"#,
+        ] {
+            assert_eq!(read_verdict(200, body), refused(false), "{body}");
+        }
         for (status, body) in [
             (500, "{}"),
             (200, "<html>"),
             (200, "{}"),
             (429, r#"{"success":true}"#),
         ] {
-            let err = read_verdict(status, body).unwrap_err();
+            let refused = read_verdict(status, body).unwrap_err();
+            assert!(!refused.token_spent);
+            let err = refused.error;
             assert_eq!(
                 (err.status(), err.code()),
                 (503, "bot_check_unavailable"),

@@ -1,11 +1,11 @@
 //! The Turnstile check of a booking (see `domain::turnstile`), against `TURNSTILE_VERIFY_URL`.
 
 use super::{outbound, settings};
-use crate::domain::api_error::ApiError;
 use crate::domain::booking::request::side_field;
 use crate::domain::booking::BodyKind;
 use crate::domain::turnstile::{
-    presented_token, read_verdict, unreachable, verify_request_body, TOKEN_FIELD, VERIFY_TIMEOUT_MS,
+    presented_token, read_verdict, unreachable, verify_request_body, CheckRefused, TOKEN_FIELD,
+    VERIFY_TIMEOUT_MS,
 };
 use std::time::Duration;
 use worker::{console_warn, Env, Headers, Method, Request, RequestInit};
@@ -27,13 +27,14 @@ impl Presented {
     }
 }
 
-/// Passes when bot protection is off, or Cloudflare confirms the booking's token.
+/// Passes when bot protection is off, or Cloudflare confirms the booking's token; a refusal
+/// says whether Cloudflare called the token spent.
 pub async fn check(
     env: &Env,
     presented: &Presented,
     kind: BodyKind,
     body: &[u8],
-) -> Result<(), ApiError> {
+) -> Result<(), CheckRefused> {
     let Some(config) = settings::load_turnstile(env) else {
         return Ok(());
     };

@@ -236,12 +236,31 @@ pub fn cron_reconciliation_ends_keyless_replays(stack: &Stack) {
 
 /// Turnstile passes the first request; its answer is lost; the client retries with the same
 /// key and the token it already spent. The retry gets its booking; nobody without that key (a
-/// keyless resubmission, another key, another body) gets anything past the refused check.
+/// keyless resubmission, another key, another body) or without a token Cloudflare once issued
+/// (none, or a made-up one) gets anything past the refused check.
 pub fn a_keyed_retry_with_a_spent_token_gets_its_booking(stack: &Stack) {
     let body = json!({"name": "Ada", "email": "spent@example.com",
         "start_time": at(slot(9, 0)), "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX"});
     let key = [("idempotency-key", "turnstile-retry-1")];
     let first = booked(&stack.book_with(&body, &key));
+    let refused = |answer: Answer, who: &str| {
+        assert_eq!(answer.status, 403, "{who}: {}", answer.body);
+        assert_eq!(answer.error_code(), "bot_check_failed", "{who}");
+    };
+    // The right key and body, but no token, or one Cloudflare never issued: a bot that learnt
+    // a key gets nothing without a challenge passed, and costs the coordinator nothing.
+    let mut tokenless = body.clone();
+    tokenless
+        .as_object_mut()
+        .unwrap()
+        .remove("cf-turnstile-response");
+    refused(stack.book_with(&tokenless, &key), "no token");
+    let made_up = json!({"success": false, "error-codes": ["invalid-input-response"]});
+    stack.control(
+        "/failures",
+        json!({"target": "siteverify", "status": 200, "body": made_up, "count": 1}),
+    );
+    refused(stack.book_with(&body, &key), "a made-up token");
     // From now on siteverify says what it says of a token used before.
     let spent = json!({"success": false, "error-codes": ["timeout-or-duplicate"]});
     stack.control(
@@ -257,10 +276,6 @@ pub fn a_keyed_retry_with_a_spent_token_gets_its_booking(stack: &Stack) {
     in_field["idempotency_key"] = json!("turnstile-retry-1");
     assert_eq!(stack.book_json(&in_field).json(), first);
 
-    let refused = |answer: Answer, who: &str| {
-        assert_eq!(answer.status, 403, "{who}: {}", answer.body);
-        assert_eq!(answer.error_code(), "bot_check_failed", "{who}");
-    };
     refused(stack.book_json(&body), "keyless, identical");
     refused(
         stack.book_with(&body, &[("idempotency-key", "guess")]),

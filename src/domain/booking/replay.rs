@@ -10,6 +10,7 @@ use crate::domain::booking::idempotency::{
     is_client_key, on_repeat, Attempt, Repeat, StoredAnswer,
 };
 use crate::domain::booking::{BookingRecord, BookingStatus};
+use crate::domain::turnstile::CheckRefused;
 
 /// The field of the answer body that holds the owner's bearer token.
 const MANAGE_TOKEN: &str = "manage_token";
@@ -32,6 +33,15 @@ pub fn replayed(stored_key: &str, answer: StoredAnswer) -> StoredAnswer {
         status: answer.status,
         body,
     }
+}
+
+/// Whether a request the Turnstile check refused may ask the coordinator for a keyed replay at
+/// all: only under a client's key, and only when Cloudflare called its token spent or expired
+/// (a retry after a lost answer re-sends the token the first request used). A request with no
+/// token or a made-up one is refused as before, at no cost to the one coordinator, so the
+/// replay path cannot be used to flood it without passing a challenge first.
+pub fn may_replay_refused(keyed: bool, refused: &CheckRefused) -> bool {
+    keyed && refused.token_spent
 }
 
 /// The answer a request whose Turnstile check failed may still get: only a retry under a
@@ -149,6 +159,22 @@ mod tests {
             replay_without_bot_check(&keyless, Some(&done), &fp, 1_000),
             None
         );
+    }
+
+    #[test]
+    fn only_a_keyed_request_with_a_spent_token_asks_for_its_replay() {
+        use crate::domain::api_error::ApiError;
+        let refused = |token_spent| CheckRefused {
+            error: ApiError::BotCheckFailed,
+            token_spent,
+        };
+        assert!(may_replay_refused(true, &refused(true)));
+        // No token, a made-up one, or a verifier that could not be asked: refused at once.
+        assert!(!may_replay_refused(true, &refused(false)));
+        let unavailable = ApiError::BotCheckUnavailable { retry_after: 5 };
+        assert!(!may_replay_refused(true, &unavailable.into()));
+        // Without a key there is nothing of the client's to replay.
+        assert!(!may_replay_refused(false, &refused(true)));
     }
 
     #[test]

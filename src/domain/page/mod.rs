@@ -205,11 +205,32 @@ fn web_link(url: &str) -> &str {
 /// The page a no-JavaScript form post gets when the booking was refused.
 pub fn error_page(err: &ApiError) -> String {
     let body = format!(
-        "<p role=\"alert\">{}</p><p><small>Error code: <code>{}</code></small></p>",
+        "<p role=\"alert\">{}</p>{}<p><small>Error code: <code>{}</code></small></p>",
         escape(&err.message()),
+        form_hint(err),
         err.code()
     );
     document("The booking did not go through", &body)
+}
+
+/// What a person at the form does about the refusals its hidden `idempotency_key` causes (the
+/// API's messages speak of keys, which a form's user never saw): a double click's second post
+/// answers while the first is still booking, and a form brought back with Back still holds the
+/// key of the booking it made.
+fn form_hint(err: &ApiError) -> &'static str {
+    match err {
+        ApiError::RequestInProgress { .. } => {
+            "<p id=\"hint\">If you pressed the button twice, your booking is being made: in a \
+             moment, reload this page (and confirm sending the form again) to see it, with its \
+             link to change or cancel it.</p>"
+        }
+        ApiError::IdempotencyKeyReused => {
+            "<p id=\"hint\">This form was already used for a booking (perhaps you came back \
+             to it with your browser's Back button). <a href=\"/\">Open the booking page \
+             again</a> to make another booking.</p>"
+        }
+        _ => "",
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +276,15 @@ mod tests {
         assert!(confirmation_page(&booked(script), &CompiledZones).contains("href=\"#\""));
         let refused = error_page(&ApiError::SlotUnavailable);
         assert!(refused.contains("slot_unavailable") && refused.contains("No host is free"));
+        assert!(!refused.contains("id=\"hint\""));
+    }
+
+    #[test]
+    fn a_form_refused_for_its_key_tells_its_user_what_to_do() {
+        let double_click = error_page(&ApiError::RequestInProgress { retry_after: 1 });
+        assert!(double_click.contains("reload this page"), "{double_click}");
+        let came_back = error_page(&ApiError::IdempotencyKeyReused);
+        assert!(came_back.contains("<a href=\"/\">"), "{came_back}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::domain::booking::idempotency::{
     duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
 };
 use crate::domain::booking::marker::Marker;
+use crate::domain::booking::replay::may_replay_refused;
 use crate::domain::booking::request::{client_key, Context};
 use crate::domain::booking::saga::{self, AfterCommit, AfterCreate, WORKER_LOOKUP_PAGES};
 use crate::domain::booking::submit_limits::Submitter;
@@ -82,7 +83,10 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let booking = parse_booking(kind, &body, context)?;
     let attempt = AttemptKey::new(client.as_ref(), &booking);
     if let Err(refused) = turnstile::check(env, &presented, kind, &body).await {
-        return keyed_replay_or(coordinator, client.is_some(), &attempt, refused).await;
+        if !may_replay_refused(client.is_some(), &refused) {
+            return Err(refused.error);
+        }
+        return keyed_replay_or(coordinator, &attempt, refused.error).await;
     }
     // Everything above is free of side effects: an invalid request leaves nothing behind, not
     // even under its idempotency key.
@@ -148,19 +152,16 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     }
 }
 
-/// A request the Turnstile check refused: if it carries a client's key that already booked this
-/// same request, that booking's answer (a retry after a lost answer re-sends a spent token);
-/// else the refusal. Only this refused path asks the coordinator (a read): a passing booking
-/// gets its replay from the reserve as before, and a keyless one never skips the check.
+/// A keyed request the Turnstile check refused for a spent token
+/// (`replay::may_replay_refused`): if its key already booked this same request, that booking's
+/// answer (a retry after a lost answer re-sends a spent token); else the refusal. Only this
+/// refused path asks the coordinator (a read): a passing booking gets its replay from the
+/// reserve as before, and a keyless one never skips the check.
 async fn keyed_replay_or(
     coordinator: &Coordinator,
-    keyed: bool,
     attempt: &AttemptKey,
     refused: ApiError,
 ) -> Result<Created, ApiError> {
-    if !keyed {
-        return Err(refused);
-    }
     let ask = KeyedReplay {
         idempotency_key: attempt.key.clone(),
         fingerprint: attempt.fingerprint.clone(),
