@@ -116,6 +116,9 @@ pub enum ApiError {
     BookingCancelled,
     /// 429: this IP address or email address made its allowance of bookings for now.
     TooManyBookings { retry_after: u32 },
+    /// 429: the booking's owner made its allowance of reschedules (or invitation reads) for
+    /// now (`booking::owner_limits`); nothing was changed or sent.
+    TooManyChanges { retry_after: u32 },
     /// 403: bot protection is on and the booking's Turnstile token is missing or refused.
     BotCheckFailed,
     /// 503: bot protection is on and Turnstile's verifier failed or was too slow.
@@ -134,7 +137,9 @@ impl ApiError {
             Self::BotCheckFailed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed { .. } => 405,
-            Self::DailyQuotaExhausted { .. } | Self::TooManyBookings { .. } => 429,
+            Self::DailyQuotaExhausted { .. }
+            | Self::TooManyBookings { .. }
+            | Self::TooManyChanges { .. } => 429,
             Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
             Self::NotConfigured { .. }
             | Self::ZoomAuthUnavailable { .. }
@@ -183,6 +188,7 @@ impl ApiError {
             Self::BookingCancelled => "booking_cancelled",
             Self::BotCheckFailed => "bot_check_failed",
             Self::TooManyBookings { .. } => "too_many_bookings",
+            Self::TooManyChanges { .. } => "too_many_changes",
             Self::BotCheckUnavailable { .. } => "bot_check_unavailable",
         }
     }
@@ -198,7 +204,8 @@ impl ApiError {
             | Self::OutcomePending { retry_after }
             | Self::RequestInProgress { retry_after }
             | Self::BotCheckUnavailable { retry_after }
-            | Self::TooManyBookings { retry_after } => Some(*retry_after),
+            | Self::TooManyBookings { retry_after }
+            | Self::TooManyChanges { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
             Self::BookingAbandoned => Some(1),
             _ => None,
@@ -309,6 +316,9 @@ impl ApiError {
             Self::TooManyBookings { .. } => {
                 "Too many bookings from this address for now; nothing was booked.".to_owned()
             }
+            Self::TooManyChanges { .. } => "This booking was changed or read too often for \
+                 now; nothing was changed. Try again after Retry-After seconds."
+                .to_owned(),
             Self::BotCheckFailed => "The anti-bot check did not pass; nothing was booked. \
                  Reload the form and try again."
                 .to_owned(),
@@ -407,6 +417,15 @@ mod tests {
         assert_eq!(
             ApiError::InvalidIdempotencyKey { max_chars: 255 }.status(),
             400
+        );
+    }
+
+    #[test]
+    fn owner_limits_are_429_too_many_changes_with_retry_after() {
+        let err = ApiError::TooManyChanges { retry_after: 3600 };
+        assert_eq!(
+            (err.status(), err.code(), err.retry_after()),
+            (429, "too_many_changes", Some(3600))
         );
     }
 

@@ -2,6 +2,7 @@
 //! vars, secrets and unit tests. Problems are collected (not first-error) so an operator sees
 //! every missing setting in one response.
 
+use crate::domain::booking::owner_limits::OwnerLimits;
 use crate::domain::booking::submit_limits::SubmitLimits;
 use crate::domain::rate_limits::PlanLimits;
 use crate::domain::secret::Secret;
@@ -62,6 +63,8 @@ pub struct Config {
     pub booking_signing_key: Secret,
     /// Bookings one IP address or email address may make per window.
     pub submit_limits: SubmitLimits,
+    /// Reschedules and invitation reads one booking's owner may make per window.
+    pub owner_limits: OwnerLimits,
     /// How long one Zoom call may take before it counts as failed.
     pub zoom_timeout_ms: u64,
     pub token_strategy: TokenStrategy,
@@ -163,6 +166,7 @@ impl Config {
         ) as u32;
         let zoom_timeout_ms = positive("ZOOM_TIMEOUT_MS", DEFAULT_ZOOM_TIMEOUT_MS, 60_000);
         let submit_limits = SubmitLimits::from_lookup(&lookup, &mut problems);
+        let owner_limits = OwnerLimits::from_lookup(&lookup, &mut problems);
         let token_strategy = match get("TOKEN_STRATEGY").as_deref() {
             None | Some("coordinator") => TokenStrategy::Coordinator,
             #[cfg(feature = "benchmark")]
@@ -200,6 +204,7 @@ impl Config {
                 host_max_concurrent,
                 booking_signing_key,
                 submit_limits,
+                owner_limits,
                 zoom_timeout_ms,
                 token_strategy,
             })

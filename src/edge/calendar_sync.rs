@@ -99,7 +99,7 @@ async fn delete_orphans(zoom: &ZoomApi<'_>, account: &Account, orphans: &[u64]) 
         let gone = match zoom.delete_meeting(meeting_id).await {
             Ok(_) => true,
             Err(CallError::Failed(err)) => means_already_deleted(&err),
-            Err(CallError::OutcomeUnknown) => false,
+            Err(CallError::OutcomeUnknown | CallError::NotSent(_)) => false,
         };
         if !gone {
             console_warn!("orphan meeting {meeting_id} not deleted; tried again next run");

@@ -55,6 +55,10 @@ impl StackOptions {
                 // limits are examined in the `limits` stack.
                 ("BOOKING_LIMIT_PER_IP", Some("off".into())),
                 ("BOOKING_LIMIT_PER_EMAIL", Some("off".into())),
+                // And some change or read one booking many times; the owner limits are examined
+                // in the `slots` stack.
+                ("RESCHEDULE_LIMIT_PER_BOOKING", Some("off".into())),
+                ("OWNER_READ_LIMIT_PER_BOOKING", Some("off".into())),
             ],
             split_coordinator: false,
         }

@@ -96,6 +96,8 @@ pub fn client_limits() -> StackOptions {
     StackOptions::new(TokenMode::Multi)
         .var("BOOKING_LIMIT_PER_EMAIL", "2/hour")
         .var("BOOKING_LIMIT_PER_IP", "3/hour")
+        // One meeting at a time: a busy time is refused (`limits::slot_refusals_…`).
+        .var("ZOOM_HOST_MAX_CONCURRENT", "1")
 }
 
 pub fn one_client_cannot_take_every_slot(stack: &Stack) {

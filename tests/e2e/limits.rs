@@ -259,3 +259,154 @@ pub fn lost_create_answer_makes_no_duplicate(stack: &Stack) {
     assert_eq!(meetings.len(), 1);
     assert_eq!(answer.json()["meeting"]["id"], meetings[0]["id"]);
 }
+
+// ---- The per-client limits' keys, refunds and refusals (group `client-limits`: two bookings
+// per email and three per IP address an hour, one host). Each scenario books on a day of its
+// own and from addresses of its own: the coordinator's counts outlive a scenario.
+
+/// A booking of `email` at `hour` on day `day`, from `ip`.
+fn book_from(stack: &Stack, ip: &str, email: &str, day: i64, hour: i64) -> testbed::Answer {
+    let start = future_utc(day) + Duration::hours(hour);
+    let body = json!({"name": "Ada", "email": email, "start_time": start.to_rfc3339()});
+    stack.book_with(&body, &[("cf-connecting-ip", ip)])
+}
+
+fn refused_too_many_bookings(answer: &testbed::Answer) {
+    assert_eq!(
+        (answer.status, answer.error_code().as_str()),
+        (429, "too_many_bookings"),
+        "{}",
+        answer.body
+    );
+}
+
+/// Runs first on its stack: the worker has never had a token, so with Zoom's OAuth down no
+/// create can even be sent. Five such refusals give back all they took: the email can still
+/// book (two an hour here), the IP too, and the host's daily count is as it was; the operator
+/// status shows the allowance given back.
+pub fn an_oauth_outage_before_any_create_gives_back_every_allowance_it_took(stack: &Stack) {
+    let before = stack.admin_status();
+    assert!(
+        before["token"].is_null(),
+        "this scenario needs a worker that never had a token (run it first on a fresh stack)"
+    );
+    let host_used = |status: &Value| status["hosts"][0]["create_update_used_today"].clone();
+    let given_back = |status: &Value, kind: &str| {
+        status["allowance"]["given_back_today"][kind]
+            .as_u64()
+            .unwrap()
+    };
+    let (ip, email) = ("192.0.2.10", testbed::unique_email("outage"));
+    stack.control(
+        "/failures",
+        json!({"target": "oauth", "status": 503, "count": 5}),
+    );
+    for hour in 0..5 {
+        let refused = book_from(stack, ip, &email, 9, hour);
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (503, "zoom_auth_unavailable"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(stack.stats()["meetings_created"], 0);
+    let after = stack.admin_status();
+    assert_eq!(host_used(&after), host_used(&before), "{after}");
+    assert_eq!(
+        after["hosts"][0]["create_update_given_back_today"]
+            .as_u64()
+            .unwrap(),
+        5,
+        "{after}"
+    );
+    assert_eq!(given_back(&after, "create_update"), 5, "{after}");
+    assert_eq!(
+        given_back(&after, "email") - given_back(&before, "email"),
+        5
+    );
+    assert_eq!(given_back(&after, "ip") - given_back(&before, "ip"), 5);
+    // Zoom's sign-in is back: the same email, from the same address, books (twice: its limit).
+    for hour in 5..7 {
+        let booked = book_from(stack, ip, &email, 9, hour);
+        assert_eq!(booked.status, 201, "{}", booked.body);
+    }
+    refused_too_many_bookings(&book_from(stack, "192.0.2.11", &email, 9, 7));
+    assert_eq!(stack.stats()["meetings_created"], 2);
+}
+
+/// IPv6 clients on one /64 (one subscriber's network) share one per-IP limit; an email with a
+/// `+tag` or in other letter case is the same mailbox.
+pub fn ipv6_neighbours_in_one_64_and_plus_tagged_emails_share_a_limit(stack: &Stack) {
+    let neighbours = [
+        "2001:db8:77:1::1",
+        "2001:db8:77:1::2",
+        "2001:db8:77:1:ffff::3",
+    ];
+    for (hour, ip) in neighbours.iter().enumerate() {
+        let email = testbed::unique_email("v6");
+        let booked = book_from(stack, ip, &email, 10, hour as i64);
+        assert_eq!(booked.status, 201, "{}", booked.body);
+    }
+    let fourth = book_from(
+        stack,
+        "2001:db8:77:1::4",
+        &testbed::unique_email("v6"),
+        10,
+        3,
+    );
+    refused_too_many_bookings(&fourth);
+    let retry_after: u32 = fourth.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry_after > 0);
+    // The next /64 is another network.
+    let other = book_from(
+        stack,
+        "2001:db8:77:2::1",
+        &testbed::unique_email("v6"),
+        10,
+        4,
+    );
+    assert_eq!(other.status, 201, "{}", other.body);
+
+    let mailbox = testbed::unique_email("ada");
+    let (local, domain) = mailbox.split_once('@').unwrap();
+    let tagged = format!("{local}+1@{domain}");
+    let shouted = format!("{}+news@{domain}", local.to_uppercase());
+    assert_eq!(book_from(stack, "192.0.2.20", &mailbox, 10, 5).status, 201);
+    assert_eq!(book_from(stack, "192.0.2.21", &tagged, 10, 6).status, 201);
+    refused_too_many_bookings(&book_from(stack, "192.0.2.22", &shouted, 10, 7));
+    assert_eq!(stack.stats()["meetings_created"], 6);
+}
+
+/// Asking for a busy time costs the asker: two `409 slot_unavailable` and one booking spend
+/// an address's three bookings an hour. A `429` costs nothing, or a client retrying at its
+/// `Retry-After` would be refused forever.
+pub fn slot_refusals_count_toward_the_per_ip_limit(stack: &Stack) {
+    let (owner, prober) = ("192.0.2.30", "192.0.2.31");
+    let taken = book_from(stack, owner, &testbed::unique_email("owner"), 11, 0);
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    for _ in 0..2 {
+        let busy = book_from(stack, prober, &testbed::unique_email("probe"), 11, 0);
+        assert_eq!(
+            (busy.status, busy.error_code().as_str()),
+            (409, "slot_unavailable"),
+            "{}",
+            busy.body
+        );
+    }
+    let booked = book_from(stack, prober, &testbed::unique_email("probe"), 11, 1);
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    refused_too_many_bookings(&book_from(
+        stack,
+        prober,
+        &testbed::unique_email("p"),
+        11,
+        2,
+    ));
+    // The owner's address was charged for its one booking only.
+    for hour in 3..5 {
+        let more = book_from(stack, owner, &testbed::unique_email("owner"), 11, hour);
+        assert_eq!(more.status, 201, "{}", more.body);
+    }
+    refused_too_many_bookings(&book_from(stack, owner, &testbed::unique_email("o"), 11, 5));
+}

@@ -152,6 +152,8 @@ fn groups() -> Vec<Group> {
                 scenario!(manage::owner_reads_strangers_get_401_404),
                 scenario!(manage::reschedule_moves_meeting_keeps_join_link),
                 scenario!(manage::cancel_deletes_and_is_idempotent),
+                scenario!(manage::thirty_reschedules_reach_zoom_five_times_and_a_stranger_still_books),
+                scenario!(manage::owner_invitation_reads_beyond_twenty_an_hour_are_429_too_many_changes),
             ],
         },
         Group {
@@ -221,7 +223,13 @@ fn groups() -> Vec<Group> {
         Group {
             name: "client-limits",
             options: bot_protection::client_limits,
-            scenarios: vec![scenario!(bot_protection::one_client_cannot_take_every_slot)],
+            scenarios: vec![
+                // First: it needs a worker that never had a token.
+                scenario!(limits::an_oauth_outage_before_any_create_gives_back_every_allowance_it_took),
+                scenario!(bot_protection::one_client_cannot_take_every_slot),
+                scenario!(limits::ipv6_neighbours_in_one_64_and_plus_tagged_emails_share_a_limit),
+                scenario!(limits::slot_refusals_count_toward_the_per_ip_limit),
+            ],
         },
         Group {
             name: "openapi",

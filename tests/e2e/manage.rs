@@ -219,3 +219,74 @@ pub fn cancel_deletes_and_is_idempotent(stack: &Stack) {
     let still = stack.manage("GET", &kept_id, "", Some(&kept_token), None);
     assert_eq!(still.json()["status"], "scheduled");
 }
+
+/// One owner cannot spend the host's day: of 30 reschedules of one booking, 5 (a day's
+/// `RESCHEDULE_LIMIT_PER_BOOKING`) reach Zoom and the rest are `429 too_many_changes` with
+/// `Retry-After`, refused before anything is sent; a stranger still books on the same host.
+pub fn thirty_reschedules_reach_zoom_five_times_and_a_stranger_still_books(stack: &Stack) {
+    let booked = book(stack, "restless@example.com", slot(25, 0));
+    let (id, token) = id_and_token(&booked);
+    let used_before = stack.admin_status()["hosts"][0]["create_update_used_today"]
+        .as_u64()
+        .unwrap();
+    let mut moved = 0;
+    for n in 1..=30 {
+        // Every PATCH asks for a time the booking does not have.
+        let change = json!({"start_time": slot(25, n).to_rfc3339()});
+        let answer = stack.manage("PATCH", &id, "", Some(&token), Some(&change));
+        if answer.status == 200 {
+            moved += 1;
+            continue;
+        }
+        assert_eq!(
+            (answer.status, answer.error_code().as_str()),
+            (429, "too_many_changes"),
+            "PATCH {n}: {}",
+            answer.body
+        );
+        let wait: u32 = answer.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=86_400).contains(&wait), "Retry-After {wait}");
+    }
+    assert_eq!(moved, 5);
+    assert_eq!(stack.stats()["meetings_updated"], 5);
+    let used_after = stack.admin_status()["hosts"][0]["create_update_used_today"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(used_after, used_before + 5);
+    // The booking stayed where its fifth move put it.
+    let view = stack.manage("GET", &id, "", Some(&token), None).json();
+    let fifth = slot(25, 5).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert_eq!(view["meeting"]["start_time"], fifth.as_str());
+    // Another guest books on the same (only) host.
+    assert_eq!(
+        book(stack, "stranger@example.com", slot(25, 0))["status"],
+        "scheduled"
+    );
+}
+
+/// The owner's invitation reads are Zoom calls: 20 an hour (`OWNER_READ_LIMIT_PER_BOOKING`),
+/// then `429 too_many_changes` with `Retry-After`. The operator's reads are not counted.
+pub fn owner_invitation_reads_beyond_twenty_an_hour_are_429_too_many_changes(stack: &Stack) {
+    let booked = book(stack, "reader@example.com", slot(26, 0));
+    let (id, token) = id_and_token(&booked);
+    for n in 1..=20 {
+        let read = stack.manage("GET", &id, "/invitation", Some(&token), None);
+        assert_eq!(read.status, 200, "read {n}: {}", read.body);
+    }
+    let over = stack.manage("GET", &id, "/invitation", Some(&token), None);
+    assert_eq!(
+        (over.status, over.error_code().as_str()),
+        (429, "too_many_changes"),
+        "{}",
+        over.body
+    );
+    let wait: u32 = over.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait), "Retry-After {wait}");
+    let operator = stack.manage("GET", &id, "/invitation", Some(ADMIN_TOKEN), None);
+    assert_eq!(operator.status, 200, "{}", operator.body);
+    // Another booking's owner reads on.
+    let other = book(stack, "reader2@example.com", slot(26, 1));
+    let (other_id, other_token) = id_and_token(&other);
+    let read = stack.manage("GET", &other_id, "/invitation", Some(&other_token), None);
+    assert_eq!(read.status, 200, "{}", read.body);
+}

@@ -20,14 +20,17 @@ use testbed::{future_utc, send_with, unique_email, Answer, Stack, StackOptions, 
 use zoom_emulator::turnstile::ALWAYS_PASSES;
 use zoom_emulator::TokenMode;
 
-/// One host at a time, bot protection on, two bookings per email an hour, the coordinator in its
-/// own session (stopped for a webhook's 503): every documented refusal can happen.
+/// One host at a time, bot protection on, two bookings per email an hour, one reschedule and one
+/// invitation read per booking, the coordinator in its own session (stopped for a webhook's
+/// 503): every documented refusal can happen.
 pub fn options() -> StackOptions {
     StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", "host@example.com")
         .var("ZOOM_HOST_MAX_CONCURRENT", "1")
         .var("TURNSTILE_SECRET_KEY", ALWAYS_PASSES)
         .var("BOOKING_LIMIT_PER_EMAIL", "2/hour")
+        .var("RESCHEDULE_LIMIT_PER_BOOKING", "1/day")
+        .var("OWNER_READ_LIMIT_PER_BOOKING", "1/hour")
         .split_coordinator()
 }
 
@@ -212,11 +215,27 @@ pub fn every_documented_status_happens(stack: &Stack) {
         422,
         &stack.manage("PATCH", &a_id, "", Some(&a_token), Some(&past)),
     );
+    // A's one reschedule of the day is spent (the 409 and the 422 did not count).
+    let again = json!({"duration": 60});
+    saw(
+        &mut seen,
+        "PATCH",
+        ONE,
+        429,
+        &stack.manage("PATCH", &a_id, "", Some(&a_token), Some(&again)),
+    );
     saw(
         &mut seen,
         "GET",
         INVITATION,
         200,
+        &stack.manage("GET", &a_id, "/invitation", Some(&a_token), None),
+    );
+    saw(
+        &mut seen,
+        "GET",
+        INVITATION,
+        429,
         &stack.manage("GET", &a_id, "/invitation", Some(&a_token), None),
     );
     let (c_id, c_token) = (id(&c), token(&c));

@@ -13,6 +13,9 @@ pub fn one_host() -> StackOptions {
     StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", HOSTS[0])
         .var("ZOOM_HOST_MAX_CONCURRENT", "1")
+        // The owner limits at their defaults.
+        .var("RESCHEDULE_LIMIT_PER_BOOKING", "5/day")
+        .var("OWNER_READ_LIMIT_PER_BOOKING", "20/hour")
 }
 
 pub fn three_hosts() -> StackOptions {

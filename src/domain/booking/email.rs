@@ -63,6 +63,22 @@ impl EmailAddress {
     pub fn normalized(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// The mailbox the per-email limit counts: the whole address case-folded and a `+tag`
+    /// dropped from the local part, for every domain (most providers deliver `ada+1@` to `ada@`;
+    /// dots are kept, as only some providers ignore them). For limits only: replay matching and
+    /// the stored booking keep the address as given.
+    pub fn limit_key(&self) -> String {
+        let folded = self.normalized();
+        let Some((local, domain)) = folded.rsplit_once('@') else {
+            return folded;
+        };
+        match local.split_once('+') {
+            // `+tag@…` alone has no mailbox before the tag: counted as written.
+            Some((mailbox, _)) if !mailbox.is_empty() => format!("{mailbox}@{domain}"),
+            _ => folded,
+        }
+    }
 }
 
 /// Test fixtures name addresses literally; a malformed one is a broken test.
@@ -82,6 +98,24 @@ mod tests {
         let ada = EmailAddress::parse("Ada.Lovelace+books@Example.co.uk").unwrap();
         assert_eq!(ada.as_str(), "Ada.Lovelace+books@Example.co.uk");
         assert_eq!(ada.normalized(), "ada.lovelace+books@example.co.uk");
+    }
+
+    #[test]
+    fn the_limit_counts_one_mailbox_whatever_its_case_or_plus_tag() {
+        let key = |raw: &str| EmailAddress::parse(raw).unwrap().limit_key();
+        assert_eq!(key("ada+1@x.io"), "ada@x.io");
+        assert_eq!(key("Ada+Books+2@X.IO"), "ada@x.io");
+        assert_eq!(key("ADA@x.io"), "ada@x.io");
+        // Dots are kept: only some providers ignore them.
+        assert_eq!(key("a.da+1@x.io"), "a.da@x.io");
+        assert_ne!(key("a.da@x.io"), key("ada@x.io"));
+        // No mailbox before the tag: the address as written.
+        assert_eq!(key("+tag@x.io"), "+tag@x.io");
+        // The address itself is untouched.
+        assert_eq!(
+            EmailAddress::parse("Ada+1@x.io").unwrap().as_str(),
+            "Ada+1@x.io"
+        );
     }
 
     #[test]

@@ -4,11 +4,13 @@
 pub mod access;
 pub mod attendance;
 pub mod email;
+pub mod give_back;
 pub mod host_pool;
 pub mod id;
 pub mod idempotency;
 pub mod manage_token;
 pub mod marker;
+pub mod owner_limits;
 pub mod reconcile;
 pub mod record;
 pub mod replay;

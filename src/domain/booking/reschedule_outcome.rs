@@ -24,6 +24,9 @@ pub enum Settled {
     Release(ApiError),
     /// Not known: keep the new time held, answer this error (`503 outcome_pending`).
     Pending(ApiError),
+    /// The PATCH never left the worker: let the new time go and give back what the reschedule
+    /// took (`booking::give_back`), answer this error.
+    NotSent(ApiError),
 }
 
 /// After the PATCH; `None` when its answer was lost (or was a gateway error, which can come
@@ -34,6 +37,7 @@ pub fn after_update(result: Result<(), CallError>) -> Option<Settled> {
         Err(CallError::OutcomeUnknown) => None,
         Err(CallError::Failed(ApiError::ZoomError { status })) if status >= 500 => None,
         Err(CallError::Failed(err)) => Some(Settled::Release(err)),
+        Err(CallError::NotSent(err)) => Some(Settled::NotSent(err)),
     }
 }
 
@@ -93,6 +97,12 @@ mod tests {
         assert_eq!(
             after_update(Err(CallError::Failed(refused.clone()))),
             Some(Settled::Release(refused))
+        );
+        // Never sent (no token): nothing reached Zoom, what it took is given back.
+        let no_token = ApiError::ZoomAuthUnavailable { retry_after: 5 };
+        assert_eq!(
+            after_update(Err(CallError::NotSent(no_token.clone()))),
+            Some(Settled::NotSent(no_token))
         );
     }
 

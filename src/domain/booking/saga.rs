@@ -74,6 +74,10 @@ pub enum AfterCreate {
     TryAnotherHost(ApiError),
     /// Zoom certainly made nothing: release, and answer this error.
     Fail(ApiError),
+    /// The create never left the worker (no token, no permit, its deadline passed): Zoom
+    /// received nothing; release, giving back everything the booking took
+    /// (`booking::give_back`), and answer this error.
+    NeverSent(ApiError),
 }
 
 /// After the create: its 2xx answer (status and body), or why none came.
@@ -93,6 +97,7 @@ pub fn after_create(answer: Result<(u16, &str), CallError>) -> AfterCreate {
             AfterCreate::TryAnotherHost(err)
         }
         Err(CallError::Failed(err)) => AfterCreate::Fail(err),
+        Err(CallError::NotSent(err)) => AfterCreate::NeverSent(err),
     }
 }
 

@@ -1,11 +1,25 @@
 //! How many bookings one client may make: per IP address and per email address, over a sliding
 //! window (OWASP API6: one visitor must not be able to take every slot). On by default;
 //! `BOOKING_LIMIT_PER_IP` / `BOOKING_LIMIT_PER_EMAIL` take `N/minute`, `N/hour`, `N/day` or
-//! `off`. Only bookings that got a slot count: a refused or replayed request costs nothing.
+//! `off`.
+//!
+//! What counts: a booking that got a slot counts for its IP and its email while it is in flight
+//! (so concurrent attempts cannot slip past the limit) and for good once Zoom made it. An attempt
+//! released because Zoom made nothing takes its email count back (`give_back`), so nobody can
+//! lock a stranger's address out with failing attempts; its IP count goes too only when Zoom
+//! never received the create. A `409 slot_unavailable` or `422 idempotency_key_reused` refusal
+//! counts for the IP (probing costs the prober); a `429` or a `409 request_in_progress` does not
+//! (both carry `Retry-After`: a client retrying then would be refused forever). A replay costs
+//! nothing.
+//!
+//! Keys: an IPv6 client is counted by its /64 (one subscriber's network, where a client can pick
+//! any address), an IPv4 one by its address; an email by its mailbox (`EmailAddress::limit_key`).
 
 use crate::domain::booking::EmailAddress;
 use crate::domain::config::setting;
+use crate::domain::coordinator::Refusal;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 pub const DEFAULT_PER_IP: &str = "30/hour";
 pub const DEFAULT_PER_EMAIL: &str = "5/hour";
@@ -50,25 +64,65 @@ pub struct SubmitLimits {
     pub per_email: Option<Rule>,
 }
 
+/// The limit setting `name` (or `default`), pushing a problem that names it when invalid.
+pub fn rule_setting(
+    lookup: impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+    problems: &mut Vec<String>,
+) -> Option<Rule> {
+    let raw = setting(&lookup, name).unwrap_or_else(|| default.to_owned());
+    Rule::parse(&raw).unwrap_or_else(|InvalidRule| {
+        problems.push(format!(
+            "{name} must be N/minute, N/hour, N/day (N at least 1) or off"
+        ));
+        None
+    })
+}
+
 impl SubmitLimits {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
         problems: &mut Vec<String>,
     ) -> SubmitLimits {
-        let mut rule = |name: &str, default: &str| {
-            let raw = setting(&lookup, name).unwrap_or_else(|| default.to_owned());
-            Rule::parse(&raw).unwrap_or_else(|InvalidRule| {
-                problems.push(format!(
-                    "{name} must be N/minute, N/hour, N/day (N at least 1) or off"
-                ));
-                None
-            })
-        };
         SubmitLimits {
-            per_ip: rule("BOOKING_LIMIT_PER_IP", DEFAULT_PER_IP),
-            per_email: rule("BOOKING_LIMIT_PER_EMAIL", DEFAULT_PER_EMAIL),
+            per_ip: rule_setting(&lookup, "BOOKING_LIMIT_PER_IP", DEFAULT_PER_IP, problems),
+            per_email: rule_setting(
+                &lookup,
+                "BOOKING_LIMIT_PER_EMAIL",
+                DEFAULT_PER_EMAIL,
+                problems,
+            ),
         }
     }
+}
+
+/// Subjects of the per-IP limit start with this, those of the per-email limit with `EMAIL`.
+pub const IP: &str = "ip:";
+pub const EMAIL: &str = "email:";
+
+/// The key the per-IP limit counts a client address under: an IPv6 address by its /64, an IPv4
+/// address (or an IPv4-mapped IPv6 one) as it is. A value that is no address counts as itself.
+pub fn ip_limit_key(raw: &str) -> String {
+    match raw.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => raw.to_owned(),
+    }
+}
+
+/// Whether a refusal of the coordinator counts toward the per-IP limit: a `409
+/// slot_unavailable` or `422 idempotency_key_reused` does (probing busy times costs the
+/// prober); a refusal carrying `Retry-After` (429s, `409 request_in_progress`) does not, or a
+/// client retrying when told would be refused forever.
+pub fn counts_toward_ip_limit(refusal: &Refusal) -> bool {
+    matches!(refusal, Refusal::SlotUnavailable | Refusal::KeyReused)
 }
 
 /// Who is booking, as the limits count them.
@@ -76,21 +130,24 @@ impl SubmitLimits {
 pub struct Submitter {
     /// The client's address (`CF-Connecting-IP`), when known.
     pub ip: Option<String>,
-    /// Counted as its `normalized()` form, so letter case does not make a second address.
+    /// Counted as its `limit_key()`, so letter case or a `+tag` does not make a second address.
     pub email: EmailAddress,
 }
 
 impl Submitter {
     /// The counters this submission is held to, with their rules.
     pub fn subjects(&self, limits: &SubmitLimits) -> Vec<(String, Rule)> {
-        let mut subjects = Vec::new();
-        if let (Some(ip), Some(rule)) = (&self.ip, limits.per_ip) {
-            subjects.push((format!("ip:{ip}"), rule));
-        }
+        let mut subjects: Vec<(String, Rule)> = self.ip_subject(limits).into_iter().collect();
         if let Some(rule) = limits.per_email {
-            subjects.push((format!("email:{}", self.email.normalized()), rule));
+            subjects.push((format!("{EMAIL}{}", self.email.limit_key()), rule));
         }
         subjects
+    }
+
+    /// The per-IP counter alone (what a refusal that probes costs), if it is in force.
+    pub fn ip_subject(&self, limits: &SubmitLimits) -> Option<(String, Rule)> {
+        let (ip, rule) = (self.ip.as_deref()?, limits.per_ip?);
+        Some((format!("{IP}{}", ip_limit_key(ip)), rule))
     }
 }
 
@@ -169,6 +226,34 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_neighbours_in_one_64_share_a_key_and_ipv4_keeps_its_address() {
+        let a = ip_limit_key("2001:db8:85a3:7:0:8a2e:370:7334");
+        let b = ip_limit_key("2001:DB8:85A3:0007::1");
+        assert_eq!(a, "2001:db8:85a3:7::/64");
+        assert_eq!(a, b);
+        assert_ne!(a, ip_limit_key("2001:db8:85a3:8::1"));
+        assert_eq!(ip_limit_key("203.0.113.7"), "203.0.113.7");
+        assert_ne!(ip_limit_key("203.0.113.7"), ip_limit_key("203.0.113.8"));
+        // An IPv4 client seen through an IPv4-mapped address is the same client.
+        assert_eq!(ip_limit_key("::ffff:203.0.113.7"), "203.0.113.7");
+        // A header that is no address counts as itself.
+        assert_eq!(ip_limit_key("not an ip"), "not an ip");
+    }
+
+    #[test]
+    fn only_refusals_without_retry_after_cost_the_prober() {
+        assert!(counts_toward_ip_limit(&Refusal::SlotUnavailable));
+        assert!(counts_toward_ip_limit(&Refusal::KeyReused));
+        for free in [
+            Refusal::InProgress { retry_after: 1 },
+            Refusal::TooManyBookings { retry_after: 60 },
+            Refusal::DailyQuotaExhausted { retry_after: 60 },
+        ] {
+            assert!(!counts_toward_ip_limit(&free), "{free:?}");
+        }
+    }
+
+    #[test]
     fn subjects_follow_the_limits_in_force() {
         let who = Submitter {
             ip: Some("203.0.113.7".into()),
@@ -186,6 +271,12 @@ mod tests {
         };
         let names: Vec<String> = who.subjects(&both).into_iter().map(|(s, _)| s).collect();
         assert_eq!(names, ["ip:203.0.113.7", "email:ada@example.com"]);
+        let tagged = Submitter {
+            ip: Some("2001:db8:1:2:aaaa::1".into()),
+            email: "ADA+spam@example.com".into(),
+        };
+        let names: Vec<String> = tagged.subjects(&both).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(names, ["ip:2001:db8:1:2::/64", "email:ada@example.com"]);
         assert!(who.subjects(&SubmitLimits::default()).is_empty());
         let no_ip = Submitter { ip: None, ..who };
         assert_eq!(no_ip.subjects(&both).len(), 1);

@@ -65,6 +65,10 @@ pub struct PermitRequest {
     /// The call repeats one that failed (counted for the operator status).
     #[serde(default)]
     pub retry: bool,
+    /// The call is the owner's read of this booking's invitation: counted against
+    /// `OWNER_READ_LIMIT_PER_BOOKING` with the permit, refused when it is spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_read: Option<BookingId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +83,8 @@ pub struct PermitGrant {
 pub enum PermitDenied {
     /// The per-second budget (or a block Zoom imposed) would make the caller wait too long.
     RateLimited { retry_after: u32 },
+    /// The owner's reads of the booking are spent for now (`booking::owner_limits`).
+    TooManyChanges { retry_after: u32 },
 }
 
 pub type PermitAnswer = Result<PermitGrant, PermitDenied>;
@@ -87,6 +93,9 @@ impl From<PermitDenied> for ApiError {
     fn from(denied: PermitDenied) -> Self {
         match denied {
             PermitDenied::RateLimited { retry_after } => ApiError::ZoomRateLimited { retry_after },
+            PermitDenied::TooManyChanges { retry_after } => {
+                ApiError::TooManyChanges { retry_after }
+            }
         }
     }
 }
@@ -162,12 +171,22 @@ pub struct ReserveRequest {
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
     KeyReused,
-    InProgress { retry_after: u32 },
+    InProgress {
+        retry_after: u32,
+    },
     SlotUnavailable,
-    DailyQuotaExhausted { retry_after: u32 },
+    DailyQuotaExhausted {
+        retry_after: u32,
+    },
     Cancelled,
     NotFound,
-    TooManyBookings { retry_after: u32 },
+    TooManyBookings {
+        retry_after: u32,
+    },
+    /// The booking's owner made its allowance of reschedules for now.
+    TooManyChanges {
+        retry_after: u32,
+    },
 }
 
 impl Refusal {
@@ -194,6 +213,7 @@ impl From<Refusal> for ApiError {
             Refusal::Cancelled => ApiError::BookingCancelled,
             Refusal::NotFound => ApiError::NotFound,
             Refusal::TooManyBookings { retry_after } => ApiError::TooManyBookings { retry_after },
+            Refusal::TooManyChanges { retry_after } => ApiError::TooManyChanges { retry_after },
         }
     }
 }
@@ -247,11 +267,15 @@ pub struct CreateUnknown {
 }
 
 /// The booking failed after its reservation, and Zoom certainly made no meeting: the key and
-/// the slot are free again.
+/// the slot are free again, and the email's count (`booking::give_back`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseReservation {
     pub booking_id: BookingId,
     pub idempotency_key: String,
+    /// No create for it ever left the worker (`saga::AfterCreate::NeverSent`): the IP's count
+    /// and the host's daily allowance are given back too. (Absent from an older worker: false.)
+    #[serde(default)]
+    pub never_sent: bool,
 }
 
 /// Before a meeting is moved at Zoom: holds the new slot on the booking's host.
@@ -297,6 +321,10 @@ pub struct RescheduleUnknown {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleRelease {
     pub booking_id: BookingId,
+    /// The PATCH never left the worker: the host's Create/Update and the booking's reschedule
+    /// count are given back (`booking::give_back`).
+    #[serde(default)]
+    pub never_sent: bool,
 }
 
 /// Zoom no longer has the meeting: the booking is cancelled and its slot freed.

@@ -23,6 +23,21 @@ pub enum CallError {
     /// for a create, the meeting may exist.
     OutcomeUnknown,
     Failed(ApiError),
+    /// The call never left the worker (no token, no permit, its deadline passed): Zoom did not
+    /// receive it, so nothing it would count was spent (`booking::give_back`).
+    NotSent(ApiError),
+}
+
+impl CallError {
+    /// Why a call stopped before a send: `NotSent` if nothing was sent before either, else
+    /// `Failed` (an earlier send reached Zoom, whatever it answered).
+    pub fn before_send(err: ApiError, sent_before: bool) -> CallError {
+        if sent_before {
+            CallError::Failed(err)
+        } else {
+            CallError::NotSent(err)
+        }
+    }
 }
 
 impl From<ApiError> for CallError {
@@ -37,7 +52,7 @@ impl From<CallError> for ApiError {
             CallError::OutcomeUnknown => ApiError::ZoomUnavailable {
                 retry_after: UNREACHABLE_RETRY_AFTER_SECS,
             },
-            CallError::Failed(err) => err,
+            CallError::Failed(err) | CallError::NotSent(err) => err,
         }
     }
 }
@@ -228,6 +243,24 @@ mod tests {
                 vec![Step::GiveUp(CallError::Failed(err))]
             );
         }
+    }
+
+    #[test]
+    fn a_call_that_stops_before_its_first_send_was_never_sent() {
+        let no_token = ApiError::ZoomAuthUnavailable { retry_after: 5 };
+        assert_eq!(
+            CallError::before_send(no_token.clone(), false),
+            CallError::NotSent(no_token.clone())
+        );
+        // A token replaced after a 124: the first send reached Zoom.
+        assert_eq!(
+            CallError::before_send(no_token.clone(), true),
+            CallError::Failed(no_token.clone())
+        );
+        assert_eq!(
+            ApiError::from(CallError::NotSent(no_token.clone())),
+            no_token
+        );
     }
 
     #[test]

@@ -130,15 +130,19 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         send_before_ms,
     };
     let zoom = ZoomApi::new(env, config, coordinator);
-    match book_on_a_host(&zoom, coordinator, config, &mut reserved, reserve.span).await {
+    let outcome = book_on_a_host(&zoom, coordinator, config, &mut reserved, reserve.span).await;
+    let never_sent = matches!(outcome, Err(Unbooked::NeverSent(_)));
+    match outcome {
         Ok(answer) => Ok(Created {
             answer,
             replayed: false,
         }),
-        Err(Unbooked::NothingMade(error)) => {
+        Err(Unbooked::NothingMade(error) | Unbooked::NeverSent(error)) => {
+            // Zoom never received the create: the booking gives back all it took.
             let release = ReleaseReservation {
                 booking_id: reserved.booking_id,
                 idempotency_key: reserved.attempt.key,
+                never_sent,
             };
             // Else the coordinator resolves the attempt itself once its lease lapses.
             coordinator
@@ -193,6 +197,9 @@ struct Reserved<'a> {
 enum Unbooked {
     /// Zoom certainly made nothing: release the reservation, answer this error.
     NothingMade(ApiError),
+    /// No create for this booking ever left the worker: release the reservation giving back
+    /// everything it took (`booking::give_back`), answer this error.
+    NeverSent(ApiError),
     /// Zoom refused the host with its daily limit (this error) and made nothing.
     HostSpent(ApiError),
     /// The attempt is settled without this handler's release (nothing left to undo): answer
@@ -217,6 +224,10 @@ async fn book_on_a_host(
     for _ in 0..=config.host_users.len() {
         let spent = match book(zoom, coordinator, config, reserved).await {
             Err(Unbooked::HostSpent(error)) => error,
+            // A host that refused before this one received a create for the booking.
+            Err(Unbooked::NeverSent(error)) if refused.is_some() => {
+                return Err(Unbooked::NothingMade(error))
+            }
             done => return done,
         };
         console_warn!(
@@ -281,6 +292,7 @@ async fn book(
     let meeting = match saga::after_create(answer.map_err(Clone::clone)) {
         AfterCreate::Commit(meeting) => meeting,
         AfterCreate::Fail(error) => return Err(Unbooked::NothingMade(error)),
+        AfterCreate::NeverSent(error) => return Err(Unbooked::NeverSent(error)),
         AfterCreate::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
         AfterCreate::LookUp => {
             console_warn!("create on {host}: outcome unknown; looking for the meeting");

@@ -131,11 +131,13 @@ pub async fn reschedule(
             reschedule_outcome::after_read_back(read, &change)
         }
     };
+    let never_sent = matches!(settled, Settled::NotSent(_));
     match settled {
         Settled::Commit => {}
-        Settled::Release(err) => {
+        Settled::Release(err) | Settled::NotSent(err) => {
             let release = RescheduleRelease {
                 booking_id: booking_id.clone(),
+                never_sent,
             };
             coordinator
                 .send_or_log(&release, "reschedule hold not released")
@@ -206,12 +208,14 @@ pub async fn invitation(
     booking_id: &BookingId,
 ) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
-    let (_, record) = authorized(req, env, &account, booking_id).await?;
+    let (access, record) = authorized(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Err(ApiError::BookingCancelled);
     }
+    // The owner's reads are limited (`booking::owner_limits`); the operator's are not.
+    let owner_read = (access == Access::Owner).then_some(booking_id);
     let reply = ZoomApi::new(env, &account.config, &account.coordinator)
-        .invitation(record.meeting.id)
+        .invitation(record.meeting.id, owner_read)
         .await?;
     let text = serde_json::from_str::<serde_json::Value>(&reply.body)
         .ok()

@@ -4,8 +4,10 @@
 use super::calendar::{booking_holder, reschedule_holder};
 use super::Handle;
 use super::ZoomCoordinator;
+use crate::domain::booking::give_back;
 use crate::domain::booking::host_pool::choose_host;
 use crate::domain::booking::idempotency::IN_FLIGHT_LEASE_MS;
+use crate::domain::booking::owner_limits::{OwnerAction, RESCHEDULE};
 use crate::domain::booking::reschedule_outcome::UNKNOWN_HOLD_MS;
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::coordinator::{
@@ -18,7 +20,9 @@ use worker::Result;
 
 impl Handle<RescheduleRequest> for ZoomCoordinator {
     /// Holds the new slot on the booking's host (and takes a Create/Update from its allowance,
-    /// as Zoom counts the PATCH), or says why the booking cannot move there.
+    /// as Zoom counts the PATCH, and one from the booking's own reschedule limit), or says why
+    /// the booking cannot move there. The limit is checked and counted in this one step, before
+    /// anything is held or sent: two PATCHes cannot both take the last one.
     async fn handle(&self, ask: RescheduleRequest) -> Result<RescheduleOutcome> {
         let config = self.config()?;
         let now = clock::now();
@@ -51,6 +55,11 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
             let resets_in = seconds_until_utc_midnight(now);
             return Ok(Err(Refusal::no_free_host(reason, resets_in)));
         }
+        let limit = OwnerAction::Reschedule.subject(&config.owner_limits, &ask.booking_id);
+        if let Err(retry_after) = self.within_submit_limits(limit.as_slice(), now_ms)? {
+            return Ok(Err(Refusal::TooManyChanges { retry_after }));
+        }
+        self.count_submission(limit.as_slice(), now_ms, Some(&ask.booking_id))?;
         self.hold(
             &pending,
             host,
@@ -107,8 +116,27 @@ impl Handle<RescheduleUnknown> for ZoomCoordinator {
 }
 
 impl Handle<RescheduleRelease> for ZoomCoordinator {
-    async fn handle(&self, booking: RescheduleRelease) -> Result<()> {
-        self.free(&reschedule_holder(&booking.booking_id))
+    /// Zoom did not move the meeting: the new time goes; if the PATCH never left the worker,
+    /// what the reschedule took is given back (once: only while its hold is there to release).
+    async fn handle(&self, release: RescheduleRelease) -> Result<()> {
+        let holder = reschedule_holder(&release.booking_id);
+        let now = clock::now();
+        let held = self.held(&holder, now.timestamp_millis())?;
+        self.free(&holder)?;
+        let given = give_back::on_reschedule_release(
+            held.is_some(),
+            release.never_sent,
+            IN_FLIGHT_LEASE_MS,
+            now,
+        );
+        if given.owner_count {
+            let subject = format!("{RESCHEDULE}{}", release.booking_id);
+            self.give_back_latest("reschedule", &subject).await?;
+        }
+        match held {
+            Some((host, _)) if given.host_quota => self.give_back_quota(&host).await,
+            _ => Ok(()),
+        }
     }
 }
 

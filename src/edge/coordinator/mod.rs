@@ -127,6 +127,11 @@ fn quota_key(day: &str, host: &HostUser) -> String {
     format!("quota:{day}:{host}")
 }
 
+/// The given-back count of `host`'s Create/Update allowance (operator status).
+fn given_back_host_kind(host: &HostUser) -> String {
+    format!("create_update:{host}")
+}
+
 impl ZoomCoordinator {
     /// Every job the stored state needs has a row: a stored token its refresh (objects armed
     /// before the jobs table existed had only an alarm), pending attempts their resolution. A
@@ -193,6 +198,21 @@ impl ZoomCoordinator {
             .storage()
             .put(&key, config.daily_create_limit)
             .await
+    }
+
+    /// Gives one Create/Update back to `host`'s allowance today: the call it was taken for never
+    /// reached Zoom (`domain::booking::give_back`). Counted for the operator status, in total
+    /// (`create_update`) and per host.
+    async fn give_back_quota(&self, host: &HostUser) -> Result<()> {
+        let key = quota_key(&utc_day(clock::now()), host);
+        let storage = self.state.storage();
+        let used = storage.get::<u32>(&key).await?.unwrap_or(0);
+        if used == 0 {
+            return Ok(());
+        }
+        storage.put(&key, used - 1).await?;
+        self.count_given_back("create_update", 1).await?;
+        self.count_given_back(&given_back_host_kind(host), 1).await
     }
 
     /// Counts one more Create/Update for `host`, which had used `used`.

@@ -2,16 +2,19 @@
 //! daily Create/Update allowance is taken with the slot, in `reservations` and `changes`.) Plus
 //! the operator status that reports them.
 
-use super::Handle;
 use super::ZoomCoordinator;
+use super::{given_back_host_kind, Handle};
+use crate::domain::booking::owner_limits::OwnerAction;
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
     PermitAnswer, PermitDenied, PermitGrant, PermitRequest, StatusRequest, Zoom429Report,
 };
 use crate::domain::rate_limits::{
-    retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock, WINDOW_MS,
+    next_utc_midnight, retry_after_secs, seconds_until_utc_midnight, utc_day, Category, ZoomBlock,
+    WINDOW_MS,
 };
 use crate::edge::clock;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use worker::Result;
 
@@ -24,17 +27,29 @@ const RECONCILIATION_FIXES_KEY: &str = "stats:reconciliation_fixes";
 
 impl Handle<PermitRequest> for ZoomCoordinator {
     /// Grants one Zoom call: never more per second than the account's budget allows, never
-    /// while Zoom has us blocked.
+    /// while Zoom has us blocked. An owner's invitation read is checked against and counted to
+    /// its booking's limit (`booking::owner_limits`) with its permit, in this one step: refused
+    /// before anything is sent, and not counted when no permit is granted.
     async fn handle(&self, ask: PermitRequest) -> Result<PermitAnswer> {
         let config = self.config()?;
-        let storage = self.state.storage();
+        let now_ms = clock::now_ms();
+        let limit = ask
+            .owner_read
+            .as_ref()
+            .and_then(|id| OwnerAction::InvitationRead.subject(&config.owner_limits, id));
+        if let Err(retry_after) = self.within_submit_limits(limit.as_slice(), now_ms)? {
+            return Ok(Err(PermitDenied::TooManyChanges { retry_after }));
+        }
+        let granted = self.send_slot(&config, ask.category, now_ms);
+        if granted.is_ok() {
+            self.count_submission(limit.as_slice(), now_ms, ask.owner_read.as_ref())?;
+        }
         if ask.retry {
+            let storage = self.state.storage();
             let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
             storage.put(RETRY_COUNT_KEY, retries + 1).await?;
         }
-        Ok(self
-            .send_slot(&config, ask.category, clock::now_ms())
-            .map(|send_at_ms| PermitGrant { send_at_ms }))
+        Ok(granted.map(|send_at_ms| PermitGrant { send_at_ms }))
     }
 }
 
@@ -105,7 +120,8 @@ impl Handle<Zoom429Report> for ZoomCoordinator {
 }
 
 impl Handle<StatusRequest> for ZoomCoordinator {
-    /// Operator view: today's usage per host, blocks in force, token age (never the token).
+    /// Operator view: today's usage per host (and what was given back), blocks in force, token
+    /// age (never the token), the limits' counts taken and given back today.
     async fn handle(&self, _ask: StatusRequest) -> Result<serde_json::Value> {
         let config = self.config()?;
         let storage = self.state.storage();
@@ -116,9 +132,13 @@ impl Handle<StatusRequest> for ZoomCoordinator {
         for host in &config.host_users {
             let used = self.quota_used(&day, host).await?;
             let made_elsewhere = self.external_meetings(host, now_ms)?;
+            let given_back = self
+                .given_back_today(&day, &given_back_host_kind(host))
+                .await?;
             hosts.push(json!({
                 "host": host,
                 "create_update_used_today": used,
+                "create_update_given_back_today": given_back,
                 "daily_limit": config.daily_create_limit,
                 "daily_quota_exhausted": used >= config.daily_create_limit,
                 "upcoming_meetings_made_elsewhere": made_elsewhere,
@@ -153,6 +173,7 @@ impl Handle<StatusRequest> for ZoomCoordinator {
             "retries": retries,
             "reconciliation": { "fixes": fixes },
             "attempts": self.attempt_counts().await?,
+            "allowance": self.allowance_status(&day, day_start_ms(now)).await?,
             "per_second_limits": {
                 "light": config.rate_limits.per_second(Category::Light),
                 "medium": config.rate_limits.per_second(Category::Medium),
@@ -160,4 +181,9 @@ impl Handle<StatusRequest> for ZoomCoordinator {
             },
         }))
     }
+}
+
+/// 00:00 UTC of `now`'s day, epoch ms.
+fn day_start_ms(now: DateTime<Utc>) -> i64 {
+    (next_utc_midnight(now) - Duration::days(1)).timestamp_millis()
 }

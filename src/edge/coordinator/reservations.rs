@@ -6,11 +6,13 @@
 use super::calendar::{booking_holder, external_holder};
 use super::ZoomCoordinator;
 use super::{jobs, Handle};
+use crate::domain::booking::give_back;
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::booking::idempotency::{is_client_key, retention_ms, Attempt, StoredAnswer};
 use crate::domain::booking::replay::replay_without_bot_check;
 use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
 use crate::domain::booking::saga::{self, on_commit, on_unknown, CommitVerdict, Intent};
+use crate::domain::booking::submit_limits::counts_toward_ip_limit;
 use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::jobs::Job;
@@ -45,9 +47,17 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         };
         let index = match decide(&facts) {
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
-            Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
+            Decision::Refuse(refusal) => {
+                // Probing costs the prober (`submit_limits`), in this same step.
+                if counts_toward_ip_limit(&refusal) {
+                    let ip = ask.submitter.ip_subject(&config.submit_limits);
+                    self.count_submission(ip.as_slice(), now_ms, None)?;
+                }
+                return Ok(ReserveOutcome::Refused(refusal));
+            }
             Decision::Hold { host } => host,
         };
+        let booking_id = ask.booking_id.clone();
         let hold = CreateHold {
             key: &ask.idempotency_key,
             fingerprint: ask.fingerprint,
@@ -59,7 +69,8 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             .hold_for_create(&config, index, &loads, hold, now)
             .await?;
         if matches!(outcome, ReserveOutcome::Reserved { .. }) {
-            self.count_submission(&subjects, now_ms)?;
+            // Counted while in flight; given back if Zoom makes nothing (`give_back`).
+            self.count_submission(&subjects, now_ms, Some(&booking_id))?;
         }
         Ok(outcome)
     }
@@ -212,14 +223,41 @@ impl ZoomCoordinator {
     }
 
     /// Zoom made no meeting for the attempt: its key and its slot are free again (unless the
-    /// key has moved on to another attempt, or the attempt was committed after all).
-    pub(super) fn release_attempt(&self, key: &str, booking_id: &BookingId) -> Result<()> {
+    /// key has moved on to another attempt, or the attempt was committed after all), and what
+    /// it took is given back as `give_back` decides (`never_sent`: no create for it ever left
+    /// its handler).
+    pub(super) async fn release_attempt(
+        &self,
+        key: &str,
+        booking_id: &BookingId,
+        never_sent: bool,
+    ) -> Result<()> {
+        let config = self.config()?;
         let attempt = self.attempt(key)?;
-        if attempt.is_some_and(|a| &a.booking_id == booking_id && a.answer.is_some()) {
+        if attempt
+            .as_ref()
+            .is_some_and(|a| &a.booking_id == booking_id && a.answer.is_some())
+        {
             return Ok(());
         }
+        let lease_ms = saga::lease_ms(config.zoom_timeout_ms);
+        let given = give_back::on_release(
+            attempt.as_ref(),
+            booking_id,
+            never_sent,
+            lease_ms,
+            clock::now(),
+        );
         self.drop_attempt(key, booking_id)?;
-        self.free(&booking_holder(booking_id))
+        self.free(&booking_holder(booking_id))?;
+        let Some(given) = given else {
+            return Ok(());
+        };
+        self.give_back_submissions(booking_id, given.ip).await?;
+        match &given.host_quota {
+            Some(host) => self.give_back_quota(host).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -249,6 +287,11 @@ impl Handle<ReleaseReservation> for ZoomCoordinator {
     /// The booking failed after its reservation and Zoom made nothing: free the key (so the
     /// client may retry) and the slot.
     async fn handle(&self, release: ReleaseReservation) -> Result<()> {
-        self.release_attempt(&release.idempotency_key, &release.booking_id)
+        self.release_attempt(
+            &release.idempotency_key,
+            &release.booking_id,
+            release.never_sent,
+        )
+        .await
     }
 }

@@ -100,7 +100,7 @@ impl ZoomCoordinator {
             deleted = match zoom.delete_meeting(meeting_id).await {
                 Ok(_) => true,
                 Err(CallError::Failed(err)) => means_already_deleted(&err),
-                Err(CallError::OutcomeUnknown) => false,
+                Err(CallError::OutcomeUnknown | CallError::NotSent(_)) => false,
             };
             if !self.unchanged(key, &attempt)? {
                 return Ok(());
@@ -110,7 +110,8 @@ impl ZoomCoordinator {
         match resolution {
             Resolution::Adopt(meeting) => self.adopt(config, key, &attempt, meeting).await,
             Resolution::Release => {
-                self.release_attempt(key, booking_id)?;
+                // Zoom may have received the create: only the email's count is given back.
+                self.release_attempt(key, booking_id, false).await?;
                 if deleted {
                     console_log!("attempt {booking_id}: its keyless meeting was deleted");
                     return self.count(DELETED_KEY).await;

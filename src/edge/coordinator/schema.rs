@@ -25,7 +25,9 @@ const TABLES: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS attempts_expiry ON attempts (expires_at_ms)",
     // A cancel or move forgets the keyless submissions that made the booking (`changes`).
     "CREATE INDEX IF NOT EXISTS attempts_by_booking ON attempts (booking_id)",
-    // Bookings by submitter (`ip:…`, `email:…`), for the per-client limits.
+    // Counts for the limits by subject: bookings by submitter (`ip:…`, `email:…`) and owner
+    // actions by booking (`reschedule:…`, `invitation_read:…`); a booking's own rows carry its
+    // id (column added since), so a release can give them back.
     "CREATE TABLE IF NOT EXISTS submissions (subject TEXT NOT NULL, at_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
@@ -48,6 +50,8 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("attempts", "intent", "TEXT"),
     ("attempts", "unknown_since_ms", "INTEGER"),
     ("attempts", "checks", "INTEGER NOT NULL DEFAULT 0"),
+    // The booking a count was taken for (`booking::give_back`).
+    ("submissions", "booking_id", "TEXT"),
 ];
 
 impl ZoomCoordinator {

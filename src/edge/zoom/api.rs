@@ -3,6 +3,7 @@
 //! 429s to the coordinator.
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::BookingId;
 use crate::domain::config::Config;
 use crate::domain::coordinator::{PermitRequest, Zoom429Report};
 use crate::domain::rate_limits::{
@@ -39,6 +40,9 @@ pub struct ZoomCall<'a> {
     /// Nothing is sent at or after this time (epoch ms): the call then fails, not sent, with
     /// `booking_abandoned` (only a booking's create has one).
     pub send_before_ms: Option<i64>,
+    /// The owner's read of this booking's invitation: its first permit counts against
+    /// `OWNER_READ_LIMIT_PER_BOOKING` (`booking::owner_limits`).
+    pub owner_read: Option<&'a BookingId>,
 }
 
 pub struct ZoomApi<'a> {
@@ -64,13 +68,18 @@ impl<'a> ZoomApi<'a> {
     /// a new permit. A caller that wakes too late for its slot asks for another.
     async fn wait_for_slot(
         &self,
-        request: PermitRequest,
+        mut request: PermitRequest,
         mut granted: Option<i64>,
     ) -> Result<(), ApiError> {
         for _ in 0..MAX_RESCHEDULES {
             let send_at_ms = match granted.take() {
                 Some(at) => at,
-                None => self.coordinator.send(&request).await??.send_at_ms,
+                None => {
+                    let send_at_ms = self.coordinator.send(&request).await??.send_at_ms;
+                    // The read is counted once, with its first permit.
+                    request.owner_read = None;
+                    send_at_ms
+                }
             };
             let wait = send_at_ms - clock::now_ms();
             if wait > 0 {
@@ -99,27 +108,36 @@ impl<'a> ZoomApi<'a> {
 
     /// Every request to Zoom goes out in its own per-second slot: the first in `granted` (or a
     /// new permit), each resend in a new one. The token is in hand before the slot is waited
-    /// for, so nothing stands between the slot and the send.
+    /// for, so nothing stands between the slot and the send. A call that stops before its first
+    /// send fails `NotSent`: Zoom never received it.
     async fn send_in_slots(
         &self,
         call: &ZoomCall<'_>,
         mut granted: Option<i64>,
     ) -> Result<ZoomReply, CallError> {
         let mut retries = Retries::default();
-        let mut token = tokens::current(self.env, self.config, self.coordinator).await?;
+        let mut sent_before = false;
+        let stopped = |err: ApiError, sent_before: bool| CallError::before_send(err, sent_before);
+        let mut token = tokens::current(self.env, self.config, self.coordinator)
+            .await
+            .map_err(|e| stopped(e, sent_before))?;
         loop {
             let permit = PermitRequest {
                 category: call.category,
                 retry: retries.is_resend(),
+                owner_read: call.owner_read.filter(|_| !sent_before).cloned(),
             };
-            self.wait_for_slot(permit, granted.take()).await?;
+            self.wait_for_slot(permit, granted.take())
+                .await
+                .map_err(|e| stopped(e, sent_before))?;
             if call
                 .send_before_ms
                 .is_some_and(|deadline| clock::now_ms() >= deadline)
             {
                 console_warn!("zoom {:?} {}: too late to send", call.method, call.path);
-                return Err(CallError::Failed(ApiError::BookingAbandoned));
+                return Err(stopped(ApiError::BookingAbandoned, sent_before));
             }
+            sent_before = true;
             let (sent, reply) = match self.send_once(call, &token).await {
                 Ok(reply) => (Sent::Succeeded, Some(reply)),
                 Err(sent) => (sent, None),

@@ -3,6 +3,7 @@
 
 use super::api::{CallError, ZoomApi, ZoomCall, ZoomReply};
 use crate::domain::booking::marker::Marker;
+use crate::domain::booking::BookingId;
 use crate::domain::rate_limits::{Category, CREATE_CATEGORY};
 use crate::domain::zoom::meetings::{
     create_meeting_path, invitation_path, list_path, meeting_path, ListKind, ListPage, ZoomMeeting,
@@ -27,6 +28,7 @@ impl ZoomApi<'_> {
             category,
             daily_host,
             send_before_ms: None,
+            owner_read: None,
         };
         self.send(&call).await
     }
@@ -47,6 +49,7 @@ impl ZoomApi<'_> {
             category: CREATE_CATEGORY,
             daily_host: Some(host),
             send_before_ms: Some(send_before_ms),
+            owner_read: None,
         };
         self.send_at(&call, send_at_ms).await
     }
@@ -94,11 +97,23 @@ impl ZoomApi<'_> {
             .await
     }
 
-    /// `GET /meetings/{id}/invitation`.
-    pub async fn invitation(&self, meeting_id: u64) -> Result<ZoomReply, CallError> {
-        let path = invitation_path(meeting_id);
-        self.call(Method::Get, path, None, Category::Light, None)
-            .await
+    /// `GET /meetings/{id}/invitation`; `owner_read`: the owner of this booking asks, counted
+    /// against its read limit with the permit (`booking::owner_limits`).
+    pub async fn invitation(
+        &self,
+        meeting_id: u64,
+        owner_read: Option<&BookingId>,
+    ) -> Result<ZoomReply, CallError> {
+        let call = ZoomCall {
+            method: Method::Get,
+            path: invitation_path(meeting_id),
+            body: None,
+            category: Category::Light,
+            daily_host: None,
+            send_before_ms: None,
+            owner_read,
+        };
+        self.send(&call).await
     }
 }
 

@@ -304,8 +304,8 @@ fn no_create_is_sent_late_enough_to_escape_the_first_conclusive_check() {
     // The handler that woke too late sends nothing, and says so.
     let not_sent = ApiError::BookingAbandoned;
     assert!(matches!(
-        after_create(Err(CallError::Failed(not_sent))),
-        AfterCreate::Fail(_)
+        after_create(Err(CallError::NotSent(not_sent))),
+        AfterCreate::NeverSent(ApiError::BookingAbandoned)
     ));
 }
 

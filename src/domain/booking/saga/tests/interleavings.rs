@@ -698,7 +698,7 @@ impl Worker {
                 self.next = match decision {
                     AfterCreate::Commit(meeting) => Next::Commit(meeting),
                     AfterCreate::LookUp => Next::LookUp,
-                    AfterCreate::Fail(_) => Next::Release,
+                    AfterCreate::Fail(_) | AfterCreate::NeverSent(_) => Next::Release,
                     AfterCreate::TryAnotherHost(err) => panic!("no daily limit here: {err:?}"),
                 };
                 true
