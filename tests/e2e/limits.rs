@@ -410,3 +410,33 @@ pub fn slot_refusals_count_toward_the_per_ip_limit(stack: &Stack) {
     }
     refused_too_many_bookings(&book_from(stack, owner, &testbed::unique_email("o"), 11, 5));
 }
+
+/// A reused key is refused (`422`) before the limits are looked at, and counts toward the
+/// per-IP limit like a busy time; but once the address is at its limit, more refusals add no
+/// counts: one client cannot grow the coordinator's table without bound.
+pub fn key_reuse_refusals_past_the_limit_add_no_counts(stack: &Stack) {
+    let ip = "192.0.2.40";
+    let ip_counted = |status: &Value| status["allowance"]["counted_today"]["ip"].as_u64().unwrap();
+    let before = stack.admin_status();
+    let key = format!("reuse-{}", Utc::now().timestamp_nanos_opt().unwrap());
+    let at = |hour: i64| (future_utc(12) + Duration::hours(hour)).to_rfc3339();
+    let email = testbed::unique_email("reuse");
+    let first = json!({"name": "Ada", "email": email, "start_time": at(0)});
+    let headers = [("cf-connecting-ip", ip), ("idempotency-key", key.as_str())];
+    let booked = stack.book_with(&first, &headers);
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let other = json!({"name": "Ada", "email": email, "start_time": at(1)});
+    for _ in 0..6 {
+        let reused = stack.book_with(&other, &headers);
+        assert_eq!(
+            (reused.status, reused.error_code().as_str()),
+            (422, "idempotency_key_reused"),
+            "{}",
+            reused.body
+        );
+    }
+    // The booking and two refusals spent the address's three an hour; the rest added nothing.
+    let after = stack.admin_status();
+    assert_eq!(ip_counted(&after) - ip_counted(&before), 3, "{after}");
+    refused_too_many_bookings(&book_from(stack, ip, &testbed::unique_email("r"), 12, 2));
+}

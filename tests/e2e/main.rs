@@ -229,6 +229,7 @@ fn groups() -> Vec<Group> {
                 scenario!(bot_protection::one_client_cannot_take_every_slot),
                 scenario!(limits::ipv6_neighbours_in_one_64_and_plus_tagged_emails_share_a_limit),
                 scenario!(limits::slot_refusals_count_toward_the_per_ip_limit),
+                scenario!(limits::key_reuse_refusals_past_the_limit_add_no_counts),
             ],
         },
         Group {

@@ -66,6 +66,18 @@ pub struct RescheduleGiveBack {
     pub host_quota: bool,
 }
 
+/// `host`'s Create/Update count for today after one is given back, or `None` when nothing is
+/// to be given back: the count is zero, or Zoom itself said the host's day is spent (a daily
+/// 429 set the count to the limit whatever it was; one given back would have the next booking
+/// sent to a host Zoom refuses until midnight).
+pub fn host_count_after_give_back(used: u32, spent_by_zoom: bool) -> Option<u32> {
+    match used {
+        _ if spent_by_zoom => None,
+        0 => None,
+        used => Some(used - 1),
+    }
+}
+
 /// Whether something taken within the last `held_for_ms` was certainly taken today (UTC).
 fn taken_today(held_for_ms: i64, now: DateTime<Utc>) -> bool {
     utc_day(now - Duration::milliseconds(held_for_ms)) == utc_day(now)
@@ -145,6 +157,14 @@ mod tests {
         .unwrap();
         assert!(given.ip);
         assert_eq!(given.host_quota, None);
+    }
+
+    #[test]
+    fn a_host_count_never_goes_below_zero_nor_below_a_day_zoom_called_spent() {
+        assert_eq!(host_count_after_give_back(7, false), Some(6));
+        assert_eq!(host_count_after_give_back(0, false), None);
+        // Zoom answered 429 with the daily limit: the day stays spent.
+        assert_eq!(host_count_after_give_back(100, true), None);
     }
 
     #[test]

@@ -8,9 +8,9 @@
 //! released because Zoom made nothing takes its email count back (`give_back`), so nobody can
 //! lock a stranger's address out with failing attempts; its IP count goes too only when Zoom
 //! never received the create. A `409 slot_unavailable` or `422 idempotency_key_reused` refusal
-//! counts for the IP (probing costs the prober); a `429` or a `409 request_in_progress` does not
-//! (both carry `Retry-After`: a client retrying then would be refused forever). A replay costs
-//! nothing.
+//! counts for the IP up to its limit (probing costs the prober); a `429` or a `409
+//! request_in_progress` does not (both carry `Retry-After`: a client retrying then would be
+//! refused forever). A replay costs nothing.
 //!
 //! Keys: an IPv6 client is counted by its /64 (one subscriber's network, where a client can pick
 //! any address), an IPv4 one by its address; an email by its mailbox (`EmailAddress::limit_key`).
@@ -120,9 +120,12 @@ pub fn ip_limit_key(raw: &str) -> String {
 /// Whether a refusal of the coordinator counts toward the per-IP limit: a `409
 /// slot_unavailable` or `422 idempotency_key_reused` does (probing busy times costs the
 /// prober); a refusal carrying `Retry-After` (429s, `409 request_in_progress`) does not, or a
-/// client retrying when told would be refused forever.
-pub fn counts_toward_ip_limit(refusal: &Refusal) -> bool {
-    matches!(refusal, Refusal::SlotUnavailable | Refusal::KeyReused)
+/// client retrying when told would be refused forever. Nor does a probe from an address
+/// already at its limit (`ip_within_limit` false): it gets no booking anyway, and a key-reuse
+/// refusal comes before the limit is checked, so counting it would let one client add rows
+/// without bound.
+pub fn counts_toward_ip_limit(refusal: &Refusal, ip_within_limit: bool) -> bool {
+    ip_within_limit && matches!(refusal, Refusal::SlotUnavailable | Refusal::KeyReused)
 }
 
 /// Who is booking, as the limits count them.
@@ -242,15 +245,23 @@ mod tests {
 
     #[test]
     fn only_refusals_without_retry_after_cost_the_prober() {
-        assert!(counts_toward_ip_limit(&Refusal::SlotUnavailable));
-        assert!(counts_toward_ip_limit(&Refusal::KeyReused));
+        assert!(counts_toward_ip_limit(&Refusal::SlotUnavailable, true));
+        assert!(counts_toward_ip_limit(&Refusal::KeyReused, true));
         for free in [
             Refusal::InProgress { retry_after: 1 },
             Refusal::TooManyBookings { retry_after: 60 },
             Refusal::DailyQuotaExhausted { retry_after: 60 },
         ] {
-            assert!(!counts_toward_ip_limit(&free), "{free:?}");
+            assert!(!counts_toward_ip_limit(&free, true), "{free:?}");
         }
+    }
+
+    #[test]
+    fn a_prober_already_at_its_limit_adds_no_more_counts() {
+        // A reused key is refused before the limit is looked at: past the limit it would
+        // otherwise add a count per request, without bound.
+        assert!(!counts_toward_ip_limit(&Refusal::KeyReused, false));
+        assert!(!counts_toward_ip_limit(&Refusal::SlotUnavailable, false));
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod token_refresh;
 pub use client::Coordinator;
 
 use super::{clock, settings};
+use crate::domain::booking::give_back;
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::config::Config;
 use crate::domain::coordinator::jobs::Job;
@@ -127,6 +128,12 @@ fn quota_key(day: &str, host: &HostUser) -> String {
     format!("quota:{day}:{host}")
 }
 
+/// Set when Zoom said `host` spent its allowance on a UTC day (`spend_day`): nothing is given
+/// back to that day's count (`give_back::host_count_after_give_back`).
+fn spent_by_zoom_key(day: &str, host: &HostUser) -> String {
+    format!("quota_spent_by_zoom:{day}:{host}")
+}
+
 /// The given-back count of `host`'s Create/Update allowance (operator status).
 fn given_back_host_kind(host: &HostUser) -> String {
     format!("create_update:{host}")
@@ -193,10 +200,11 @@ impl ZoomCoordinator {
 
     /// Zoom said `host` has used its daily allowance, whatever our own count says.
     async fn spend_day(&self, config: &Config, host: &HostUser) -> Result<()> {
-        let key = quota_key(&utc_day(clock::now()), host);
-        self.state
-            .storage()
-            .put(&key, config.daily_create_limit)
+        let day = utc_day(clock::now());
+        let storage = self.state.storage();
+        storage.put(&spent_by_zoom_key(&day, host), true).await?;
+        storage
+            .put(&quota_key(&day, host), config.daily_create_limit)
             .await
     }
 
@@ -204,13 +212,15 @@ impl ZoomCoordinator {
     /// reached Zoom (`domain::booking::give_back`). Counted for the operator status, in total
     /// (`create_update`) and per host.
     async fn give_back_quota(&self, host: &HostUser) -> Result<()> {
-        let key = quota_key(&utc_day(clock::now()), host);
+        let day = utc_day(clock::now());
+        let key = quota_key(&day, host);
         let storage = self.state.storage();
         let used = storage.get::<u32>(&key).await?.unwrap_or(0);
-        if used == 0 {
+        let spent = storage.get::<bool>(&spent_by_zoom_key(&day, host)).await?;
+        let Some(left) = give_back::host_count_after_give_back(used, spent.unwrap_or(false)) else {
             return Ok(());
-        }
-        storage.put(&key, used - 1).await?;
+        };
+        storage.put(&key, left).await?;
         self.count_given_back("create_update", 1).await?;
         self.count_given_back(&given_back_host_kind(host), 1).await
     }

@@ -49,8 +49,9 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
             Decision::Refuse(refusal) => {
                 // Probing costs the prober (`submit_limits`), in this same step.
-                if counts_toward_ip_limit(&refusal) {
-                    let ip = ask.submitter.ip_subject(&config.submit_limits);
+                let ip = ask.submitter.ip_subject(&config.submit_limits);
+                let within = self.within_submit_limits(ip.as_slice(), now_ms)?.is_ok();
+                if counts_toward_ip_limit(&refusal, within) {
                     self.count_submission(ip.as_slice(), now_ms, None)?;
                 }
                 return Ok(ReserveOutcome::Refused(refusal));

@@ -30,6 +30,9 @@ const TABLES: &[&str] = &[
     // id (column added since), so a release can give them back.
     "CREATE TABLE IF NOT EXISTS submissions (subject TEXT NOT NULL, at_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS submissions_by_subject ON submissions (subject, at_ms)",
+    // Every count prunes the rows older than the longest window: without this, a full scan
+    // of a table that owner reads and refusals also fill.
+    "CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
     "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
     // Markers of attempts released as "Zoom made nothing", kept a week: a meeting the sync
@@ -52,6 +55,12 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("attempts", "checks", "INTEGER NOT NULL DEFAULT 0"),
     // The booking a count was taken for (`booking::give_back`).
     ("submissions", "booking_id", "TEXT"),
+];
+
+/// Indexes on added columns, created once the columns exist.
+const LATER_INDEXES: &[&str] = &[
+    // A release gives back its booking's counts (`submissions::give_back_submissions`).
+    "CREATE INDEX IF NOT EXISTS submissions_by_booking ON submissions (booking_id)",
 ];
 
 impl ZoomCoordinator {
@@ -87,6 +96,9 @@ impl ZoomCoordinator {
                         None,
                     )?;
                 }
+            }
+            for statement in LATER_INDEXES {
+                sql.exec(statement, None)?;
             }
             self.schema_ready.set(true);
         }
