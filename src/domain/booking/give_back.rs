@@ -38,9 +38,15 @@ pub fn on_release(
 ) -> Option<GiveBack> {
     let attempt = attempt.filter(|a| &a.booking_id == booking_id && a.answer.is_none())?;
     let host = attempt.intent.as_ref().map(|intent| intent.host.clone());
+    // The allowance was taken with the reservation, a lease before the lease's end: a release
+    // that arrives after the lease lapsed (a slow handler) was held that much longer. Once the
+    // coordinator took the attempt over, its lease no longer dates the reservation: kept.
+    let reserved_at_ms = attempt.lease_until_ms - held_for_ms;
+    let held_for_ms = held_for_ms.max(now.timestamp_millis() - reserved_at_ms);
+    let dated = attempt.unknown_since_ms.is_none() && taken_today(held_for_ms, now);
     Some(GiveBack {
         ip: never_sent,
-        host_quota: host.filter(|_| never_sent && taken_today(held_for_ms, now)),
+        host_quota: host.filter(|_| never_sent && dated),
     })
 }
 
@@ -156,6 +162,43 @@ mod tests {
         )
         .unwrap();
         assert!(given.ip);
+        assert_eq!(given.host_quota, None);
+    }
+
+    #[test]
+    fn a_release_after_its_lease_lapsed_past_midnight_gives_nothing_to_the_new_day() {
+        // Reserved at 23:59 (lease until 00:01); its release comes at 00:02:30, when "a lease
+        // ago" would already be the new day.
+        let reserved = Utc.with_ymd_and_hms(2030, 1, 1, 23, 59, 0).unwrap();
+        let attempt = Attempt::in_flight(
+            "fp".into(),
+            "bk_1".into(),
+            reserved.timestamp_millis(),
+            LEASE,
+            intent(),
+        );
+        let late = Utc.with_ymd_and_hms(2030, 1, 2, 0, 2, 30).unwrap();
+        let given = on_release(Some(&attempt), &"bk_1".into(), true, LEASE, late).unwrap();
+        assert_eq!(given.host_quota, None);
+        // Within its day, a late release still gives back.
+        let afternoon = Utc.with_ymd_and_hms(2030, 1, 1, 14, 0, 0).unwrap();
+        let attempt = Attempt::in_flight(
+            "fp".into(),
+            "bk_1".into(),
+            afternoon.timestamp_millis(),
+            LEASE,
+            intent(),
+        );
+        let later = afternoon + Duration::minutes(10);
+        let given = on_release(Some(&attempt), &"bk_1".into(), true, LEASE, later).unwrap();
+        assert_eq!(given.host_quota, Some(intent().host));
+        // Taken over by the coordinator (its lease now dates the next check): kept.
+        let taken_over = Attempt {
+            unknown_since_ms: Some(later.timestamp_millis()),
+            lease_until_ms: later.timestamp_millis() + LEASE,
+            ..attempt
+        };
+        let given = on_release(Some(&taken_over), &"bk_1".into(), true, LEASE, later).unwrap();
         assert_eq!(given.host_quota, None);
     }
 
