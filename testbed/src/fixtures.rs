@@ -3,9 +3,9 @@
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// An address no other booking of this test process used. The worker answers a repeat of the
-/// same email, start and length within 10 minutes with the booking it already made, so
-/// scenarios that mean to create a meeting each time need fresh addresses.
+/// An address no other booking of this test process used. The worker answers an identical
+/// keyless submission within 10 minutes with the booking it already made, so scenarios that
+/// mean to create a meeting each time need fresh addresses.
 pub fn unique_email(label: &str) -> String {
     static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
     let n = SEQUENCE.fetch_add(1, Ordering::Relaxed);

@@ -6,6 +6,7 @@
 use crate::slots::slot;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 use testbed::{send_with, Answer, Stack};
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -261,11 +262,12 @@ pub fn a_keyed_retry_with_a_spent_token_gets_its_booking(stack: &Stack) {
         json!({"target": "siteverify", "status": 200, "body": made_up, "count": 1}),
     );
     refused(stack.book_with(&body, &key), "a made-up token");
-    // From now on siteverify says what it says of a token used before.
+    // For the next five checks (exactly the five requests below) siteverify says what it
+    // says of a token used before.
     let spent = json!({"success": false, "error-codes": ["timeout-or-duplicate"]});
     stack.control(
         "/failures",
-        json!({"target": "siteverify", "status": 200, "body": spent, "count": 10}),
+        json!({"target": "siteverify", "status": 200, "body": spent, "count": 5}),
     );
     let retry = stack.book_with(&body, &key);
     assert_eq!(retry.status, 201, "{}", retry.body);
@@ -285,4 +287,34 @@ pub fn a_keyed_retry_with_a_spent_token_gets_its_booking(stack: &Stack) {
     other["name"] = json!("Mallory");
     refused(stack.book_with(&other, &key), "another body under the key");
     assert_eq!(stack.stats()["meetings_created"], 1);
+
+    // A retry while its booking is still being made at Zoom is told to wait, never "nothing
+    // was booked" (which would send the person to book a second time).
+    let slow = json!({"name": "Ada", "email": "spent.slow@example.com",
+        "start_time": at(slot(10, 0)), "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX"});
+    let slow_key = [("idempotency-key", "turnstile-retry-slow")];
+    let creates = stack.stats()["create_attempts"].as_u64().unwrap();
+    stack.control(
+        "/failures",
+        json!({"target": "create_meeting", "delay_ms": 3000}),
+    );
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| stack.book_with(&slow, &slow_key));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while stack.stats()["create_attempts"].as_u64().unwrap() == creates {
+            assert!(Instant::now() < deadline, "the create never reached Zoom");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stack.control(
+            "/failures",
+            json!({"target": "siteverify", "status": 200, "body": spent, "count": 1}),
+        );
+        let waiting = stack.book_with(&slow, &slow_key);
+        assert_eq!(waiting.status, 409, "{}", waiting.body);
+        assert_eq!(waiting.error_code(), "request_in_progress");
+        assert!(waiting.header("retry-after").is_some());
+        let first = first.join().unwrap();
+        assert_eq!(first.status, 201, "{}", first.body);
+    });
+    assert_eq!(stack.stats()["meetings_created"], 2);
 }

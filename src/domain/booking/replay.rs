@@ -11,6 +11,7 @@ use crate::domain::booking::idempotency::{
 };
 use crate::domain::booking::{BookingRecord, BookingStatus};
 use crate::domain::turnstile::CheckRefused;
+use serde::{Deserialize, Serialize};
 
 /// The field of the answer body that holds the owner's bearer token.
 const MANAGE_TOKEN: &str = "manage_token";
@@ -44,22 +45,32 @@ pub fn may_replay_refused(keyed: bool, refused: &CheckRefused) -> bool {
     keyed && refused.token_spent
 }
 
+/// What a keyed request whose Turnstile check refused its spent token is told instead of the
+/// refusal: its booking, or that its booking is still being made or confirmed (a retry after a
+/// lost answer, or after `503 outcome_pending`, must not be told "nothing was booked").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyedAnswer {
+    Replay(StoredAnswer),
+    InProgress { retry_after: u32 },
+}
+
 /// The answer a request whose Turnstile check failed may still get: only a retry under a
-/// client's key (a key a bot cannot know) of the request that key already booked. Everything
-/// else (a keyless submission, another body, an attempt still in flight) gets the check's
-/// refusal, so no booking is read without passing the check or holding the key.
+/// client's key (a key a bot cannot know) of the request that key already booked or is
+/// booking. Everything else (a keyless submission, another body, a key never used) gets the
+/// check's refusal, so no booking is read without passing the check or holding the key.
 pub fn replay_without_bot_check(
     stored_key: &str,
     existing: Option<&Attempt>,
     fingerprint: &str,
     now_ms: i64,
-) -> Option<StoredAnswer> {
+) -> Option<KeyedAnswer> {
     if !is_client_key(stored_key) {
         return None;
     }
     match on_repeat(existing, fingerprint, now_ms) {
-        Repeat::Replay(answer) => Some(answer),
-        _ => None,
+        Repeat::Replay(answer) => Some(KeyedAnswer::Replay(answer)),
+        Repeat::InProgress { retry_after } => Some(KeyedAnswer::InProgress { retry_after }),
+        Repeat::Proceed | Repeat::KeyReused => None,
     }
 }
 
@@ -138,7 +149,7 @@ mod tests {
         let done = answered();
         assert_eq!(
             replay_without_bot_check(&client_key(), Some(&done), &fp, 1_000),
-            Some(answer())
+            Some(KeyedAnswer::Replay(answer()))
         );
         // Another body under the key, no attempt, or an expired one: the check's refusal.
         assert_eq!(
@@ -178,13 +189,24 @@ mod tests {
     }
 
     #[test]
-    fn an_attempt_still_in_flight_is_not_answered_without_the_bot_check() {
+    fn a_keyed_retry_of_an_attempt_still_in_flight_is_told_to_wait_not_refused() {
         let mut in_flight = answered();
         in_flight.answer = None;
         in_flight.lease_until_ms = 30_000;
         let fp = fingerprint(&booking());
+        // Its booking may be made yet: "nothing was booked" would send the client to book twice.
         assert_eq!(
             replay_without_bot_check(&client_key(), Some(&in_flight), &fp, 1_000),
+            Some(KeyedAnswer::InProgress { retry_after: 1 })
+        );
+        // Only under its own key and body.
+        assert_eq!(
+            replay_without_bot_check(&client_key(), Some(&in_flight), "other", 1_000),
+            None
+        );
+        let keyless = duplicate_key(&booking());
+        assert_eq!(
+            replay_without_bot_check(&keyless, Some(&in_flight), &fp, 1_000),
             None
         );
     }

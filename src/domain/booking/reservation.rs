@@ -48,18 +48,32 @@ pub enum Decision {
 
 pub fn decide(facts: &Facts<'_>) -> Decision {
     let now_ms = facts.pool.now.timestamp_millis();
-    match on_repeat(facts.existing, facts.fingerprint, now_ms) {
-        Repeat::Proceed => {}
-        Repeat::Replay(answer) => return Decision::Replay(replayed(facts.key, answer)),
-        Repeat::KeyReused => return Decision::Refuse(Refusal::KeyReused),
-        Repeat::InProgress { retry_after } => {
-            return Decision::Refuse(Refusal::InProgress { retry_after })
-        }
+    if let Some(repeated) = on_repeated(facts.key, facts.existing, facts.fingerprint, now_ms) {
+        return repeated;
     }
     if let Err(retry_after) = facts.submit_limits {
         return Decision::Refuse(Refusal::TooManyBookings { retry_after });
     }
     choose(&facts.pool)
+}
+
+/// The decision for a request its key has seen before (`idempotency::on_repeat`), `None` for a
+/// new one. The first step of `decide`, and one the coordinator can take before reading the
+/// host pool: a replayed or refused repeat costs it one read, however often it is sent.
+pub fn on_repeated(
+    key: &str,
+    existing: Option<&Attempt>,
+    fingerprint: &str,
+    now_ms: i64,
+) -> Option<Decision> {
+    match on_repeat(existing, fingerprint, now_ms) {
+        Repeat::Proceed => None,
+        Repeat::Replay(answer) => Some(Decision::Replay(replayed(key, answer))),
+        Repeat::KeyReused => Some(Decision::Refuse(Refusal::KeyReused)),
+        Repeat::InProgress { retry_after } => {
+            Some(Decision::Refuse(Refusal::InProgress { retry_after }))
+        }
+    }
 }
 
 /// Whether a reservation may move to another host: only while its attempt is still its own and

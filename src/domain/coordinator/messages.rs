@@ -4,6 +4,7 @@ use super::Message;
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
+use crate::domain::booking::replay::KeyedAnswer;
 pub use crate::domain::booking::saga::CommitVerdict;
 use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{Attendance, ValidBooking};
@@ -31,7 +32,7 @@ macro_rules! for_each_message {
             CreateUnknown => (),
             ReleaseReservation => (),
             MoveReservation => ReserveOutcome,
-            KeyedReplay => Option<StoredAnswer>,
+            KeyedReplay => Option<KeyedAnswer>,
             GetBooking => Option<BookingRecord>,
             GetAttendance => Vec<Attendance>,
             RescheduleRequest => RescheduleOutcome,
@@ -239,9 +240,9 @@ pub enum ReserveOutcome {
 }
 
 /// Read-only, and asked only when a booking's Turnstile check refused it under a client's key:
-/// the answer that key already holds for this same request, if any
+/// the answer that key already holds for this same request, or that it is still being made
 /// (`booking::replay::replay_without_bot_check`), so a retry after a lost answer gets its
-/// booking although its Turnstile token is spent.
+/// booking (or `409 request_in_progress`) although its Turnstile token is spent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyedReplay {
     /// Stored idempotency key (only a `client:…` key can be answered).

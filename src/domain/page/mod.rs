@@ -7,6 +7,7 @@ mod when;
 pub use when::meeting_time_in_words;
 
 use crate::domain::api_error::ApiError;
+use crate::domain::booking::request::KEY_FIELD;
 use crate::domain::time_zone::ZoneRules;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -42,7 +43,8 @@ pub fn booking_page(turnstile_site_key: Option<&str>, idempotency_key: &str) -> 
     let page = BOOKING_PAGE.replace("//when.js", WHEN_JS).replace(
         "<!--idempotency_key-->",
         &format!(
-            "<input type=\"hidden\" name=\"idempotency_key\" value=\"{}\" autocomplete=\"off\">",
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\" autocomplete=\"off\">",
+            KEY_FIELD,
             escape(idempotency_key)
         ),
     );
@@ -152,8 +154,9 @@ pub fn manage_link(booking_id: &str, manage_token: &str) -> String {
 
 /// The page a no-JavaScript form post gets for a booking (the 201 body, or its replay): the time
 /// in words in the booking's zone, the join link, and the manage link — or, for a replay that
-/// withholds the token, where the link was given.
-pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
+/// withholds the token, where the link was given. A replay is the answer as first given, so it
+/// says so: the booking may have moved or been cancelled since.
+pub fn confirmation_page(answer: &Value, replayed: bool, zones: &dyn ZoneRules) -> String {
     let meeting = &answer["meeting"];
     let start = meeting["start_time"].as_str().unwrap_or_default();
     let when = DateTime::parse_from_rfc3339(start).map(|t| {
@@ -161,8 +164,13 @@ pub fn confirmation_page(answer: &Value, zones: &dyn ZoneRules) -> String {
         let zone = meeting["timezone"].as_str().unwrap_or("UTC");
         meeting_time_in_words(t.with_timezone(&Utc), minutes as u32, zone, zones)
     });
+    let lead = if replayed {
+        "This booking was already made, and first confirmed for"
+    } else {
+        "Your meeting is booked:"
+    };
     let mut body = format!(
-        "<p id=\"booked-when\">Your meeting is booked: <time datetime=\"{}\">{}</time>.</p>\
+        "<p id=\"booked-when\">{lead} <time datetime=\"{}\">{}</time>.</p>\
          <p><a id=\"join-link\" href=\"{}\" rel=\"noreferrer\">Join the meeting</a></p>",
         escape(start),
         escape(&when.unwrap_or_else(|_| start.to_owned())),
@@ -269,11 +277,15 @@ mod tests {
 
     #[test]
     fn pages_escape_what_they_show() {
-        let page = confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
+        let page = confirmation_page(
+            &booked(json!({"manage_token": "mt_x"})),
+            false,
+            &CompiledZones,
+        );
         assert!(page.contains("href=\"https://zoom.us/j/1?pwd=a&amp;b=&lt;c&gt;\""));
         assert!(page.contains("1&quot;2"));
         let script = json!({"meeting": {"join_url": "JavaScript:alert(1)"}});
-        assert!(confirmation_page(&booked(script), &CompiledZones).contains("href=\"#\""));
+        assert!(confirmation_page(&booked(script), false, &CompiledZones).contains("href=\"#\""));
         let refused = error_page(&ApiError::SlotUnavailable);
         assert!(refused.contains("slot_unavailable") && refused.contains("No host is free"));
         assert!(!refused.contains("id=\"hint\""));
@@ -289,7 +301,11 @@ mod tests {
 
     #[test]
     fn a_confirmation_states_the_time_in_words_and_links_to_the_manage_page() {
-        let page = confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
+        let page = confirmation_page(
+            &booked(json!({"manage_token": "mt_x"})),
+            false,
+            &CompiledZones,
+        );
         assert!(page.contains("Thursday 26 November 2026, 10:00–10:30, London time"));
         assert!(page.contains("<a id=\"manage-link\" href=\"/manage#bk_1.mt_x\">"));
         // The link, not the raw identifiers, is what the owner keeps.
@@ -302,9 +318,12 @@ mod tests {
     fn a_replay_without_the_token_says_where_the_link_was_given() {
         let page = confirmation_page(
             &booked(json!({"manage_token_withheld": true})),
+            true,
             &CompiledZones,
         );
         assert!(page.contains("London time") && page.contains("given when it was first made"));
+        // The time is the one first confirmed: the booking may have moved since.
+        assert!(page.contains("first confirmed for") && !page.contains("is booked"));
         assert!(!page.contains("/manage#") && !page.contains("bk_1"));
     }
 
@@ -363,8 +382,11 @@ mod tests {
             let csp = content_security_policy(&served, true);
             assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
         }
-        let confirmation =
-            confirmation_page(&booked(json!({"manage_token": "mt_x"})), &CompiledZones);
+        let confirmation = confirmation_page(
+            &booked(json!({"manage_token": "mt_x"})),
+            false,
+            &CompiledZones,
+        );
         let csp = content_security_policy(&confirmation, false);
         assert!(csp.contains("script-src 'none';"), "{csp}");
     }

@@ -10,7 +10,7 @@ use crate::domain::booking::idempotency::{
     duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
 };
 use crate::domain::booking::marker::Marker;
-use crate::domain::booking::replay::may_replay_refused;
+use crate::domain::booking::replay::{may_replay_refused, KeyedAnswer};
 use crate::domain::booking::request::{client_key, Context};
 use crate::domain::booking::saga::{self, AfterCommit, AfterCreate, WORKER_LOOKUP_PAGES};
 use crate::domain::booking::submit_limits::Submitter;
@@ -158,7 +158,8 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
 
 /// A keyed request the Turnstile check refused for a spent token
 /// (`replay::may_replay_refused`): if its key already booked this same request, that booking's
-/// answer (a retry after a lost answer re-sends a spent token); else the refusal. Only this
+/// answer (a retry after a lost answer re-sends a spent token), or `409 request_in_progress`
+/// while it is still being made or confirmed; else the refusal. Only this
 /// refused path asks the coordinator (a read): a passing booking gets its replay from the
 /// reserve as before, and a keyless one never skips the check.
 async fn keyed_replay_or(
@@ -171,10 +172,13 @@ async fn keyed_replay_or(
         fingerprint: attempt.fingerprint.clone(),
     };
     match coordinator.send(&ask).await {
-        Ok(Some(answer)) => Ok(Created {
+        Ok(Some(KeyedAnswer::Replay(answer))) => Ok(Created {
             answer,
             replayed: true,
         }),
+        Ok(Some(KeyedAnswer::InProgress { retry_after })) => {
+            Err(ApiError::RequestInProgress { retry_after })
+        }
         // Nothing to replay, or the coordinator could not say: the check's refusal stands.
         Ok(None) | Err(_) => Err(refused),
     }

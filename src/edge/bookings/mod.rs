@@ -22,7 +22,7 @@ pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
     Ok(match outcome {
         Ok(created) => http::html_response(
             created.answer.status,
-            &page::confirmation_page(&created.answer.body, &IntlZones),
+            &page::confirmation_page(&created.answer.body, created.replayed, &IntlZones),
             false,
         ),
         Err(err) => http::html_response(err.status(), &page::error_page(&err), false),

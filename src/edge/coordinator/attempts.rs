@@ -144,8 +144,9 @@ impl ZoomCoordinator {
     }
 
     /// Forgets the answered keyless submissions that made `booking_id` (whatever fields they
-    /// were derived from), so an identical submission books anew. Client keys keep their
-    /// answer: only their client can ask for it.
+    /// were derived from), so an identical submission books anew once the booking moved or was
+    /// cancelled by its owner, a webhook or the Cron run (`booking::replay::
+    /// ends_keyless_replays`). Client keys keep their answer: only their client can ask for it.
     pub(super) fn forget_keyless_answers(&self, booking_id: &BookingId) -> Result<()> {
         self.execute(
             "DELETE FROM attempts WHERE booking_id = ? AND answer IS NOT NULL \

@@ -37,6 +37,12 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
         if self.held(&pending, now_ms)?.is_some() {
             return Ok(Err(Refusal::InProgress { retry_after: 1 }));
         }
+        // An owner past the limit learns nothing more, not even whether the time is free: a
+        // PATCH cannot probe the host's calendar beyond the limit.
+        let limit = OwnerAction::Reschedule.subject(&config.owner_limits, &ask.booking_id);
+        if let Err(retry_after) = self.within_submit_limits(limit.as_slice(), now_ms)? {
+            return Ok(Err(Refusal::TooManyChanges { retry_after }));
+        }
         // The same rule as a new booking, over a pool of one: the meeting keeps its host, and
         // its own current slot does not stand in its way.
         let host = &record.host_user;
@@ -54,10 +60,6 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
         if let Err(reason) = free {
             let resets_in = seconds_until_utc_midnight(now);
             return Ok(Err(Refusal::no_free_host(reason, resets_in)));
-        }
-        let limit = OwnerAction::Reschedule.subject(&config.owner_limits, &ask.booking_id);
-        if let Err(retry_after) = self.within_submit_limits(limit.as_slice(), now_ms)? {
-            return Ok(Err(Refusal::TooManyChanges { retry_after }));
         }
         self.count_submission(limit.as_slice(), now_ms, Some(&ask.booking_id))?;
         self.hold(
@@ -79,7 +81,7 @@ impl Handle<RescheduleCommit> for ZoomCoordinator {
         let Some(mut record) = self.booking_record(&commit.booking_id).await? else {
             return Ok(None);
         };
-        self.forget_keyless_submission(&record)?;
+        self.forget_keyless_answers(&record.booking_id)?;
         record.reschedule(
             commit.start_time,
             commit.duration,
@@ -90,15 +92,6 @@ impl Handle<RescheduleCommit> for ZoomCoordinator {
         self.free(&reschedule_holder(&record.booking_id))?;
         self.store_booking(&record).await?;
         Ok(Some(record))
-    }
-}
-
-impl ZoomCoordinator {
-    /// The keyless submission that made `record` would replay it; once the booking moves or is
-    /// cancelled (by its owner, a webhook or the Cron run), submitting it again must book anew
-    /// (`booking::replay::ends_keyless_replays`).
-    pub(super) fn forget_keyless_submission(&self, record: &BookingRecord) -> Result<()> {
-        self.forget_keyless_answers(&record.booking_id)
     }
 }
 
@@ -149,7 +142,7 @@ impl Handle<CancelBooking> for ZoomCoordinator {
         if booking.reconciled && record.status != BookingStatus::Cancelled {
             self.count_reconciliation_fix().await?;
         }
-        self.forget_keyless_submission(&record)?;
+        self.forget_keyless_answers(&record.booking_id)?;
         record.cancel(clock::now_ms());
         self.hold_for_booking(&record)?;
         self.free(&reschedule_holder(&record.booking_id))?;

@@ -72,7 +72,7 @@ impl ZoomCoordinator {
         let start = chrono::DateTime::from_timestamp_millis(span.start_ms).unwrap_or_default();
         let minutes = ((span.end_ms - span.start_ms) / 60_000) as u32;
         let timezone = record.meeting.timezone.clone();
-        self.forget_keyless_submission(&record)?;
+        self.forget_keyless_answers(&record.booking_id)?;
         record.reschedule(start, minutes, &timezone, now_ms);
         self.hold_for_booking(&record)?;
         self.store_booking(&record).await?;

@@ -100,7 +100,7 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
             // replays of the keyless submission that made it.
             self.hold_for_booking(&record)?;
             if ends_keyless_replays(&before, &record) {
-                self.forget_keyless_submission(&record)?;
+                self.forget_keyless_answers(&record.booking_id)?;
             }
             self.remember_delivery(&dedupe_key)?;
         }

@@ -9,8 +9,10 @@ use super::{jobs, Handle};
 use crate::domain::booking::give_back;
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::booking::idempotency::{is_client_key, retention_ms, Attempt, StoredAnswer};
-use crate::domain::booking::replay::replay_without_bot_check;
-use crate::domain::booking::reservation::{choose, decide, may_move, Decision, Facts, Pool};
+use crate::domain::booking::replay::{replay_without_bot_check, KeyedAnswer};
+use crate::domain::booking::reservation::{
+    choose, decide, may_move, on_repeated, Decision, Facts, Pool,
+};
 use crate::domain::booking::saga::{self, on_commit, on_unknown, CommitVerdict, Intent};
 use crate::domain::booking::submit_limits::counts_toward_ip_limit;
 use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
@@ -35,17 +37,30 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         let now_ms = now.timestamp_millis();
         let existing = self.attempt(&ask.idempotency_key)?;
         let subjects = ask.submitter.subjects(&config.submit_limits);
-        let loads = self
-            .host_loads(&config.host_users, ask.span, now, &[])
-            .await?;
-        let facts = Facts {
-            key: &ask.idempotency_key,
-            existing: existing.as_ref(),
-            fingerprint: &ask.fingerprint,
-            submit_limits: self.within_submit_limits(&subjects, now_ms)?,
-            pool: self.pool(&config, &loads, now),
+        // A repeat is decided from its attempt alone: a replay flood reads nothing else.
+        let repeated = on_repeated(
+            &ask.idempotency_key,
+            existing.as_ref(),
+            &ask.fingerprint,
+            now_ms,
+        );
+        let mut loads = Vec::new();
+        let decision = match repeated {
+            Some(decision) => decision,
+            None => {
+                loads = self
+                    .host_loads(&config.host_users, ask.span, now, &[])
+                    .await?;
+                decide(&Facts {
+                    key: &ask.idempotency_key,
+                    existing: existing.as_ref(),
+                    fingerprint: &ask.fingerprint,
+                    submit_limits: self.within_submit_limits(&subjects, now_ms)?,
+                    pool: self.pool(&config, &loads, now),
+                })
+            }
         };
-        let index = match decide(&facts) {
+        let index = match decision {
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
             Decision::Refuse(refusal) => {
                 // Probing costs the prober (`submit_limits`), in this same step.
@@ -79,7 +94,7 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
 
 impl Handle<KeyedReplay> for ZoomCoordinator {
     /// Reads, never writes: a refused request leaves nothing behind.
-    async fn handle(&self, ask: KeyedReplay) -> Result<Option<StoredAnswer>> {
+    async fn handle(&self, ask: KeyedReplay) -> Result<Option<KeyedAnswer>> {
         let existing = self.attempt(&ask.idempotency_key)?;
         Ok(replay_without_bot_check(
             &ask.idempotency_key,

@@ -135,8 +135,8 @@ fn drive(
     )
 }
 
-/// A booking no earlier request of the run made: the worker answers a repeat of the same email,
-/// start and length within 10 minutes from its ledger, which would flatter the figures.
+/// A booking no earlier request of the run made: the worker answers an identical keyless
+/// submission within 10 minutes from its ledger, which would flatter the figures.
 fn booking_body() -> Value {
     static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
     let i = SEQUENCE.fetch_add(1, Ordering::Relaxed);
