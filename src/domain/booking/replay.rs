@@ -93,7 +93,7 @@ pub fn ends_keyless_replays(before: &BookingRecord, after: &BookingRecord) -> bo
 mod tests {
     use super::*;
     use crate::domain::booking::idempotency::{duplicate_key, fingerprint, IdempotencyKey};
-    use crate::domain::booking::{MeetingDetails, ValidBooking};
+    use crate::domain::booking::ValidBooking;
     use crate::domain::time_zone::Zone;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
@@ -211,37 +211,9 @@ mod tests {
         );
     }
 
-    fn record() -> BookingRecord {
-        let t = Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap();
-        BookingRecord {
-            booking_id: "bk_1".into(),
-            status: BookingStatus::Scheduled,
-            host_user: "host@example.com".into(),
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-            topic: "Intro".into(),
-            meeting: MeetingDetails {
-                id: 9,
-                uuid: "u".into(),
-                join_url: "j".into(),
-                password: None,
-                pmi: None,
-                start_time: t,
-                duration: 30,
-                timezone: "UTC".into(),
-            },
-            created_at: t,
-            lifecycle: Default::default(),
-            attendance: Vec::new(),
-            attendance_totals: Default::default(),
-            recording: None,
-            webhook_events: Default::default(),
-        }
-    }
-
     #[test]
     fn a_cancel_or_a_move_ends_keyless_replays_and_nothing_else_does() {
-        let before = record();
+        let before = crate::domain::booking::record::tests::record();
         let changes: [fn(&mut BookingRecord); 4] = [
             |r| r.status = BookingStatus::Cancelled,
             |r| r.meeting.start_time += chrono::Duration::hours(1),
