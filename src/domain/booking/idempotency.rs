@@ -239,14 +239,15 @@ pub fn on_repeat(existing: Option<&Attempt>, fingerprint: &str, now_ms: i64) -> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::time_zone::Zone;
     use crate::domain::zoom::HostUser;
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 
-    fn booking() -> ValidBooking {
+    /// A valid booking, for tests elsewhere too.
+    pub(crate) fn booking() -> ValidBooking {
         ValidBooking {
             name: "Ada".into(),
             email: "Ada@Example.com".into(),

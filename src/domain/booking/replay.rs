@@ -92,23 +92,9 @@ pub fn ends_keyless_replays(before: &BookingRecord, after: &BookingRecord) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::booking::idempotency::tests::booking;
     use crate::domain::booking::idempotency::{duplicate_key, fingerprint, IdempotencyKey};
-    use crate::domain::booking::ValidBooking;
-    use crate::domain::time_zone::Zone;
-    use chrono::{TimeZone, Utc};
     use serde_json::json;
-
-    fn booking() -> ValidBooking {
-        ValidBooking {
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-            start: Utc.with_ymd_and_hms(2030, 1, 2, 9, 0, 0).unwrap(),
-            timezone: Zone::utc(),
-            duration_minutes: 30,
-            topic: "Intro".into(),
-            agenda: None,
-        }
-    }
 
     fn answer() -> StoredAnswer {
         StoredAnswer {
