@@ -130,10 +130,12 @@ impl ZoomCoordinator {
         if n == 0 {
             return Ok(());
         }
-        let key = given_back_key(&utc_day(clock::now()), kind);
-        let storage = self.state.storage();
-        let before = storage.get::<u64>(&key).await?.unwrap_or(0);
-        storage.put(&key, before + n).await
+        let day = utc_day(clock::now());
+        let before = self.given_back_today(&day, kind).await?;
+        self.state
+            .storage()
+            .put(&given_back_key(&day, kind), before + n)
+            .await
     }
 
     /// Today's given-back count of `kind`.
