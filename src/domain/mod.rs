@@ -6,6 +6,7 @@ pub mod booking;
 pub mod config;
 pub mod coordinator;
 pub mod cors;
+pub mod event_types;
 pub mod openapi;
 pub mod operator;
 pub mod page;

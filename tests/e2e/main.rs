@@ -6,6 +6,7 @@
 
 mod bookings;
 mod bot_protection;
+mod event_types;
 mod limits;
 mod manage;
 mod openapi;
@@ -189,6 +190,12 @@ fn groups() -> Vec<Group> {
             scenarios: vec![scenario!(
                 slots::twenty_concurrent_one_slot_3_hosts_3_meetings
             )],
+        },
+        Group {
+            name: "types",
+            options: event_types::options,
+            // Issue 14: booking each of two configured event types.
+            scenarios: vec![],
         },
         Group {
             name: "page",

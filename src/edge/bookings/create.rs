@@ -27,7 +27,7 @@ use crate::edge::coordinator::Coordinator;
 use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom::api::{CallError, ZoomApi};
 use crate::edge::zoom::meetings::PagerError;
-use crate::edge::{clock, http, turnstile};
+use crate::edge::{clock, http, settings, turnstile};
 use worker::{console_error, console_warn, Env, Request, Response};
 
 /// Under which key the coordinator remembers this submission. A client key covers exactly one
@@ -71,6 +71,9 @@ impl Created {
 pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let account = Account::load(env)?;
     let (config, coordinator) = (&account.config, &account.coordinator);
+    // A broken event types configuration refuses bookings (503 naming every path), before any
+    // side effect.
+    let _types = settings::load_types(env, config)?;
     let header = req.headers().get("idempotency-key").ok().flatten();
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
