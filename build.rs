@@ -13,6 +13,7 @@ mod schema;
 fn embed_event_types() {
     const FILE: &str = "booking-types.json";
     println!("cargo:rerun-if-changed={FILE}");
+    println!("cargo:rerun-if-changed=src/domain/event_types/schema.rs");
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let text = match std::fs::read_to_string(FILE) {
         Ok(text) => text,
