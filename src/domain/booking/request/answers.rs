@@ -46,6 +46,11 @@ pub(super) fn parse_answers(
     fields: &RawFields,
     event_type: &EventType,
 ) -> Result<Vec<Answer>, FieldError> {
+    if event_type.questions().is_empty() {
+        // Nothing is asked: `answers` is an unknown field, ignored like any other (the implicit
+        // type reads a body exactly as before event types).
+        return Ok(Vec::new());
+    }
     let source = Source::of(fields)?;
     let mut answers = Vec::new();
     for question in event_type.questions() {
@@ -264,6 +269,11 @@ mod tests {
         assert_eq!(b.passcode, None);
         assert!(b.answers.is_empty());
         assert_eq!(json(r#","type":"support""#).unwrap().duration_minutes, 20);
+        // A type without questions ignores `answers`, whatever its shape.
+        assert!(json(r#","type":"support","answers":5"#)
+            .unwrap()
+            .answers
+            .is_empty());
     }
 
     #[test]
