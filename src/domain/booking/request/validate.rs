@@ -168,22 +168,16 @@ pub(in crate::domain::booking) fn parse_duration(
     event_type: &EventType,
 ) -> Result<u32, FieldError> {
     let invalid = || {
+        let words = event_type.durations_in_words();
+        // The implicit type's message is the one the service gave before event types.
         let allowed = match event_type.listed_durations() {
-            Some(_) => format!("one of {}", event_type.durations_in_words()),
-            None => format!(
-                "a whole number of minutes from {}",
-                event_type.durations_in_words()
-            ),
-        };
-        let minutes = if event_type.listed_durations().is_some() {
-            " minutes"
-        } else {
-            ""
+            Some(_) => format!("one of {words} minutes"),
+            None => format!("a whole number of minutes from {words}"),
         };
         FieldError::new(
             "duration",
             FieldErrorKind::InvalidDuration,
-            format!("'duration' must be {allowed}{minutes}."),
+            format!("'duration' must be {allowed}."),
         )
     };
     let default = event_type.default_duration();
