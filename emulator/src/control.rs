@@ -2,6 +2,8 @@
 //!
 //! - `GET  /_emulator/stats`              counters, token mode
 //! - `GET  /_emulator/meetings`           every live meeting, as Zoom would return it
+//! - `GET  /_emulator/meetings/bodies`    `{"creates":[{"meeting_id","user","body"}]}`: the
+//!   body of each create that made a meeting, exactly as sent (the last 1000)
 //! - `POST /_emulator/reset`              `{"token_mode":"legacy"|"multi"}` optional; forgets
 //!   meetings, usage, counters, injections, webhook attempts and pending redeliveries (not
 //!   tokens)
@@ -47,6 +49,7 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
             200,
             json!({ "meetings": state.meetings.values().collect::<Vec<_>>() }),
         ),
+        ("GET", "/meetings/bodies") => Reply::json(200, json!({ "creates": state.create_bodies })),
         ("POST", "/reset") => {
             let mode = match body.get("token_mode").and_then(Value::as_str) {
                 None => None,

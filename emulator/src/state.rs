@@ -5,7 +5,7 @@ use crate::webhooks::{DeliveryLog, ZOOM_RETRY_GAPS_MS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How re-issuing a token affects earlier ones.
@@ -207,7 +207,13 @@ pub struct State {
     pub rng: Rng,
     /// Webhook delivery attempts and pending redeliveries.
     pub webhook_log: DeliveryLog,
+    /// The body of each create that made a meeting, as received, newest last (at most
+    /// `MAX_CREATE_BODIES`): what Zoom was sent, before any default or lock applied.
+    pub create_bodies: VecDeque<Value>,
 }
+
+/// Create bodies kept for `GET /_emulator/meetings/bodies`.
+pub const MAX_CREATE_BODIES: usize = 1000;
 
 /// Zoom's largest list page.
 pub const MAX_PAGE_SIZE: usize = 300;
@@ -235,6 +241,7 @@ impl State {
             counters: Counters::default(),
             rng: Rng::seeded(seed),
             webhook_log: DeliveryLog::default(),
+            create_bodies: VecDeque::new(),
         }
     }
 
@@ -269,6 +276,7 @@ impl State {
         self.pmi_users.clear();
         self.counters = Counters::default();
         self.webhook_log.forget();
+        self.create_bodies.clear();
     }
 
     /// Takes one matching injected failure, if any is armed for `target`.

@@ -5,11 +5,14 @@
 
 use crate::domain::webhook::signature::SignatureError;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// Why one field of a booking request was refused (422).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    /// The field's name as the client sent it: a fixed name (`email`), or one built from the
+    /// request (`answers.company`).
+    pub field: Cow<'static, str>,
     pub kind: FieldErrorKind,
     pub message: String,
 }
@@ -26,6 +29,8 @@ pub enum FieldErrorKind {
     InvalidDuration,
     TooLong,
     InvalidText,
+    UnknownType,
+    InvalidAnswer,
 }
 
 impl FieldErrorKind {
@@ -41,14 +46,20 @@ impl FieldErrorKind {
             Self::InvalidDuration => "invalid_duration",
             Self::TooLong => "field_too_long",
             Self::InvalidText => "invalid_text",
+            Self::UnknownType => "unknown_type",
+            Self::InvalidAnswer => "invalid_answer",
         }
     }
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, kind: FieldErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<Cow<'static, str>>,
+        kind: FieldErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
-            field,
+            field: field.into(),
             kind,
             message: message.into(),
         }
@@ -331,7 +342,7 @@ impl ApiError {
     pub fn body(&self) -> Value {
         let mut error = json!({ "code": self.code(), "message": self.message() });
         if let Self::InvalidField(f) = self {
-            error["field"] = Value::from(f.field);
+            error["field"] = Value::from(f.field.as_ref());
         }
         json!({ "error": error })
     }

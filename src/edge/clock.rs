@@ -16,3 +16,10 @@ pub fn random_128() -> Result<[u8; 16], getrandom::Error> {
     getrandom::fill(&mut bytes)?;
     Ok(bytes)
 }
+
+/// 64 bits from `crypto.getRandomValues` (a generated meeting passcode).
+pub fn random_64() -> Result<[u8; 8], getrandom::Error> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes)
+}

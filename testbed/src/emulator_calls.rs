@@ -36,6 +36,15 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// The body of each create that made a meeting, as the emulator received it:
+    /// `{"meeting_id", "user", "body"}`, oldest first.
+    pub fn create_bodies(&self) -> Vec<Value> {
+        self.emulator_get("/meetings/bodies")["creates"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Clears the emulator's meetings, counters and injections (tokens stay valid).
     pub fn reset(&self) {
         self.control("/reset", json!({}));

@@ -7,6 +7,7 @@
 mod bookings;
 mod bot_protection;
 mod event_types;
+mod event_types_booking;
 mod limits;
 mod manage;
 mod openapi;
@@ -195,7 +196,12 @@ fn groups() -> Vec<Group> {
             name: "types",
             options: event_types::options,
             // Issue 14: booking each of two configured event types.
-            scenarios: vec![],
+            scenarios: vec![
+                scenario!(event_types_booking::each_type_reaches_zoom_with_its_settings_topic_passcode_hosts_and_answers),
+                scenario!(event_types_booking::refused_types_lengths_and_answers_are_422_and_reach_nothing),
+                scenario!(event_types_booking::a_reschedule_to_a_length_the_type_does_not_allow_is_422),
+                scenario!(event_types_booking::the_owner_and_the_operator_see_the_type_and_the_answers),
+            ],
         },
         Group {
             name: "page",

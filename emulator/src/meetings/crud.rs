@@ -5,7 +5,7 @@ use super::gates::daily_limit;
 use super::users;
 use crate::clock::rfc3339;
 use crate::http::{EmuRequest, Reply};
-use crate::state::{Meeting, State};
+use crate::state::{Meeting, State, MAX_CREATE_BODIES};
 use serde_json::{json, Value};
 
 fn not_found(id: u64) -> Reply {
@@ -36,7 +36,10 @@ pub(super) fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         return limited;
     }
     let id = 80_000_000_000 + state.rng.next_u64() % 9_999_999_999;
-    let password = state.rng.digits(6);
+    // Zoom keeps a passcode the caller sends; else it makes one (drawn either way, so the
+    // emulator's other random values do not depend on it).
+    let generated = state.rng.digits(6);
+    let password = fields.password.clone().unwrap_or(generated);
     let encrypted = state.rng.alphanumeric(32);
     let zak = state.rng.alphanumeric(48);
     let uuid = format!("{}==", state.rng.alphanumeric(22));
@@ -77,6 +80,13 @@ pub(super) fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         settings,
     };
     state.counters.meetings_created += 1;
+    if state.create_bodies.len() >= MAX_CREATE_BODIES {
+        state.create_bodies.pop_front();
+    }
+    let sent = req.json().unwrap_or_default();
+    state
+        .create_bodies
+        .push_back(json!({ "meeting_id": id, "user": meeting.host_email, "body": sent }));
     let body = serde_json::to_value(&meeting).unwrap_or_default();
     state.meetings.insert(id, meeting);
     Reply::json(201, body)

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 const MAX_TOPIC_CHARS: usize = 200;
 const MAX_AGENDA_CHARS: usize = 2000;
+const MAX_PASSWORD_CHARS: usize = 10;
 
 /// The fields a create or update may set, validated the way Zoom does.
 pub(super) struct MeetingFields {
@@ -18,6 +19,8 @@ pub(super) struct MeetingFields {
     pub timezone: Option<String>,
     pub agenda: Option<String>,
     pub settings: Option<Value>,
+    /// The passcode the caller chose (Zoom: up to 10 of letters, digits, `@ - _ *`).
+    pub password: Option<String>,
 }
 
 /// Reads the request body as a JSON object and its meeting fields; a bare local `start_time`
@@ -64,6 +67,11 @@ fn read_fields(body: &Map<String, Value>, default_tz: &str) -> Result<MeetingFie
     };
     let topic = text("topic", MAX_TOPIC_CHARS)?;
     let agenda = text("agenda", MAX_AGENDA_CHARS)?;
+    let password = text("password", MAX_PASSWORD_CHARS)?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '@' | '-' | '_' | '*');
+    if password.as_deref().is_some_and(|p| !p.chars().all(allowed)) {
+        return Err(validation_failed("password", "Invalid password."));
+    }
     let timezone = text("timezone", 64)?;
     let tz: Tz = timezone
         .as_deref()
@@ -101,6 +109,7 @@ fn read_fields(body: &Map<String, Value>, default_tz: &str) -> Result<MeetingFie
         timezone,
         agenda,
         settings: body.get("settings").cloned(),
+        password,
     })
 }
 

@@ -45,6 +45,30 @@ fn meeting_body(start: &str) -> Value {
 }
 
 #[test]
+fn a_passcode_sent_with_the_create_is_the_meetings_and_each_body_made_is_kept() {
+    let (mut s, t) = setup(None, 100);
+    let mut body = meeting_body("2030-01-02T00:30:00Z");
+    body["password"] = json!("042917");
+    let created = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(body.clone()),
+    );
+    assert_eq!(created.status, 201);
+    let created = created.body.unwrap();
+    assert_eq!(created["password"], "042917");
+    assert_eq!(s.create_bodies.len(), 1);
+    assert_eq!(s.create_bodies[0]["meeting_id"], created["id"]);
+    assert_eq!(s.create_bodies[0]["body"], body);
+    body["password"] = json!("pass word!");
+    let refused = call(&mut s, &t, "POST", "/v2/users/me/meetings", Some(body));
+    assert_eq!(refused.status, 400);
+    assert_eq!(s.counters.meetings_created, 1);
+}
+
+#[test]
 fn a_meeting_can_be_created_read_updated_and_deleted() {
     let (mut s, t) = setup(None, 100);
     let created = call(

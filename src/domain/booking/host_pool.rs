@@ -1,6 +1,8 @@
 //! Choosing the host for a booking: one who is free for the slot and has daily Create/Update
 //! allowance left, taken in turn so load spreads over the pool.
 
+use crate::domain::event_types::EventType;
+use crate::domain::zoom::HostUser;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,41 @@ pub fn choose_host(
     } else {
         NoFreeHost::QuotaExhausted
     })
+}
+
+/// The hosts a booking of `event_type` may be placed on, as the reserve carries them: `None`
+/// when the type takes the whole pool.
+pub fn allowed_hosts(event_type: &EventType, pool: &[HostUser]) -> Option<Vec<HostUser>> {
+    let hosts = event_type.hosts_from(pool);
+    (hosts.len() < pool.len()).then_some(hosts)
+}
+
+/// The hosts a booking may be placed on, in pool order: the pool, or those of it in `allowed`.
+/// A host no longer in the pool is never chosen.
+pub fn eligible_hosts(pool: &[HostUser], allowed: Option<&[HostUser]>) -> Vec<HostUser> {
+    pool.iter()
+        .filter(|h| allowed.is_none_or(|allowed| allowed.contains(h)))
+        .cloned()
+        .collect()
+}
+
+/// Where round-robin starts among `eligible` for the pool-wide `cursor`: the first eligible
+/// host at or after the cursor's place in the pool, so types sharing hosts still spread the
+/// load over them.
+pub fn cursor_among(pool: &[HostUser], eligible: &[HostUser], cursor: usize) -> usize {
+    eligible
+        .iter()
+        .position(|h| {
+            pool.iter()
+                .position(|p| p == h)
+                .is_some_and(|i| i >= cursor)
+        })
+        .unwrap_or(0)
+}
+
+/// The pool-wide cursor after `chosen` took a booking: the place after it.
+pub fn cursor_after(pool: &[HostUser], chosen: &HostUser) -> usize {
+    pool.iter().position(|p| p == chosen).map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]
@@ -137,5 +174,50 @@ mod tests {
             choose_host(&[out_of_quota_but_free, busy(1)], 100, 1, 0),
             Err(NoFreeHost::SlotTaken)
         );
+    }
+
+    fn hosts(names: &[&str]) -> Vec<HostUser> {
+        names.iter().map(|n| HostUser::parse(n).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_booking_is_placed_only_among_its_types_hosts_in_pool_order() {
+        let pool = hosts(&["a@x.io", "b@x.io", "c@x.io"]);
+        assert_eq!(eligible_hosts(&pool, None), pool);
+        let allowed = hosts(&["c@x.io", "a@x.io", "gone@x.io"]);
+        assert_eq!(
+            eligible_hosts(&pool, Some(&allowed)),
+            hosts(&["a@x.io", "c@x.io"])
+        );
+    }
+
+    #[test]
+    fn a_type_taking_every_host_reserves_over_the_whole_pool() {
+        let pool = hosts(&["a@x.io", "b@x.io"]);
+        let types = crate::domain::event_types::EventTypes::parse(
+            r#"[{"slug":"all","title":"All","durations":[30],"default_duration":30},
+                {"slug":"one","title":"One","durations":[30],"default_duration":30,
+                 "hosts":["b@x.io"]}]"#,
+            "BOOKING_TYPES",
+            &pool,
+        )
+        .unwrap();
+        assert_eq!(allowed_hosts(types.get("all").unwrap(), &pool), None);
+        assert_eq!(
+            allowed_hosts(types.get("one").unwrap(), &pool),
+            Some(hosts(&["b@x.io"]))
+        );
+    }
+
+    #[test]
+    fn round_robin_over_a_subset_follows_the_pool_wide_cursor() {
+        let pool = hosts(&["a@x.io", "b@x.io", "c@x.io", "d@x.io"]);
+        let subset = hosts(&["a@x.io", "c@x.io"]);
+        assert_eq!(cursor_among(&pool, &subset, 0), 0);
+        assert_eq!(cursor_among(&pool, &subset, 1), 1);
+        assert_eq!(cursor_among(&pool, &subset, 2), 1);
+        // Past the last eligible host: around to the first.
+        assert_eq!(cursor_among(&pool, &subset, 3), 0);
+        assert_eq!(cursor_after(&pool, &subset[1]), 3);
     }
 }

@@ -10,6 +10,7 @@
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::saga::Intent;
 use crate::domain::booking::{BookingId, ValidBooking};
+use crate::domain::event_types::IMPLICIT_SLUG;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -77,17 +78,31 @@ fn digest(parts: &[&str]) -> String {
 }
 
 /// What the booking asks for, independent of JSON key order, form encoding or whitespace: two
-/// bodies with the same fingerprint are the same request.
+/// bodies with the same fingerprint are the same request. The type and the answers count; a
+/// booking of the implicit type without answers has the digest it had before event types, so an
+/// attempt journaled then still matches its retry. The generated passcode is not part of the
+/// request (a retry draws another one and must still match).
 pub fn fingerprint(booking: &ValidBooking) -> String {
-    digest(&[
+    let start = booking.start.timestamp().to_string();
+    let duration = booking.duration_minutes.to_string();
+    let email = booking.email.normalized();
+    let mut parts: Vec<&str> = vec![
         &booking.name,
-        &booking.email.normalized(),
-        &booking.start.timestamp().to_string(),
+        &email,
+        &start,
         booking.timezone.name(),
-        &booking.duration_minutes.to_string(),
+        &duration,
         &booking.topic,
         booking.agenda.as_deref().unwrap_or(""),
-    ])
+    ];
+    if booking.event_type != IMPLICIT_SLUG || !booking.answers.is_empty() {
+        parts.push(&booking.event_type);
+        for answer in &booking.answers {
+            parts.push(&answer.id);
+            parts.push(&answer.value);
+        }
+    }
+    digest(&parts)
 }
 
 /// The prefix of every keyless submission's derived key.
@@ -256,6 +271,10 @@ pub(crate) mod tests {
             duration_minutes: 30,
             topic: "Intro".into(),
             agenda: None,
+            event_type: "meeting".into(),
+            answers: Vec::new(),
+            settings: Default::default(),
+            passcode: None,
         }
     }
 
@@ -312,6 +331,63 @@ pub(crate) mod tests {
             change(&mut other);
             assert_ne!(fingerprint(&other), base, "{other:?}");
         }
+    }
+
+    fn answer(id: &str, value: &str) -> crate::domain::booking::Answer {
+        crate::domain::booking::Answer {
+            id: id.into(),
+            label: "Label".into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn the_type_and_the_answers_are_part_of_the_request_but_the_passcode_is_not() {
+        let base = booking();
+        let mut other_type = booking();
+        other_type.event_type = "intro".into();
+        let mut answered = booking();
+        answered.answers = vec![answer("company", "Acme")];
+        let mut answered_otherwise = booking();
+        answered_otherwise.answers = vec![answer("company", "Acme Ltd")];
+        let mut other_question = booking();
+        other_question.answers = vec![answer("team", "Acme")];
+        let all = [
+            &base,
+            &other_type,
+            &answered,
+            &answered_otherwise,
+            &other_question,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(fingerprint(a), fingerprint(b), "{a:?} / {b:?}");
+                assert_ne!(duplicate_key(a), duplicate_key(b), "{a:?} / {b:?}");
+            }
+        }
+        let mut with_passcode = booking();
+        with_passcode.passcode = Some("123456".into());
+        with_passcode.settings = crate::domain::event_types::EventTypes::implicit()
+            .default_type()
+            .zoom_settings();
+        assert_eq!(fingerprint(&with_passcode), fingerprint(&base));
+        assert_eq!(duplicate_key(&with_passcode), duplicate_key(&base));
+    }
+
+    #[test]
+    fn an_implicit_booking_keeps_the_fingerprint_it_had_before_event_types() {
+        // The digest of the seven fields alone, as journaled attempts hold it.
+        let b = booking();
+        let before = digest(&[
+            &b.name,
+            &b.email.normalized(),
+            &b.start.timestamp().to_string(),
+            b.timezone.name(),
+            &b.duration_minutes.to_string(),
+            &b.topic,
+            "",
+        ]);
+        assert_eq!(fingerprint(&b), before);
     }
 
     #[test]

@@ -25,4 +25,4 @@ pub use attendance::{Attendance, AttendanceTotals};
 pub use email::EmailAddress;
 pub use id::BookingId;
 pub use record::{BookingRecord, BookingStatus, MeetingDetails, Recording};
-pub use request::{body_kind, parse_booking, BodyKind, ValidBooking, MAX_BODY_BYTES};
+pub use request::{body_kind, parse_booking, Answer, BodyKind, ValidBooking, MAX_BODY_BYTES};

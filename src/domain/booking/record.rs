@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::domain::booking::attendance::{Attendance, AttendanceTotals};
 use crate::domain::booking::host_pool::Span;
-use crate::domain::booking::{BookingId, EmailAddress};
+use crate::domain::booking::{Answer, BookingId, EmailAddress};
+use crate::domain::event_types::IMPLICIT_SLUG;
 use crate::domain::webhook::event::RecordingFile;
 use crate::domain::zoom::HostUser;
 
@@ -47,6 +48,12 @@ pub struct BookingRecord {
     pub name: String,
     pub email: EmailAddress,
     pub topic: String,
+    /// The event type's slug; records from before event types are of the implicit type.
+    #[serde(default = "implicit_slug")]
+    pub event_type: String,
+    /// The answers to the type's questions, in full (the agenda Zoom holds may be cut).
+    #[serde(default)]
+    pub answers: Vec<Answer>,
     pub meeting: MeetingDetails,
     pub created_at: DateTime<Utc>,
     /// What Zoom's webhooks reported; see `domain::webhook::effects`.
@@ -92,6 +99,10 @@ pub struct Recording {
 pub struct WebhookTally {
     pub applied: u32,
     pub duplicates_ignored: u32,
+}
+
+fn implicit_slug() -> String {
+    IMPLICIT_SLUG.to_owned()
 }
 
 pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
@@ -182,6 +193,8 @@ impl BookingRecord {
         view["name"] = json!(self.name);
         view["email"] = json!(self.email);
         view["topic"] = json!(self.topic);
+        view["type"] = json!(self.event_type);
+        view["answers"] = json!(self.answers);
         view["created_at"] = json!(rfc3339_utc(self.created_at));
         view["started_at"] = json!(self.lifecycle.started_at.map(rfc3339_utc));
         view["ended_at"] = json!(self.lifecycle.ended_at.map(rfc3339_utc));
@@ -277,6 +290,8 @@ pub(crate) mod tests {
             name: "Ada".into(),
             email: "ada@example.com".into(),
             topic: "Intro".into(),
+            event_type: "meeting".into(),
+            answers: Vec::new(),
             meeting: MeetingDetails {
                 id: 85012345678,
                 uuid: "u==".into(),
@@ -455,5 +470,32 @@ pub(crate) mod tests {
             .unwrap()
             .get("attendance")
             .is_none());
+    }
+
+    #[test]
+    fn owner_and_operator_see_the_type_and_the_answers() {
+        let mut booking = record();
+        booking.event_type = "intro".into();
+        booking.answers = vec![Answer {
+            id: "company".into(),
+            label: "Company".into(),
+            value: "Acme".into(),
+        }];
+        let expected = json!([{"id": "company", "label": "Company", "value": "Acme"}]);
+        for view in [booking.owner_view(), booking.operator_view(&[])] {
+            assert_eq!(view["type"], "intro");
+            assert_eq!(view["answers"], expected);
+        }
+    }
+
+    #[test]
+    fn a_record_from_before_event_types_is_a_meeting_without_answers() {
+        let mut old = serde_json::to_value(record()).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("event_type");
+        fields.remove("answers");
+        let old: BookingRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(old.owner_view()["type"], "meeting");
+        assert_eq!(old.owner_view()["answers"], json!([]));
     }
 }

@@ -7,6 +7,7 @@ use super::request::{
 };
 use super::{BodyKind, MeetingDetails};
 use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
+use crate::domain::event_types::EventType;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
 
@@ -21,29 +22,32 @@ pub struct Reschedule {
     pub duration_minutes: u32,
 }
 
-/// Validates a reschedule of `current`. A `start_time` without an offset is read in the new
-/// `timezone` if one is sent, else in the meeting's own. Only a start that is sent must lie in
-/// the future: changing the length or zone of a meeting keeps its start.
+/// Validates a reschedule of `current`, a booking of `event_type` (whose lengths a new
+/// `duration` must be one of). A `start_time` without an offset is read in the new `timezone`
+/// if one is sent, else in the meeting's own. Only a start that is sent must lie in the future:
+/// changing the length or zone of a meeting keeps its start.
 pub fn parse_reschedule(
     kind: BodyKind,
     body: &[u8],
     current: &MeetingDetails,
+    event_type: &EventType,
     now: DateTime<Utc>,
     zones: &dyn ZoneRules,
 ) -> Result<Reschedule, ApiError> {
     let fields = RawFields::from_body(kind, body)?;
-    Ok(validate(&fields, current, now, zones)?)
+    Ok(validate(&fields, current, event_type, now, zones)?)
 }
 
 fn validate(
     fields: &RawFields,
     current: &MeetingDetails,
+    event_type: &EventType,
     now: DateTime<Utc>,
     zones: &dyn ZoneRules,
 ) -> Result<Reschedule, FieldError> {
     if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
         return Err(FieldError::new(
-            fixed,
+            *fixed,
             FieldErrorKind::WrongType,
             format!("'{fixed}' cannot be changed; cancel the booking and book again."),
         ));
@@ -68,7 +72,7 @@ fn validate(
         current.start_time
     };
     let duration_minutes = if fields.has("duration") {
-        parse_duration(fields)?
+        parse_duration(fields, event_type)?
     } else {
         current.duration
     };
@@ -82,6 +86,7 @@ fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::event_types::EventTypes;
     use crate::domain::time_zone::CompiledZones;
     use chrono::TimeZone;
 
@@ -103,20 +108,54 @@ mod tests {
     }
 
     fn json(body: &str) -> Result<Reschedule, ApiError> {
+        of_type(&EventTypes::implicit(), "meeting", body)
+    }
+
+    fn of_type(types: &EventTypes, slug: &str, body: &str) -> Result<Reschedule, ApiError> {
         parse_reschedule(
             BodyKind::Json,
             body.as_bytes(),
             &current(),
+            types.get(slug).unwrap(),
             now(),
             &CompiledZones,
         )
     }
 
-    fn field_code(body: &str) -> (&'static str, &'static str) {
-        match json(body).unwrap_err() {
-            ApiError::InvalidField(f) => (f.field, f.kind.code()),
+    fn field_code(body: &str) -> (String, &'static str) {
+        code_of(json(body))
+    }
+
+    fn code_of(result: Result<Reschedule, ApiError>) -> (String, &'static str) {
+        match result.unwrap_err() {
+            ApiError::InvalidField(f) => (f.field.into_owned(), f.kind.code()),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_new_length_must_be_one_of_the_types_lengths() {
+        let types = EventTypes::parse(
+            r#"[{"slug":"intro","title":"Intro","durations":[15,30,45],"default_duration":30}]"#,
+            "BOOKING_TYPES",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            of_type(&types, "intro", r#"{"duration":45}"#)
+                .unwrap()
+                .duration_minutes,
+            45
+        );
+        let refused = of_type(&types, "intro", r#"{"duration":20}"#).unwrap_err();
+        assert_eq!(
+            code_of(Err(refused.clone())),
+            ("duration".to_owned(), "invalid_duration")
+        );
+        assert!(refused.body()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("15, 30 or 45"));
     }
 
     #[test]
@@ -144,6 +183,7 @@ mod tests {
             BodyKind::Form,
             b"timezone=UTC",
             &current(),
+            EventTypes::implicit().default_type(),
             now(),
             &CompiledZones,
         )
@@ -154,22 +194,22 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field() {
-        assert_eq!(field_code("{}"), ("start_time", "missing_field"));
+        assert_eq!(field_code("{}"), ("start_time".to_owned(), "missing_field"));
         assert_eq!(
             field_code(r#"{"start_time":"2030-02-01T10:00:00Z"}"#),
-            ("start_time", "start_time_in_past")
+            ("start_time".to_owned(), "start_time_in_past")
         );
         assert_eq!(
             field_code(r#"{"duration":2}"#),
-            ("duration", "invalid_duration")
+            ("duration".to_owned(), "invalid_duration")
         );
         assert_eq!(
             field_code(r#"{"timezone":"Mars/Base"}"#),
-            ("timezone", "unknown_timezone")
+            ("timezone".to_owned(), "unknown_timezone")
         );
         assert_eq!(
             field_code(r#"{"email":"x@example.com","duration":45}"#),
-            ("email", "invalid_field")
+            ("email".to_owned(), "invalid_field")
         );
         assert!(matches!(json("[1]"), Err(ApiError::Malformed(_))));
     }

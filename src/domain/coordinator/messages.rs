@@ -165,6 +165,9 @@ pub struct ReserveRequest {
     /// The booking, journaled with the attempt so the coordinator can finish it without its
     /// handler (`booking::saga`).
     pub booking: ValidBooking,
+    /// The hosts the booking's type takes (`host_pool::allowed_hosts`); `None`: the whole pool.
+    #[serde(default)]
+    pub hosts: Option<Vec<HostUser>>,
 }
 
 /// Why the coordinator refused to go ahead with a booking change.
@@ -308,6 +311,9 @@ pub struct MoveReservation {
     pub span: Span,
     /// The host Zoom refused.
     pub refused_host: HostUser,
+    /// The hosts the booking's type takes, as reserved; `None`: the whole pool.
+    #[serde(default)]
+    pub hosts: Option<Vec<HostUser>>,
 }
 
 /// Whether Zoom moved the meeting could not be learned: the new slot stays held past the next

@@ -160,6 +160,8 @@ mod tests {
             name: "Ada".into(),
             email: "ada@example.com".into(),
             topic: "T".into(),
+            event_type: "meeting".into(),
+            answers: Vec::new(),
             meeting: MeetingDetails {
                 id: 9,
                 uuid: "u".into(),

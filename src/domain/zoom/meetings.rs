@@ -3,10 +3,12 @@
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::marker::Marker;
 use crate::domain::booking::record::rfc3339_utc;
+use crate::domain::booking::request::MAX_AGENDA_CHARS;
 use crate::domain::booking::reschedule::Reschedule;
 use crate::domain::booking::{
     BookingId, BookingRecord, BookingStatus, MeetingDetails, ValidBooking,
 };
+use crate::domain::event_types::schema::default_zoom_settings;
 use crate::domain::zoom::{path_segment, HostUser};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -20,22 +22,52 @@ pub fn create_meeting_path(host_user: &HostUser) -> String {
 }
 
 /// Body of Create Meeting. The start is sent in UTC (`…Z`) so Zoom never has to interpret a local
-/// time; `timezone` tells Zoom how to display it to the host and guests. The agenda ends with the
-/// booking's `marker`, by which a meeting whose create answer was lost is found again.
+/// time; `timezone` tells Zoom how to display it to the host and guests. `settings` are the
+/// booking's type's, every key sent on every create (Zoom fills what is omitted from the host's
+/// account); `password` only when the worker generated one. The agenda ends with the booking's
+/// `marker`, by which a meeting whose create answer was lost is found again.
 pub fn create_meeting_body(booking: &ValidBooking, marker: &Marker) -> Value {
-    json!({
+    let settings = if booking.settings.is_empty() {
+        // Journaled before event types: the settings every meeting had then.
+        default_zoom_settings()
+    } else {
+        booking.settings.clone()
+    };
+    let mut body = json!({
         "topic": booking.topic,
         "type": SCHEDULED_MEETING,
         "start_time": rfc3339_utc(booking.start),
         "duration": booking.duration_minutes,
         "timezone": booking.timezone.name(),
-        "settings": {
-            "join_before_host": false,
-            "waiting_room": true,
-            "approval_type": 2,
-        },
-        "agenda": marker.agenda(booking.agenda.as_deref()),
-    })
+        "settings": settings,
+        "agenda": marker.agenda(meeting_agenda(booking).as_deref()),
+    });
+    if let Some(passcode) = &booking.passcode {
+        body["password"] = json!(passcode);
+    }
+    body
+}
+
+/// The guest's agenda, then one `Label: value` line per answer, cut with `…` to what Zoom's
+/// 2000 characters leave beside the booking reference (which must stay the last line). The
+/// ledger keeps the answers in full.
+fn meeting_agenda(booking: &ValidBooking) -> Option<String> {
+    let answers: Vec<String> = booking
+        .answers
+        .iter()
+        .map(|a| format!("{}: {}", a.label, a.value))
+        .collect();
+    let text = match (booking.agenda.as_deref(), answers.is_empty()) {
+        (agenda, true) => agenda?.to_owned(),
+        (None, false) => answers.join("\n"),
+        (Some(agenda), false) => format!("{agenda}\n\n{}", answers.join("\n")),
+    };
+    if text.chars().count() <= MAX_AGENDA_CHARS {
+        return Some(text);
+    }
+    let mut cut: String = text.chars().take(MAX_AGENDA_CHARS - 1).collect();
+    cut.push('…');
+    Some(cut)
 }
 
 /// `/meetings/{id}`: get, update (PATCH) or delete one meeting.
@@ -192,6 +224,8 @@ impl ZoomMeeting {
             name: booking.name.clone(),
             email: booking.email.clone(),
             topic: booking.topic.clone(),
+            event_type: booking.event_type.clone(),
+            answers: booking.answers.clone(),
             meeting: MeetingDetails {
                 id: self.id,
                 uuid: self.uuid,
@@ -229,6 +263,10 @@ mod tests {
             duration_minutes: 45,
             topic: "Intro".into(),
             agenda: None,
+            event_type: "meeting".into(),
+            answers: Vec::new(),
+            settings: Default::default(),
+            passcode: None,
         }
     }
 
@@ -247,6 +285,77 @@ mod tests {
             create_meeting_body(&with_agenda, &marker)["agenda"],
             format!("Plan\n\nRef: {}", marker.as_str())
         );
+    }
+
+    #[test]
+    fn a_booking_from_before_event_types_gets_the_built_in_settings_and_no_passcode() {
+        let body = create_meeting_body(&booking(), &Marker::of("key", &"bk_1".into()));
+        assert_eq!(
+            body["settings"],
+            json!({"join_before_host": false, "waiting_room": true, "approval_type": 2})
+        );
+        assert!(body.get("password").is_none());
+    }
+
+    #[test]
+    fn a_typed_booking_sends_every_setting_of_its_type_and_its_passcode() {
+        let mut b = booking();
+        let settings = json!({"join_before_host": true, "waiting_room": false,
+            "approval_type": 0, "auto_recording": "cloud", "jbh_time": 10});
+        b.settings = settings.as_object().unwrap().clone();
+        b.passcode = Some("042917".into());
+        let body = create_meeting_body(&b, &Marker::of("key", &"bk_1".into()));
+        assert_eq!(body["settings"], settings);
+        assert_eq!(body["password"], "042917");
+    }
+
+    fn answer(label: &str, value: &str) -> crate::domain::booking::Answer {
+        crate::domain::booking::Answer {
+            id: label.to_lowercase(),
+            label: label.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn answers_follow_the_agenda_one_line_each_before_the_reference() {
+        let marker = Marker::of("key", &"bk_1".into());
+        let mut b = booking();
+        b.answers = vec![answer("Company", "Acme"), answer("Plan", "Pro")];
+        let body = create_meeting_body(&b, &marker);
+        let reference = format!("Ref: {}", marker.as_str());
+        assert_eq!(
+            body["agenda"],
+            format!("Company: Acme\nPlan: Pro\n\n{reference}")
+        );
+        b.agenda = Some("Roadmap".into());
+        let body = create_meeting_body(&b, &marker);
+        assert_eq!(
+            body["agenda"],
+            format!("Roadmap\n\nCompany: Acme\nPlan: Pro\n\n{reference}")
+        );
+    }
+
+    #[test]
+    fn a_long_agenda_with_answers_is_cut_to_zoom_s_limit_keeping_the_reference() {
+        let marker = Marker::of("key", &"bk_1".into());
+        let mut b = booking();
+        b.agenda = Some("a".repeat(MAX_AGENDA_CHARS));
+        b.answers = vec![answer("Details", &"é".repeat(1500))];
+        let body = create_meeting_body(&b, &marker);
+        let agenda = body["agenda"].as_str().unwrap();
+        assert_eq!(agenda.chars().count(), 2000);
+        assert!(agenda.ends_with(&format!("…\n\nRef: {}", marker.as_str())));
+        assert_eq!(Marker::in_agenda(agenda), Some(marker));
+        // Exactly at the limit: nothing is cut.
+        b.agenda = None;
+        b.answers = vec![answer("D", &"x".repeat(MAX_AGENDA_CHARS - 3))];
+        let agenda = create_meeting_body(&b, &Marker::of("key", &"bk_1".into()))["agenda"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(agenda.chars().count(), 2000);
+        assert!(!agenda.contains('…'));
     }
 
     #[test]

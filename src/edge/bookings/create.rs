@@ -5,7 +5,7 @@
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::host_pool::Span;
+use crate::domain::booking::host_pool::{allowed_hosts, Span};
 use crate::domain::booking::idempotency::{
     duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
 };
@@ -73,17 +73,27 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let (config, coordinator) = (&account.config, &account.coordinator);
     // A broken event types configuration refuses bookings (503 naming every path), before any
     // side effect.
-    let _types = settings::load_types(env, config)?;
+    let types = settings::load_types(env, config)?;
     let header = req.headers().get("idempotency-key").ok().flatten();
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
     let client = client_key(kind, &body, header.as_deref())?;
+    // Drawn before validation (which stays pure) for a passcode the worker generates: it is
+    // journaled with the attempt, so every create of this booking sends the same one.
+    let random =
+        clock::random_64().map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
     let context = Context {
         now: clock::now(),
         zones: &IntlZones,
         default_timezone: &config.default_timezone,
+        types: &types,
+        random,
     };
     let booking = parse_booking(kind, &body, context)?;
+    // Validation found the type among these.
+    let hosts = types
+        .get(&booking.event_type)
+        .and_then(|event_type| allowed_hosts(event_type, &config.host_users));
     let attempt = AttemptKey::new(client.as_ref(), &booking);
     if let Err(refused) = turnstile::check(env, &presented, kind, &body).await {
         if !may_replay_refused(client.is_some(), &refused) {
@@ -106,6 +116,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
             email: booking.email.clone(),
         },
         booking: booking.clone(),
+        hosts,
     };
     let (host, send_at_ms, send_before_ms) = match coordinator.send(&reserve).await? {
         ReserveOutcome::Reserved {
@@ -133,7 +144,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
         send_before_ms,
     };
     let zoom = ZoomApi::new(env, config, coordinator);
-    let outcome = book_on_a_host(&zoom, coordinator, config, &mut reserved, reserve.span).await;
+    let outcome = book_on_a_host(&zoom, coordinator, config, &mut reserved, &reserve).await;
     let never_sent = matches!(outcome, Err(Unbooked::NeverSent(_)));
     match outcome {
         Ok(answer) => Ok(Created {
@@ -224,7 +235,7 @@ async fn book_on_a_host(
     coordinator: &Coordinator,
     config: &Config,
     reserved: &mut Reserved<'_>,
-    span: Span,
+    reserve: &ReserveRequest,
 ) -> Result<StoredAnswer, Unbooked> {
     // Each move takes a host with allowance left, so the pool bounds the moves.
     let mut refused = None;
@@ -244,8 +255,9 @@ async fn book_on_a_host(
         let ask = MoveReservation {
             booking_id: reserved.booking_id.clone(),
             idempotency_key: reserved.attempt.key.clone(),
-            span,
+            span: reserve.span,
             refused_host: reserved.host.clone(),
+            hosts: reserve.hosts.clone(),
         };
         // Zoom made nothing on a host that refused: a failure here leaves no meeting.
         match coordinator

@@ -13,12 +13,13 @@ use crate::domain::coordinator::{
     CancelBooking, GetAttendance, GetBooking, RescheduleCommit, RescheduleRelease,
     RescheduleRequest, RescheduleUnknown,
 };
+use crate::domain::event_types::EventTypes;
 use crate::domain::zoom::api::means_already_deleted;
 use crate::domain::zoom::meetings::{reschedule_body, ZoomMeeting};
 use crate::edge::account::Account;
 use crate::edge::intl_zones::IntlZones;
 use crate::edge::zoom::api::{CallError, ZoomApi};
-use crate::edge::{clock, http};
+use crate::edge::{clock, http, settings};
 use serde_json::json;
 use std::time::Duration;
 use worker::{console_warn, Delay, Env, Request, Response};
@@ -96,7 +97,20 @@ pub async fn reschedule(
         return Err(ApiError::BookingCancelled);
     }
     let (kind, body) = read_body(&mut req).await?;
-    let change = parse_reschedule(kind, &body, &record.meeting, clock::now(), &IntlZones)?;
+    // A booking whose type is no longer configured keeps the implicit type's rules.
+    let types = settings::load_types(env, &account.config)?;
+    let implicit = EventTypes::implicit();
+    let event_type = types
+        .get(&record.event_type)
+        .unwrap_or_else(|| implicit.default_type());
+    let change = parse_reschedule(
+        kind,
+        &body,
+        &record.meeting,
+        event_type,
+        clock::now(),
+        &IntlZones,
+    )?;
     let meeting = &record.meeting;
     if change.start == meeting.start_time
         && change.duration_minutes == meeting.duration

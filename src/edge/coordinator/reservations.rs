@@ -7,7 +7,9 @@ use super::calendar::{booking_holder, external_holder};
 use super::ZoomCoordinator;
 use super::{jobs, Handle};
 use crate::domain::booking::give_back;
-use crate::domain::booking::host_pool::{HostLoad, Span};
+use crate::domain::booking::host_pool::{
+    cursor_after, cursor_among, eligible_hosts, HostLoad, Span,
+};
 use crate::domain::booking::idempotency::{is_client_key, retention_ms, Attempt, StoredAnswer};
 use crate::domain::booking::replay::{replay_without_bot_check, KeyedAnswer};
 use crate::domain::booking::reservation::{
@@ -23,6 +25,7 @@ use crate::domain::coordinator::{
     ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
+use crate::domain::zoom::HostUser;
 use crate::edge::clock;
 use chrono::{DateTime, Utc};
 use worker::Result;
@@ -45,18 +48,18 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             now_ms,
         );
         let mut loads = Vec::new();
+        // Only the hosts of the booking's type.
+        let hosts = eligible_hosts(&config.host_users, ask.hosts.as_deref());
         let decision = match repeated {
             Some(decision) => decision,
             None => {
-                loads = self
-                    .host_loads(&config.host_users, ask.span, now, &[])
-                    .await?;
+                loads = self.host_loads(&hosts, ask.span, now, &[]).await?;
                 decide(&Facts {
                     key: &ask.idempotency_key,
                     existing: existing.as_ref(),
                     fingerprint: &ask.fingerprint,
                     submit_limits: self.within_submit_limits(&subjects, now_ms)?,
-                    pool: self.pool(&config, &loads, now),
+                    pool: self.pool(&config, &hosts, &loads, now),
                 })
             }
         };
@@ -82,7 +85,7 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
             span: ask.span,
         };
         let outcome = self
-            .hold_for_create(&config, index, &loads, hold, now)
+            .hold_for_create(&config, &hosts, index, &loads, hold, now)
             .await?;
         if matches!(outcome, ReserveOutcome::Reserved { .. }) {
             // Counted while in flight; given back if Zoom makes nothing (`give_back`).
@@ -125,10 +128,12 @@ impl Handle<MoveReservation> for ZoomCoordinator {
             }));
         };
         let holder = booking_holder(&ask.booking_id);
+        // The move stays among the hosts of the booking's type.
+        let hosts = eligible_hosts(&config.host_users, ask.hosts.as_deref());
         let loads = self
-            .host_loads(&config.host_users, ask.span, now, &[holder.as_str()])
+            .host_loads(&hosts, ask.span, now, &[holder.as_str()])
             .await?;
-        let index = match choose(&self.pool(&config, &loads, now)) {
+        let index = match choose(&self.pool(&config, &hosts, &loads, now)) {
             Decision::Hold { host } => host,
             Decision::Refuse(refusal) => return Ok(ReserveOutcome::Refused(refusal)),
             Decision::Replay(answer) => return Ok(ReserveOutcome::Replay(answer)),
@@ -140,7 +145,7 @@ impl Handle<MoveReservation> for ZoomCoordinator {
             booking: intent.booking,
             span: ask.span,
         };
-        self.hold_for_create(&config, index, &loads, hold, now)
+        self.hold_for_create(&config, &hosts, index, &loads, hold, now)
             .await
     }
 }
@@ -155,18 +160,25 @@ struct CreateHold<'a> {
 }
 
 impl ZoomCoordinator {
-    /// The host pool as `domain::booking::reservation` decides over it.
-    fn pool<'a>(&self, config: &Config, loads: &'a [HostLoad], now: DateTime<Utc>) -> Pool<'a> {
+    /// The booking's eligible `hosts` (and their `loads`) as `domain::booking::reservation`
+    /// decides over them.
+    fn pool<'a>(
+        &self,
+        config: &Config,
+        hosts: &[HostUser],
+        loads: &'a [HostLoad],
+        now: DateTime<Utc>,
+    ) -> Pool<'a> {
         Pool {
             loads,
             daily_limit: config.daily_create_limit,
             max_concurrent: config.host_max_concurrent,
-            cursor: self.host_cursor.get(),
+            cursor: cursor_among(&config.host_users, hosts, self.host_cursor.get()),
             now,
         }
     }
 
-    /// Carries out a hold on the pool's host `index` for a new booking or a moved one: the
+    /// Carries out a hold on `hosts[index]` for a new booking or a moved one: the
     /// create's per-second slot (or `RateLimited`, with nothing written), the attempt journaled
     /// under its key, the slot held until the attempt is committed or released (never lapsing:
     /// the meeting may exist until the attempt is resolved), one unit of the host's allowance,
@@ -174,6 +186,7 @@ impl ZoomCoordinator {
     async fn hold_for_create(
         &self,
         config: &Config,
+        hosts: &[HostUser],
         index: usize,
         loads: &[HostLoad],
         hold: CreateHold<'_>,
@@ -184,8 +197,9 @@ impl ZoomCoordinator {
             Ok(send_at_ms) => send_at_ms,
             Err(denied) => return Ok(ReserveOutcome::RateLimited(denied)),
         };
-        let host = config.host_users[index].clone();
-        self.host_cursor.set(index + 1);
+        let host = hosts[index].clone();
+        self.host_cursor
+            .set(cursor_after(&config.host_users, &host));
         let holder = booking_holder(&hold.booking_id);
         let intent = Intent {
             host: host.clone(),

@@ -31,6 +31,8 @@ pub fn body_kind(content_type: Option<&str>) -> Result<BodyKind, ApiError> {
 pub(super) enum RawValue {
     Text(String),
     Number(serde_json::Number),
+    /// A JSON object (only `answers` may be one).
+    Object(serde_json::Map<String, Value>),
     Other,
 }
 
@@ -67,6 +69,7 @@ impl RawFields {
                     Value::Null => return None,
                     Value::String(s) => RawValue::Text(s),
                     Value::Number(n) => RawValue::Number(n),
+                    Value::Object(o) => RawValue::Object(o),
                     _ => RawValue::Other,
                 };
                 Some((k, raw))

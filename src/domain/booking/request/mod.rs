@@ -4,6 +4,7 @@
 //! `body` decodes the bytes into raw fields, `datetime` reads the start time, `validate`
 //! applies the field rules, and `client_key` reads the client's idempotency key.
 
+mod answers;
 mod body;
 mod client_key;
 mod datetime;
@@ -11,10 +12,13 @@ mod validate;
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::EmailAddress;
+use crate::domain::event_types::{EventTypes, IMPLICIT_SLUG};
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 
 pub use crate::domain::booking::email::MAX_EMAIL_CHARS;
+pub use answers::Answer;
 pub use body::{body_kind, BodyKind, MAX_BODY_BYTES};
 pub use client_key::{client_key, KEY_FIELD};
 pub use validate::{
@@ -38,15 +42,37 @@ pub struct ValidBooking {
     pub duration_minutes: u32,
     pub topic: String,
     pub agenda: Option<String>,
+    /// The event type's slug. Bookings journaled before event types existed are of the
+    /// implicit type.
+    #[serde(default = "implicit_slug")]
+    pub event_type: String,
+    /// The answers to the type's questions, in question order.
+    #[serde(default)]
+    pub answers: Vec<Answer>,
+    /// The Zoom `settings` the meeting is created with (`EventType::zoom_settings`). Empty
+    /// (a booking journaled before event types) means the built-in defaults.
+    #[serde(default)]
+    pub settings: Map<String, Value>,
+    /// The passcode the worker generated for a type with `passcode: "generate"`; journaled
+    /// with the attempt, so every create for the booking sends the same one.
+    #[serde(default)]
+    pub passcode: Option<String>,
+}
+
+fn implicit_slug() -> String {
+    IMPLICIT_SLUG.to_owned()
 }
 
 /// What validation needs from the world, injected so every rule is testable: the time now, the
-/// zone database, and the zone of local times sent without one.
+/// zone database, the zone of local times sent without one, the event types in force, and
+/// random bytes for a passcode the worker generates.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub zones: &'a dyn ZoneRules,
     pub default_timezone: &'a Zone,
+    pub types: &'a EventTypes,
+    pub random: [u8; 8],
 }
 
 /// A field of the body that is not part of the booking itself (e.g. the Turnstile token the
@@ -77,16 +103,19 @@ mod test_support {
         CompiledZones.zone(name).unwrap()
     }
 
+    pub(super) fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 3, 1, 12, 0, 0).unwrap()
+    }
+
     pub(super) fn context(default_timezone: &Zone) -> Context<'_> {
+        static IMPLICIT: std::sync::OnceLock<EventTypes> = std::sync::OnceLock::new();
         Context {
             now: now(),
             zones: &CompiledZones,
             default_timezone,
+            types: IMPLICIT.get_or_init(EventTypes::implicit),
+            random: [7; 8],
         }
-    }
-
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2030, 3, 1, 12, 0, 0).unwrap()
     }
 
     pub(super) fn json(body: &str) -> Result<ValidBooking, ApiError> {
@@ -99,7 +128,7 @@ mod test_support {
 
     pub(super) fn field_code(result: Result<ValidBooking, ApiError>) -> (String, &'static str) {
         match result.unwrap_err() {
-            ApiError::InvalidField(f) => (f.field.to_owned(), f.kind.code()),
+            ApiError::InvalidField(f) => (f.field.into_owned(), f.kind.code()),
             other => panic!("expected a field error, got {other:?}"),
         }
     }

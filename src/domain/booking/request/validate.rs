@@ -1,10 +1,12 @@
 //! The rules each booking field must meet, and the assembly of a [`ValidBooking`] from them.
 
+use super::answers::{parse_answers, parse_type};
 use super::body::{RawFields, RawValue};
 use super::datetime::parse_start_time;
 use super::{Context, ValidBooking};
 use crate::domain::api_error::{FieldError, FieldErrorKind};
 use crate::domain::booking::EmailAddress;
+use crate::domain::event_types::{generate_passcode, EventType};
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Duration, Utc};
 
@@ -32,18 +34,22 @@ pub(super) fn validate(
         context.zones,
     )?;
     check_start_window(start, context.now)?;
-    let duration_minutes = parse_duration(fields)?;
-    let topic = match fields.text("topic")? {
-        Some(topic) => {
+    let event_type = parse_type(fields, context.types)?;
+    let duration_minutes = parse_duration(fields, event_type)?;
+    // A type with a topic template names the meeting itself; the client's topic is not used.
+    let client_topic = match fields.text("topic")? {
+        Some(topic) if !event_type.has_topic_template() => {
             check_text("topic", &topic, MAX_TOPIC_CHARS, false)?;
-            topic
+            Some(topic)
         }
-        None => default_topic(&name),
+        _ => None,
     };
+    let topic = event_type.topic_for(&name, client_topic.as_deref());
     let agenda = fields.text("agenda")?;
     if let Some(agenda) = &agenda {
         check_text("agenda", agenda, MAX_AGENDA_CHARS, true)?;
     }
+    let answers = parse_answers(fields, event_type)?;
     Ok(ValidBooking {
         name,
         email,
@@ -52,6 +58,12 @@ pub(super) fn validate(
         duration_minutes,
         topic,
         agenda,
+        event_type: event_type.slug().to_owned(),
+        answers,
+        settings: event_type.zoom_settings(),
+        passcode: event_type
+            .generates_passcode()
+            .then(|| generate_passcode(context.random)),
     })
 }
 
@@ -95,21 +107,17 @@ pub(in crate::domain::booking) fn check_start_window(
     Ok(())
 }
 
-/// Zoom caps topics at 200 characters; a long name must not make the default topic invalid.
-fn default_topic(name: &str) -> String {
-    let topic = format!("Meeting with {name}");
-    topic.chars().take(MAX_TOPIC_CHARS).collect()
-}
-
-fn check_text(
-    field: &'static str,
+/// The text rules of names, topics, agendas and text answers: at most `max_chars`, and no
+/// control character (but line breaks and tabs when `multiline`) nor invisible one.
+pub(super) fn check_text(
+    field: &str,
     value: &str,
     max_chars: usize,
     multiline: bool,
 ) -> Result<(), FieldError> {
     if value.chars().count() > max_chars {
         return Err(FieldError::new(
-            field,
+            field.to_owned(),
             FieldErrorKind::TooLong,
             format!("'{field}' must be at most {max_chars} characters."),
         ));
@@ -117,14 +125,14 @@ fn check_text(
     let bad_control = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
     if value.chars().any(bad_control) {
         return Err(FieldError::new(
-            field,
+            field.to_owned(),
             FieldErrorKind::InvalidText,
             format!("'{field}' contains control characters."),
         ));
     }
     if let Some(c) = value.chars().find(|c| is_invisible_or_bidi(*c)) {
         return Err(FieldError::new(
-            field,
+            field.to_owned(),
             FieldErrorKind::InvalidText,
             format!(
                 "'{field}' contains an invisible or text-direction character (U+{:04X}); \
@@ -154,27 +162,35 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
     )
 }
 
-pub(in crate::domain::booking) fn parse_duration(fields: &RawFields) -> Result<u32, FieldError> {
+/// `duration`: one of the lengths `event_type` allows, or its default when absent.
+pub(in crate::domain::booking) fn parse_duration(
+    fields: &RawFields,
+    event_type: &EventType,
+) -> Result<u32, FieldError> {
     let invalid = || {
+        let words = event_type.durations_in_words();
+        // The implicit type's message is the one the service gave before event types.
+        let allowed = match event_type.listed_durations() {
+            Some(_) => format!("one of {words} minutes"),
+            None => format!("a whole number of minutes from {words}"),
+        };
         FieldError::new(
             "duration",
             FieldErrorKind::InvalidDuration,
-            format!(
-                "'duration' must be a whole number of minutes from {MIN_DURATION_MINUTES} to \
-                 {MAX_DURATION_MINUTES}."
-            ),
+            format!("'duration' must be {allowed}."),
         )
     };
+    let default = event_type.default_duration();
     let minutes: u64 = match fields.raw("duration") {
-        None => return Ok(DEFAULT_DURATION_MINUTES),
+        None => return Ok(default),
         Some(RawValue::Number(n)) => n.as_u64().ok_or_else(invalid)?,
-        Some(RawValue::Text(s)) if s.trim().is_empty() => return Ok(DEFAULT_DURATION_MINUTES),
+        Some(RawValue::Text(s)) if s.trim().is_empty() => return Ok(default),
         Some(RawValue::Text(s)) => s.trim().parse().map_err(|_| invalid())?,
-        Some(RawValue::Other) => return Err(invalid()),
+        Some(RawValue::Other | RawValue::Object(_)) => return Err(invalid()),
     };
     u32::try_from(minutes)
         .ok()
-        .filter(|m| (MIN_DURATION_MINUTES..=MAX_DURATION_MINUTES).contains(m))
+        .filter(|m| event_type.allows_duration(*m))
         .ok_or_else(invalid)
 }
 

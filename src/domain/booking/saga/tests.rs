@@ -17,6 +17,10 @@ pub(crate) fn booking() -> ValidBooking {
         duration_minutes: 30,
         topic: "Intro".into(),
         agenda: None,
+        event_type: "meeting".into(),
+        answers: Vec::new(),
+        settings: Default::default(),
+        passcode: None,
     }
 }
 
