@@ -4,8 +4,8 @@ use crate::rng::Rng;
 use crate::webhooks::{DeliveryLog, ZOOM_RETRY_GAPS_MS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How re-issuing a token affects earlier ones.
@@ -135,6 +135,18 @@ pub struct Meeting {
     pub settings: Value,
 }
 
+/// One Create Meeting request the meeting API acted on: the user its path named and its body
+/// exactly as received (JSON, or the raw text when it was not JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateRequest {
+    pub user: String,
+    pub body: Value,
+}
+
+/// Most create requests remembered (the oldest are forgotten first): a benchmark run creates
+/// thousands.
+pub const MAX_CREATE_REQUESTS: usize = 2_000;
+
 /// A failure to answer instead of the real behaviour, for the next `remaining` matching calls.
 #[derive(Debug, Clone)]
 pub struct InjectedFailure {
@@ -203,6 +215,11 @@ pub struct State {
     pub max_page_size: usize,
     /// Users whose meeting settings schedule meetings on their personal meeting ID.
     pub pmi_users: HashSet<String>,
+    /// Per user (as the account lists them): meeting settings locked at the account, which
+    /// win over what a create or update sends, as Zoom's locked settings do.
+    pub locked_settings: HashMap<String, Map<String, Value>>,
+    /// Create Meeting requests since the reset, oldest first (see `MAX_CREATE_REQUESTS`).
+    pub create_requests: VecDeque<CreateRequest>,
     pub counters: Counters,
     pub rng: Rng,
     /// Webhook delivery attempts and pending redeliveries.
@@ -232,6 +249,8 @@ impl State {
             clock_offset_ms: 0,
             max_page_size: MAX_PAGE_SIZE,
             pmi_users: HashSet::new(),
+            locked_settings: HashMap::new(),
+            create_requests: VecDeque::new(),
             counters: Counters::default(),
             rng: Rng::seeded(seed),
             webhook_log: DeliveryLog::default(),
@@ -251,9 +270,10 @@ impl State {
         DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 
-    /// Forgets meetings, usage, counters, injections and webhook attempts (pending redeliveries are
-    /// cancelled); issued tokens stay valid, as they would
-    /// at Zoom, so a running worker is not disturbed by a test resetting the scene.
+    /// Forgets meetings, usage, counters, injections, user settings (PMI, locks), recorded
+    /// create requests and webhook attempts (pending redeliveries are cancelled); issued tokens
+    /// stay valid, as they would at Zoom, so a running worker is not disturbed by a test
+    /// resetting the scene.
     pub fn reset(&mut self, token_mode: Option<TokenMode>) {
         if let Some(mode) = token_mode {
             self.settings.token_mode = mode;
@@ -267,8 +287,31 @@ impl State {
         self.clock_offset_ms = 0;
         self.max_page_size = MAX_PAGE_SIZE;
         self.pmi_users.clear();
+        self.locked_settings.clear();
+        self.create_requests.clear();
         self.counters = Counters::default();
         self.webhook_log.forget();
+    }
+
+    /// Remembers a create request's body as received.
+    pub fn record_create(&mut self, user: &str, body: &[u8]) {
+        let body = serde_json::from_slice(body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
+        if self.create_requests.len() >= MAX_CREATE_REQUESTS {
+            self.create_requests.pop_front();
+        }
+        self.create_requests.push_back(CreateRequest {
+            user: user.to_owned(),
+            body,
+        });
+    }
+
+    /// Overlays `settings` with the user's locked settings: what the account enforces wins.
+    pub fn apply_locks(&self, user: &str, settings: &mut Value) {
+        if let (Some(locked), Value::Object(settings)) = (self.locked_settings.get(user), settings)
+        {
+            settings.extend(locked.clone());
+        }
     }
 
     /// Takes one matching injected failure, if any is armed for `target`.
