@@ -188,7 +188,10 @@ mod tests {
             "none"
         );
         let unknown = json!({"user": "nobody@example.com", "settings": {}});
-        assert_eq!(control(&mut state, "POST", "/users/locks", unknown).status, 400);
+        assert_eq!(
+            control(&mut state, "POST", "/users/locks", unknown).status,
+            400
+        );
         let clear = json!({"user": "host2@example.com", "settings": {}});
         control(&mut state, "POST", "/users/locks", clear);
         assert!(state.locked_settings.is_empty());

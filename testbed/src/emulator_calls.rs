@@ -56,7 +56,10 @@ impl Stack {
     /// Locks meeting settings for `user` at the emulated account (e.g.
     /// `{"auto_recording": "none"}`; `{}` unlocks): they win over what a create sends.
     pub fn lock_user_settings(&self, user: &str, settings: Value) {
-        self.control("/users/locks", json!({ "user": user, "settings": settings }));
+        self.control(
+            "/users/locks",
+            json!({ "user": user, "settings": settings }),
+        );
     }
 
     /// Clears the emulator's meetings, counters and injections (tokens stay valid).

@@ -331,9 +331,21 @@ fn every_create_body_is_recorded_as_received_with_the_user_it_named() {
     let (mut s, t) = setup(None, 100);
     let body = json!({"topic": "T", "type": 2, "start_time": "2030-01-02T00:30:00Z",
         "settings": {"auto_recording": "cloud", "jbh_time": 10}});
-    call(&mut s, &t, "POST", "/v2/users/host2@example.com/meetings", Some(body.clone()));
+    call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/host2@example.com/meetings",
+        Some(body.clone()),
+    );
     // A refused create was still received.
-    call(&mut s, &t, "POST", "/v2/users/nobody@example.com/meetings", Some(json!({})));
+    call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/nobody@example.com/meetings",
+        Some(json!({})),
+    );
     let recorded: Vec<_> = s.create_requests.iter().cloned().collect();
     assert_eq!(recorded.len(), 2);
     assert_eq!(recorded[0].user, "host2@example.com");
@@ -351,18 +363,41 @@ fn a_locked_setting_wins_over_what_the_create_sends_and_the_answer_shows_it() {
     s.locked_settings.insert("host@example.com".into(), locked);
     let mut body = meeting_body("2030-01-02T00:30:00Z");
     body["settings"] = json!({"auto_recording": "cloud", "mute_upon_entry": true});
-    let made = call(&mut s, &t, "POST", "/v2/users/me/meetings", Some(body.clone()));
+    let made = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(body.clone()),
+    );
     let settings = made.body.unwrap()["settings"].clone();
     assert_eq!(settings["auto_recording"], "none");
     // What was sent and not locked is kept; what was not sent is the account's default.
     assert_eq!(settings["mute_upon_entry"], true);
     assert_eq!(settings["waiting_room"], false);
     // Another user's meetings are not locked.
-    let other = call(&mut s, &t, "POST", "/v2/users/host2@example.com/meetings", Some(body));
+    let other = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/host2@example.com/meetings",
+        Some(body),
+    );
     assert_eq!(other.body.unwrap()["settings"]["auto_recording"], "cloud");
     // An update cannot unlock it either.
-    let id = s.meetings.values().find(|m| m.host_email == "host@example.com").unwrap().id;
+    let id = s
+        .meetings
+        .values()
+        .find(|m| m.host_email == "host@example.com")
+        .unwrap()
+        .id;
     let patch = json!({"settings": {"auto_recording": "local"}});
-    call(&mut s, &t, "PATCH", &format!("/v2/meetings/{id}"), Some(patch));
+    call(
+        &mut s,
+        &t,
+        "PATCH",
+        &format!("/v2/meetings/{id}"),
+        Some(patch),
+    );
     assert_eq!(s.meetings[&id].settings["auto_recording"], "none");
 }

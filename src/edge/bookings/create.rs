@@ -17,8 +17,8 @@ use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, KeyedReplay, MoveReservation, Refusal, ReleaseReservation,
-    ReserveOutcome, ReserveRequest,
+    CommitBooking, CreateUnknown, KeyedReplay, MismatchReport, MoveReservation, Refusal,
+    ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
 use crate::domain::zoom::HostUser;
@@ -73,7 +73,7 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let (config, coordinator) = (&account.config, &account.coordinator);
     // A broken event types configuration refuses bookings (503 naming every path), before any
     // side effect.
-    let _types = settings::load_types(env, config)?;
+    let types = settings::load_types(env, config)?;
     let header = req.headers().get("idempotency-key").ok().flatten();
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
@@ -125,6 +125,8 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let marker = Marker::of(config.booking_signing_key.expose(), &booking_id);
     let mut reserved = Reserved {
         booking: &booking,
+        // Until the booking path reads `type`, every booking is of the default type.
+        event_type: types.default_type().slug(),
         booking_id,
         marker,
         attempt,
@@ -192,6 +194,8 @@ async fn keyed_replay_or(
 /// agenda carrying `marker`.
 struct Reserved<'a> {
     booking: &'a ValidBooking,
+    /// The booking's event type (its slug), which a settings mismatch is reported under.
+    event_type: &'a str,
     booking_id: BookingId,
     marker: Marker,
     attempt: AttemptKey,
@@ -296,8 +300,13 @@ async fn book(
     let answer = created
         .as_ref()
         .map(|reply| (reply.status, reply.body.as_str()));
-    let meeting = match saga::after_create(answer.map_err(Clone::clone)) {
-        AfterCreate::Commit(meeting) => meeting,
+    let (meeting, settings_mismatch) = match saga::after_create(answer.map_err(Clone::clone)) {
+        // Zoom's answer shows what it made of the settings sent.
+        AfterCreate::Commit(meeting) => {
+            let text = answer.map_or("", |(_, text)| text);
+            let report = MismatchReport::of_create(reserved.event_type, &body, text);
+            (meeting, report)
+        }
         AfterCreate::Fail(error) => return Err(Unbooked::NothingMade(error)),
         AfterCreate::NeverSent(error) => return Err(Unbooked::NeverSent(error)),
         AfterCreate::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
@@ -305,12 +314,21 @@ async fn book(
             console_warn!("create on {host}: outcome unknown; looking for the meeting");
             let found = find_created_meeting(zoom, host, &reserved.marker).await;
             match saga::after_lookup(found) {
-                Some(meeting) => meeting,
+                // A listed meeting shows no settings: nothing to compare.
+                Some(meeting) => (meeting, None),
                 None => return Err(hand_over(coordinator, reserved).await),
             }
         }
     };
-    commit(zoom, coordinator, config, reserved, meeting).await
+    commit(
+        zoom,
+        coordinator,
+        config,
+        reserved,
+        meeting,
+        settings_mismatch,
+    )
+    .await
 }
 
 /// Commits what Zoom made, and answers as `saga::after_commit` decides.
@@ -320,6 +338,7 @@ async fn commit(
     config: &Config,
     reserved: &Reserved<'_>,
     meeting: ZoomMeeting,
+    settings_mismatch: Option<MismatchReport>,
 ) -> Result<StoredAnswer, Unbooked> {
     let record = meeting.into_record(
         reserved.booking_id.clone(),
@@ -332,6 +351,7 @@ async fn commit(
         answer: saga::answer_for(&record, config.booking_signing_key.expose()),
         record,
         idempotency_key: reserved.attempt.key.clone(),
+        settings_mismatch,
     };
     match saga::after_commit(coordinator.send(&commit).await) {
         AfterCommit::Answer(answer) => Ok(answer),
