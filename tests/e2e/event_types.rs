@@ -44,7 +44,10 @@ pub const BOOKING_TYPES: &str = r#"[
 ]"#;
 
 pub fn options() -> StackOptions {
-    StackOptions::new(TokenMode::Multi)
+    let mut options = StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", &HOSTS.join(","))
-        .var("BOOKING_TYPES", BOOKING_TYPES)
+        .var("BOOKING_TYPES", BOOKING_TYPES);
+    // The hosts are users of the emulated Zoom account, so meetings can be created for them.
+    options.emulator.users = HOSTS.iter().map(|host| host.to_string()).collect();
+    options
 }

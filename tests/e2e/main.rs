@@ -7,6 +7,7 @@
 mod bookings;
 mod bot_protection;
 mod event_types;
+mod event_types_ops;
 mod limits;
 mod manage;
 mod openapi;
@@ -195,7 +196,17 @@ fn groups() -> Vec<Group> {
             name: "types",
             options: event_types::options,
             // Issue 14: booking each of two configured event types.
-            scenarios: vec![],
+            scenarios: vec![
+                scenario!(event_types_ops::the_types_are_listed_publicly_in_order_without_hosts_or_zoom_settings),
+                scenario!(event_types_ops::a_setting_zoom_locks_otherwise_is_reported_as_a_settings_mismatch),
+            ],
+        },
+        Group {
+            name: "types-broken",
+            options: event_types_ops::broken_types,
+            scenarios: vec![scenario!(
+                event_types_ops::every_configuration_problem_refuses_the_booking_routes_and_the_status_lists_them
+            )],
         },
         Group {
             name: "page",
