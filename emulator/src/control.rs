@@ -2,8 +2,6 @@
 //!
 //! - `GET  /_emulator/stats`              counters, token mode
 //! - `GET  /_emulator/meetings`           every live meeting, as Zoom would return it
-//! - `GET  /_emulator/meetings/bodies`    `{"creates":[{"meeting_id","user","body"}]}`: the
-//!   body of each create that made a meeting, exactly as sent (the last 1000)
 //! - `POST /_emulator/reset`              `{"token_mode":"legacy"|"multi"}` optional; forgets
 //!   meetings, usage, counters, injections, webhook attempts and pending redeliveries (not
 //!   tokens)
@@ -19,6 +17,12 @@
 //! - `POST /_emulator/page_size`          `{"max":N}` largest meeting-list page (Zoom: 300)
 //! - `POST /_emulator/users/settings`     `{"user":"host@example.com","use_pmi":true}` the
 //!   user's meetings are scheduled on their personal meeting ID
+//! - `POST /_emulator/users/locks`        `{"user":"host@example.com","settings":{"auto_recording":"none"}}`
+//!   locks those meeting settings for the user (replacing earlier locks; `{}` unlocks all): they
+//!   win over what a create or update sends, as settings locked in Zoom's account settings do
+//! - `GET  /_emulator/create_requests`    `{"requests":[{"user","body"}]}`: every Create Meeting
+//!   request the meeting API acted on since the reset (past the token, rate-limit and injected
+//!   failure gates, including those it then refused), its body exactly as received, oldest first
 //! - `POST /_emulator/webhooks/deliver`   signed webhook deliveries (see `webhooks`)
 //! - `GET  /_emulator/webhooks/deliveries` every delivery attempt since the reset, first
 //!   deliveries and Zoom's redeliveries, and how many redeliveries are still pending
@@ -45,11 +49,14 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
             }),
         ),
         ("GET", "/webhooks/deliveries") => Reply::json(200, state.webhook_log.listing()),
+        ("GET", "/create_requests") => Reply::json(
+            200,
+            json!({ "requests": state.create_requests.iter().collect::<Vec<_>>() }),
+        ),
         ("GET", "/meetings") => Reply::json(
             200,
             json!({ "meetings": state.meetings.values().collect::<Vec<_>>() }),
         ),
-        ("GET", "/meetings/bodies") => Reply::json(200, json!({ "creates": state.create_bodies })),
         ("POST", "/reset") => {
             let mode = match body.get("token_mode").and_then(Value::as_str) {
                 None => None,
@@ -135,6 +142,72 @@ pub fn handle(state: &mut State, req: &EmuRequest, path: &str) -> Reply {
                 _ => bad_request("expected {\"user\": <known user email>, \"use_pmi\": bool}"),
             }
         }
+        ("POST", "/users/locks") => {
+            let user = body.get("user").and_then(Value::as_str).and_then(|user| {
+                state
+                    .settings
+                    .users
+                    .iter()
+                    .find(|u| u.eq_ignore_ascii_case(user))
+                    .cloned()
+            });
+            match (user, body.get("settings").and_then(Value::as_object)) {
+                (Some(user), Some(locked)) => {
+                    if locked.is_empty() {
+                        state.locked_settings.remove(&user);
+                    } else {
+                        state.locked_settings.insert(user.clone(), locked.clone());
+                    }
+                    Reply::json(200, json!({ "user": user, "settings": locked }))
+                }
+                _ => bad_request(
+                    "expected {\"user\": <known user email>, \"settings\": {<setting>: <value>}}",
+                ),
+            }
+        }
         _ => Reply::json(404, json!({ "error": "unknown control route" })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn control(state: &mut State, method: &str, path: &str, body: Value) -> Reply {
+        let req = EmuRequest::new(method, &format!("/_emulator{path}")).json_body(&body);
+        handle(state, &req, path)
+    }
+
+    #[test]
+    fn locks_are_set_per_known_user_replaced_and_cleared() {
+        let mut state = State::new(crate::Settings::default(), "http://emu".into());
+        let set = json!({"user": "HOST2@example.com", "settings": {"auto_recording": "none"}});
+        assert_eq!(control(&mut state, "POST", "/users/locks", set).status, 200);
+        assert_eq!(
+            state.locked_settings["host2@example.com"]["auto_recording"],
+            "none"
+        );
+        let unknown = json!({"user": "nobody@example.com", "settings": {}});
+        assert_eq!(
+            control(&mut state, "POST", "/users/locks", unknown).status,
+            400
+        );
+        let clear = json!({"user": "host2@example.com", "settings": {}});
+        control(&mut state, "POST", "/users/locks", clear);
+        assert!(state.locked_settings.is_empty());
+    }
+
+    #[test]
+    fn create_requests_are_listed_oldest_first() {
+        let mut state = State::new(crate::Settings::default(), "http://emu".into());
+        state.record_create("me", br#"{"topic":"A"}"#);
+        state.record_create("me", b"not json");
+        let listed = control(&mut state, "GET", "/create_requests", Value::Null)
+            .body
+            .unwrap();
+        assert_eq!(
+            listed["requests"],
+            json!([{"user": "me", "body": {"topic": "A"}}, {"user": "me", "body": "not json"}])
+        );
     }
 }

@@ -4,7 +4,7 @@ use crate::rng::Rng;
 use crate::webhooks::{DeliveryLog, ZOOM_RETRY_GAPS_MS};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -135,6 +135,21 @@ pub struct Meeting {
     pub settings: Value,
 }
 
+/// One Create Meeting request the meeting API acted on: the user its path named and its body
+/// exactly as received (JSON, or the raw text when it was not JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateRequest {
+    pub user: String,
+    pub body: Value,
+    /// The meeting it made, if it made one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meeting_id: Option<u64>,
+}
+
+/// Most create requests remembered (the oldest are forgotten first): a benchmark run creates
+/// thousands.
+pub const MAX_CREATE_REQUESTS: usize = 2_000;
+
 /// A failure to answer instead of the real behaviour, for the next `remaining` matching calls.
 #[derive(Debug, Clone)]
 pub struct InjectedFailure {
@@ -203,17 +218,16 @@ pub struct State {
     pub max_page_size: usize,
     /// Users whose meeting settings schedule meetings on their personal meeting ID.
     pub pmi_users: HashSet<String>,
+    /// Per user (as the account lists them): meeting settings locked at the account, which
+    /// win over what a create or update sends, as Zoom's locked settings do.
+    pub locked_settings: HashMap<String, Map<String, Value>>,
+    /// Create Meeting requests since the reset, oldest first (see `MAX_CREATE_REQUESTS`).
+    pub create_requests: VecDeque<CreateRequest>,
     pub counters: Counters,
     pub rng: Rng,
     /// Webhook delivery attempts and pending redeliveries.
     pub webhook_log: DeliveryLog,
-    /// The body of each create that made a meeting, as received, newest last (at most
-    /// `MAX_CREATE_BODIES`): what Zoom was sent, before any default or lock applied.
-    pub create_bodies: VecDeque<Value>,
 }
-
-/// Create bodies kept for `GET /_emulator/meetings/bodies`.
-pub const MAX_CREATE_BODIES: usize = 1000;
 
 /// Zoom's largest list page.
 pub const MAX_PAGE_SIZE: usize = 300;
@@ -238,10 +252,11 @@ impl State {
             clock_offset_ms: 0,
             max_page_size: MAX_PAGE_SIZE,
             pmi_users: HashSet::new(),
+            locked_settings: HashMap::new(),
+            create_requests: VecDeque::new(),
             counters: Counters::default(),
             rng: Rng::seeded(seed),
             webhook_log: DeliveryLog::default(),
-            create_bodies: VecDeque::new(),
         }
     }
 
@@ -258,9 +273,10 @@ impl State {
         DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
     }
 
-    /// Forgets meetings, usage, counters, injections and webhook attempts (pending redeliveries are
-    /// cancelled); issued tokens stay valid, as they would
-    /// at Zoom, so a running worker is not disturbed by a test resetting the scene.
+    /// Forgets meetings, usage, counters, injections, user settings (PMI, locks), recorded
+    /// create requests and webhook attempts (pending redeliveries are cancelled); issued tokens
+    /// stay valid, as they would at Zoom, so a running worker is not disturbed by a test
+    /// resetting the scene.
     pub fn reset(&mut self, token_mode: Option<TokenMode>) {
         if let Some(mode) = token_mode {
             self.settings.token_mode = mode;
@@ -274,9 +290,32 @@ impl State {
         self.clock_offset_ms = 0;
         self.max_page_size = MAX_PAGE_SIZE;
         self.pmi_users.clear();
+        self.locked_settings.clear();
+        self.create_requests.clear();
         self.counters = Counters::default();
         self.webhook_log.forget();
-        self.create_bodies.clear();
+    }
+
+    /// Remembers a create request's body as received.
+    pub fn record_create(&mut self, user: &str, body: &[u8]) {
+        let body = serde_json::from_slice(body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
+        if self.create_requests.len() >= MAX_CREATE_REQUESTS {
+            self.create_requests.pop_front();
+        }
+        self.create_requests.push_back(CreateRequest {
+            user: user.to_owned(),
+            body,
+            meeting_id: None,
+        });
+    }
+
+    /// Overlays `settings` with the user's locked settings: what the account enforces wins.
+    pub fn apply_locks(&self, user: &str, settings: &mut Value) {
+        if let (Some(locked), Value::Object(settings)) = (self.locked_settings.get(user), settings)
+        {
+            settings.extend(locked.clone());
+        }
     }
 
     /// Takes one matching injected failure, if any is armed for `target`.

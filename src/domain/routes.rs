@@ -56,6 +56,7 @@ pub enum Handler {
     RescheduleBooking,
     CancelBooking,
     BookingInvitation,
+    ListTypes,
     OperatorStatus,
     ZoomWebhook,
 }
@@ -101,6 +102,10 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/v1/bookings/{booking_id}/invitation",
         methods: &[(Get, BookingInvitation)],
+    },
+    Route {
+        path: "/v1/types",
+        methods: &[(Get, ListTypes)],
     },
     Route {
         path: "/v1/admin/status",
@@ -187,10 +192,12 @@ pub fn resolve(method: Method, path: &str) -> Resolved {
     }
 }
 
-/// Whether `path` is under the booking routes, which take part in CORS: `OPTIONS` there is the
-/// preflight (for any path below, so a browser gets the same answer whether or not it exists).
+/// Whether `path` is one of the public API routes a booking form on another site calls (the
+/// booking routes and `/v1/types`), which take part in CORS: `OPTIONS` there is the preflight
+/// (for any path below the booking routes, so a browser gets the same answer whether or not it
+/// exists).
 pub fn is_cors_path(path: &str) -> bool {
-    path == "/v1/bookings" || path.starts_with("/v1/bookings/")
+    path == "/v1/bookings" || path.starts_with("/v1/bookings/") || path == "/v1/types"
 }
 
 #[cfg(test)]
@@ -285,6 +292,7 @@ mod tests {
             Resolved::Preflight
         );
         assert_eq!(resolve(Method::Options, BOOKING), Resolved::Preflight);
+        assert_eq!(resolve(Method::Options, "/v1/types"), Resolved::Preflight);
         for path in ["/", "/healthz", "/v1/admin/status", "/v1/zoom/webhook"] {
             assert!(matches!(
                 refused("OPTIONS", path),

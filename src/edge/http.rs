@@ -24,6 +24,14 @@ pub fn json_response_with(status: u16, body: &Value, headers: Headers) -> Respon
         .fixed(body.to_string().into_bytes())
 }
 
+/// Public JSON that changes only with a deployment (`GET /v1/types`): browsers and caches may
+/// keep it a minute, so a busy booking page does not ask for it on every view.
+pub fn public_json_response(body: &Value) -> Response {
+    let headers = api_headers();
+    let _ = headers.set("cache-control", "public, max-age=60");
+    json_response_with(200, body, headers)
+}
+
 /// A JSON document that is already text (e.g. the OpenAPI document).
 pub fn json_text_response(text: &'static str) -> Response {
     Response::builder()

@@ -79,6 +79,9 @@ async fn handle(
         Handler::RescheduleBooking => bookings::manage::reschedule(req, env, booking_id()?).await,
         Handler::CancelBooking => bookings::manage::cancel(&req, env, booking_id()?).await,
         Handler::BookingInvitation => bookings::manage::invitation(&req, env, booking_id()?).await,
+        Handler::ListTypes => Ok(http::public_json_response(
+            &settings::event_types(env)?.public_json(),
+        )),
         Handler::OperatorStatus => operator::status(&req, env).await,
         Handler::ZoomWebhook => webhooks::receive(req, env, ctx).await,
     }

@@ -68,3 +68,10 @@ pub fn read_types(env: &Env, config: &Config) -> TypesRead {
 pub fn load_types(env: &Env, config: &Config) -> Result<Rc<EventTypes>, ApiError> {
     read_types(env, config).map_err(|problems| ApiError::NotConfigured { problems })
 }
+
+/// The event types for a handler that needs nothing else of the settings (`GET /v1/types`, the
+/// `/book/<slug>` page): `503 not_configured` naming every problem, of the settings or of the
+/// types. One call: `let types = settings::event_types(env)?;`.
+pub fn event_types(env: &Env) -> Result<Rc<EventTypes>, ApiError> {
+    load_types(env, &load(env)?)
+}

@@ -36,13 +36,31 @@ impl Stack {
             .unwrap_or_default()
     }
 
-    /// The body of each create that made a meeting, as the emulator received it:
-    /// `{"meeting_id", "user", "body"}`, oldest first.
-    pub fn create_bodies(&self) -> Vec<Value> {
-        self.emulator_get("/meetings/bodies")["creates"]
+    /// Every Create Meeting request Zoom acted on since the reset, oldest first, as
+    /// `{"user": <the path's user>, "body": <the body exactly as received>, "meeting_id"}`
+    /// (`meeting_id` when it made a meeting).
+    pub fn create_requests(&self) -> Vec<Value> {
+        self.emulator_get("/create_requests")["requests"]
             .as_array()
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The bodies of `create_requests`: exactly what Zoom received, oldest first.
+    pub fn created_meeting_bodies(&self) -> Vec<Value> {
+        self.create_requests()
+            .into_iter()
+            .map(|request| request["body"].clone())
+            .collect()
+    }
+
+    /// Locks meeting settings for `user` at the emulated account (e.g.
+    /// `{"auto_recording": "none"}`; `{}` unlocks): they win over what a create sends.
+    pub fn lock_user_settings(&self, user: &str, settings: Value) {
+        self.control(
+            "/users/locks",
+            json!({ "user": user, "settings": settings }),
+        );
     }
 
     /// Clears the emulator's meetings, counters and injections (tokens stay valid).

@@ -51,7 +51,7 @@ fn book(stack: &Stack, body: &Value) -> (Value, Value) {
     let created = answer.json();
     let id = &created["meeting"]["id"];
     let sent = stack
-        .create_bodies()
+        .create_requests()
         .into_iter()
         .find(|c| c["meeting_id"] == *id)
         .unwrap_or_else(|| panic!("no create body recorded for meeting {id}"));

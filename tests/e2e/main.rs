@@ -8,6 +8,7 @@ mod bookings;
 mod bot_protection;
 mod event_types;
 mod event_types_booking;
+mod event_types_ops;
 mod limits;
 mod manage;
 mod openapi;
@@ -201,7 +202,16 @@ fn groups() -> Vec<Group> {
                 scenario!(event_types_booking::refused_types_lengths_and_answers_are_422_and_reach_nothing),
                 scenario!(event_types_booking::a_reschedule_to_a_length_the_type_does_not_allow_is_422),
                 scenario!(event_types_booking::the_owner_and_the_operator_see_the_type_and_the_answers),
+                scenario!(event_types_ops::the_types_are_listed_publicly_in_order_without_hosts_or_zoom_settings),
+                scenario!(event_types_ops::a_setting_zoom_locks_otherwise_is_reported_as_a_settings_mismatch),
             ],
+        },
+        Group {
+            name: "types-broken",
+            options: event_types_ops::broken_types,
+            scenarios: vec![scenario!(
+                event_types_ops::every_configuration_problem_refuses_the_booking_routes_and_the_status_lists_them
+            )],
         },
         Group {
             name: "page",

@@ -96,6 +96,13 @@ pub fn every_documented_status_happens(stack: &Stack) {
         200,
         &stack.request("GET", "/healthz", None, b""),
     );
+    saw(
+        &mut seen,
+        "GET",
+        "/v1/types",
+        200,
+        &stack.request("GET", "/v1/types", None, b""),
+    );
 
     // POST /v1/bookings
     const BOOKINGS: &str = "/v1/bookings";

@@ -5,7 +5,7 @@ use super::gates::daily_limit;
 use super::users;
 use crate::clock::rfc3339;
 use crate::http::{EmuRequest, Reply};
-use crate::state::{Meeting, State, MAX_CREATE_BODIES};
+use crate::state::{Meeting, State};
 use serde_json::{json, Value};
 
 fn not_found(id: u64) -> Reply {
@@ -14,6 +14,7 @@ fn not_found(id: u64) -> Reply {
 
 pub(super) fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
     state.counters.create_attempts += 1;
+    state.record_create(user, &req.body);
     let (index, email) = match users::resolve(state, user) {
         Ok(found) => found,
         Err(reply) => return reply,
@@ -43,20 +44,16 @@ pub(super) fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
     let encrypted = state.rng.alphanumeric(32);
     let zak = state.rng.alphanumeric(48);
     let uuid = format!("{}==", state.rng.alphanumeric(22));
-    let mut settings = json!({
-        "host_video": false,
-        "participant_video": false,
-        "join_before_host": false,
-        "waiting_room": false,
-        "approval_type": 2,
-        "use_pmi": false,
-    });
+    // The answer's `settings` are the meeting's effective ones, as Zoom's are: the account's
+    // defaults, overlaid with what the request sent, overlaid with the user's locked settings.
+    let mut settings = default_settings();
     if state.pmi_users.contains(&email) {
         settings["use_pmi"] = Value::Bool(true);
     }
     if let (Some(Value::Object(given)), Value::Object(base)) = (&fields.settings, &mut settings) {
         base.extend(given.clone());
     }
+    state.apply_locks(&email, &mut settings);
     // A scheduled meeting on the host's PMI: its own meeting id for the API, the PMI to join.
     let pmi = (settings["use_pmi"] == Value::Bool(true)).then(|| users::personal_meeting_id(index));
     let join_number = pmi.clone().unwrap_or_else(|| id.to_string());
@@ -80,16 +77,35 @@ pub(super) fn create(state: &mut State, req: &EmuRequest, user: &str) -> Reply {
         settings,
     };
     state.counters.meetings_created += 1;
-    if state.create_bodies.len() >= MAX_CREATE_BODIES {
-        state.create_bodies.pop_front();
+    // The request recorded on arrival made this meeting (the state is locked in between).
+    if let Some(request) = state.create_requests.back_mut() {
+        request.meeting_id = Some(id);
     }
-    let sent = req.json().unwrap_or_default();
-    state
-        .create_bodies
-        .push_back(json!({ "meeting_id": id, "user": meeting.host_email, "body": sent }));
     let body = serde_json::to_value(&meeting).unwrap_or_default();
     state.meetings.insert(id, meeting);
     Reply::json(201, body)
+}
+
+/// A new meeting's settings before the request's: those of a Zoom account left at its
+/// defaults (Zoom's answer lists many more; these are the ones event types may send).
+fn default_settings() -> Value {
+    json!({
+        "host_video": false,
+        "participant_video": false,
+        "join_before_host": false,
+        "jbh_time": 0,
+        "mute_upon_entry": false,
+        "waiting_room": false,
+        "approval_type": 2,
+        "audio": "voip",
+        "auto_recording": "none",
+        "meeting_authentication": false,
+        "alternative_hosts": "",
+        "private_meeting": false,
+        "watermark": false,
+        "email_notification": true,
+        "use_pmi": false,
+    })
 }
 
 pub(super) fn get(state: &State, id: u64) -> Reply {
@@ -136,6 +152,11 @@ pub(super) fn update(state: &mut State, req: &EmuRequest, id: u64) -> Reply {
         (fields.settings, &mut meeting.settings)
     {
         base.extend(given);
+    }
+    let mut settings = std::mem::take(&mut meeting.settings);
+    state.apply_locks(&host, &mut settings);
+    if let Some(meeting) = state.meetings.get_mut(&id) {
+        meeting.settings = settings;
     }
     state.counters.meetings_updated += 1;
     Reply::empty(204)

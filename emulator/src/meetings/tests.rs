@@ -59,9 +59,9 @@ fn a_passcode_sent_with_the_create_is_the_meetings_and_each_body_made_is_kept() 
     assert_eq!(created.status, 201);
     let created = created.body.unwrap();
     assert_eq!(created["password"], "042917");
-    assert_eq!(s.create_bodies.len(), 1);
-    assert_eq!(s.create_bodies[0]["meeting_id"], created["id"]);
-    assert_eq!(s.create_bodies[0]["body"], body);
+    assert_eq!(s.create_requests.len(), 1);
+    assert_eq!(json!(s.create_requests[0].meeting_id), created["id"]);
+    assert_eq!(s.create_requests[0].body, body);
     body["password"] = json!("pass word!");
     let refused = call(&mut s, &t, "POST", "/v2/users/me/meetings", Some(body));
     assert_eq!(refused.status, 400);
@@ -348,4 +348,80 @@ fn a_create_answered_with_a_gateway_error_can_still_be_carried_out_later() {
     super::run_deferred(&mut s);
     assert_eq!(s.meetings.len(), 1);
     assert!(s.deferred.is_empty());
+}
+
+#[test]
+fn every_create_body_is_recorded_as_received_with_the_user_it_named() {
+    let (mut s, t) = setup(None, 100);
+    let body = json!({"topic": "T", "type": 2, "start_time": "2030-01-02T00:30:00Z",
+        "settings": {"auto_recording": "cloud", "jbh_time": 10}});
+    call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/host2@example.com/meetings",
+        Some(body.clone()),
+    );
+    // A refused create was still received.
+    call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/nobody@example.com/meetings",
+        Some(json!({})),
+    );
+    let recorded: Vec<_> = s.create_requests.iter().cloned().collect();
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[0].user, "host2@example.com");
+    assert_eq!(recorded[0].body, body);
+    assert_eq!(recorded[1].user, "nobody@example.com");
+    s.reset(None);
+    assert!(s.create_requests.is_empty());
+}
+
+#[test]
+fn a_locked_setting_wins_over_what_the_create_sends_and_the_answer_shows_it() {
+    let (mut s, t) = setup(None, 100);
+    let mut locked = serde_json::Map::new();
+    locked.insert("auto_recording".into(), json!("none"));
+    s.locked_settings.insert("host@example.com".into(), locked);
+    let mut body = meeting_body("2030-01-02T00:30:00Z");
+    body["settings"] = json!({"auto_recording": "cloud", "mute_upon_entry": true});
+    let made = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/me/meetings",
+        Some(body.clone()),
+    );
+    let settings = made.body.unwrap()["settings"].clone();
+    assert_eq!(settings["auto_recording"], "none");
+    // What was sent and not locked is kept; what was not sent is the account's default.
+    assert_eq!(settings["mute_upon_entry"], true);
+    assert_eq!(settings["waiting_room"], false);
+    // Another user's meetings are not locked.
+    let other = call(
+        &mut s,
+        &t,
+        "POST",
+        "/v2/users/host2@example.com/meetings",
+        Some(body),
+    );
+    assert_eq!(other.body.unwrap()["settings"]["auto_recording"], "cloud");
+    // An update cannot unlock it either.
+    let id = s
+        .meetings
+        .values()
+        .find(|m| m.host_email == "host@example.com")
+        .unwrap()
+        .id;
+    let patch = json!({"settings": {"auto_recording": "local"}});
+    call(
+        &mut s,
+        &t,
+        "PATCH",
+        &format!("/v2/meetings/{id}"),
+        Some(patch),
+    );
+    assert_eq!(s.meetings[&id].settings["auto_recording"], "none");
 }

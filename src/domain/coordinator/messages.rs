@@ -9,6 +9,7 @@ pub use crate::domain::booking::saga::CommitVerdict;
 use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{Attendance, ValidBooking};
 pub use crate::domain::booking::{BookingId, BookingRecord};
+pub use crate::domain::event_types::mismatch::MismatchReport;
 use crate::domain::rate_limits::{Category, ZoomBlock};
 use crate::domain::secret::Secret;
 use crate::domain::token_policy::IssuedToken;
@@ -260,6 +261,11 @@ pub struct CommitBooking {
     pub record: BookingRecord,
     pub idempotency_key: String,
     pub answer: StoredAnswer,
+    /// Settings Zoom made otherwise than sent, for the operator status: carried by the commit
+    /// the booking sends anyway, so reporting them costs no round trip. Absent (and so absent
+    /// from an older worker's commit) when Zoom made every setting as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_mismatch: Option<MismatchReport>,
 }
 
 /// The worker could not learn whether Zoom made the meeting: the coordinator takes the attempt

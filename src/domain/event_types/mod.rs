@@ -5,6 +5,7 @@
 //! file. Without either, one implicit type (`meeting`) reproduces the service's behaviour before
 //! event types: any length from 5 to 720 minutes, any host, the client's own topic.
 
+pub mod mismatch;
 pub mod schema;
 
 use crate::domain::zoom::HostUser;
@@ -76,34 +77,31 @@ impl EventTypes {
         }
     }
 
-    /// Reads and checks a document; every problem names its path under `root`.
+    /// Reads and checks a document; every problem names its path under `root`. Hosts outside
+    /// the pool are found even in a document with other problems, so one reading lists them all.
     pub fn parse(json: &str, root: &str, pool: &[HostUser]) -> Result<Self, Vec<String>> {
-        let specs = schema::read(json, root)?;
-        let mut problems = Vec::new();
-        let mut types = Vec::new();
-        for (i, spec) in specs.into_iter().enumerate() {
-            let hosts = spec.hosts.as_ref().map(|names| {
-                names
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(j, name)| {
-                        let host = pool.iter().find(|h| h.as_str() == name).cloned();
-                        if host.is_none() {
-                            problems.push(format!(
-                                "{root}[{i}].hosts[{j}]: '{name}' is not in ZOOM_HOST_USER"
-                            ));
-                        }
-                        host
-                    })
-                    .collect()
-            });
-            types.push(EventType { spec, hosts });
-        }
-        if problems.is_empty() {
-            Ok(Self { types })
-        } else {
-            Err(problems)
-        }
+        let strangers = hosts_outside(json, root, pool);
+        let specs = match schema::read(json, root) {
+            Ok(specs) if strangers.is_empty() => specs,
+            Ok(_) => return Err(strangers),
+            Err(mut problems) => {
+                problems.extend(strangers);
+                return Err(problems);
+            }
+        };
+        let types = specs
+            .into_iter()
+            .map(|spec| {
+                let hosts = spec.hosts.as_ref().map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|name| pool.iter().find(|h| h.as_str() == name).cloned())
+                        .collect()
+                });
+                EventType { spec, hosts }
+            })
+            .collect();
+        Ok(Self { types })
     }
 
     /// The type a booking without `type` gets.
@@ -268,6 +266,31 @@ fn question_json(q: &QuestionSpec) -> Value {
         question["options"] = json!(q.options);
     }
     question
+}
+
+/// Every listed host not in `pool`, by path, read from the raw document (whatever else is wrong
+/// with it; a malformed `hosts` is the schema's to report).
+fn hosts_outside(json: &str, root: &str, pool: &[HostUser]) -> Vec<String> {
+    let Ok(Value::Array(items)) = serde_json::from_str::<Value>(json) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(Value::Array(hosts)) = item.get("hosts") else {
+            continue;
+        };
+        for (j, name) in hosts.iter().enumerate() {
+            let Some(name) = name.as_str().map(str::trim).filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            if !pool.iter().any(|h| h.as_str() == name) {
+                problems.push(format!(
+                    "{root}[{i}].hosts[{j}]: '{name}' is not in ZOOM_HOST_USER"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Fills `{name}` and `{title}` in one pass, so a name that itself reads `{title}` stays as

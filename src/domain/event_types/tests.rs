@@ -274,6 +274,24 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
+fn a_host_outside_the_pool_is_named_beside_every_other_problem() {
+    let found = problems(
+        r#"[{"slug": "a", "title": "A", "colour": 1},
+            {"slug": "b", "title": "B", "hosts": ["eve@example.com"]}]"#,
+    );
+    assert_eq!(
+        found,
+        vec![
+            format!(
+                "BOOKING_TYPES[0].colour: unknown key (expected one of {})",
+                schema_type_keys()
+            ),
+            "BOOKING_TYPES[1].hosts[0]: 'eve@example.com' is not in ZOOM_HOST_USER".to_owned(),
+        ]
+    );
+}
+
+#[test]
 fn documents_that_are_not_arrays_of_types_are_refused() {
     assert!(problems("{")[0].starts_with("BOOKING_TYPES: not valid JSON"));
     assert_eq!(

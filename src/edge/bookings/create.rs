@@ -17,8 +17,8 @@ use crate::domain::booking::submit_limits::Submitter;
 use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, KeyedReplay, MoveReservation, Refusal, ReleaseReservation,
-    ReserveOutcome, ReserveRequest,
+    CommitBooking, CreateUnknown, KeyedReplay, MismatchReport, MoveReservation, Refusal,
+    ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::zoom::meetings::{create_meeting_body, ZoomMeeting};
 use crate::domain::zoom::HostUser;
@@ -308,8 +308,13 @@ async fn book(
     let answer = created
         .as_ref()
         .map(|reply| (reply.status, reply.body.as_str()));
-    let meeting = match saga::after_create(answer.map_err(Clone::clone)) {
-        AfterCreate::Commit(meeting) => meeting,
+    let (meeting, settings_mismatch) = match saga::after_create(answer.map_err(Clone::clone)) {
+        // Zoom's answer shows what it made of the settings sent.
+        AfterCreate::Commit(meeting) => {
+            let text = answer.map_or("", |(_, text)| text);
+            let report = MismatchReport::of_create(&reserved.booking.event_type, &body, text);
+            (meeting, report)
+        }
         AfterCreate::Fail(error) => return Err(Unbooked::NothingMade(error)),
         AfterCreate::NeverSent(error) => return Err(Unbooked::NeverSent(error)),
         AfterCreate::TryAnotherHost(refused) => return Err(Unbooked::HostSpent(refused)),
@@ -317,12 +322,21 @@ async fn book(
             console_warn!("create on {host}: outcome unknown; looking for the meeting");
             let found = find_created_meeting(zoom, host, &reserved.marker).await;
             match saga::after_lookup(found) {
-                Some(meeting) => meeting,
+                // A listed meeting shows no settings: nothing to compare.
+                Some(meeting) => (meeting, None),
                 None => return Err(hand_over(coordinator, reserved).await),
             }
         }
     };
-    commit(zoom, coordinator, config, reserved, meeting).await
+    commit(
+        zoom,
+        coordinator,
+        config,
+        reserved,
+        meeting,
+        settings_mismatch,
+    )
+    .await
 }
 
 /// Commits what Zoom made, and answers as `saga::after_commit` decides.
@@ -332,6 +346,7 @@ async fn commit(
     config: &Config,
     reserved: &Reserved<'_>,
     meeting: ZoomMeeting,
+    settings_mismatch: Option<MismatchReport>,
 ) -> Result<StoredAnswer, Unbooked> {
     let record = meeting.into_record(
         reserved.booking_id.clone(),
@@ -344,6 +359,7 @@ async fn commit(
         answer: saga::answer_for(&record, config.booking_signing_key.expose()),
         record,
         idempotency_key: reserved.attempt.key.clone(),
+        settings_mismatch,
     };
     match saga::after_commit(coordinator.send(&commit).await) {
         AfterCommit::Answer(answer) => Ok(answer),

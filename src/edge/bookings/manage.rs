@@ -24,6 +24,14 @@ use serde_json::json;
 use std::time::Duration;
 use worker::{console_warn, Delay, Env, Request, Response};
 
+/// The account, once the event types are known to be good: a broken configuration refuses
+/// the owner's routes as it refuses new bookings (`503 not_configured` naming every problem).
+fn booking_account(env: &Env) -> Result<Account, ApiError> {
+    let account = Account::load(env)?;
+    settings::load_types(env, &account.config)?;
+    Ok(account)
+}
+
 /// Checks the caller's token for `booking_id`, then loads the booking.
 async fn authorized(
     req: &Request,
@@ -72,7 +80,7 @@ fn view(record: &BookingRecord) -> Response {
 /// `GET /v1/bookings/{id}`: the owner's view, or with the operator token every kept attendee
 /// and the whole recording (one more coordinator message, on the operator's reads only).
 pub async fn show(req: &Request, env: &Env, booking_id: &BookingId) -> Result<Response, ApiError> {
-    let account = Account::load(env)?;
+    let account = booking_account(env)?;
     match authorized(req, env, &account, booking_id).await? {
         (Access::Owner, record) => Ok(view(&record)),
         (Access::Operator, record) => {
@@ -91,7 +99,7 @@ pub async fn reschedule(
     env: &Env,
     booking_id: &BookingId,
 ) -> Result<Response, ApiError> {
-    let account = Account::load(env)?;
+    let account = booking_account(env)?;
     let record = owned(&req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Err(ApiError::BookingCancelled);
@@ -192,7 +200,7 @@ pub async fn cancel(
     env: &Env,
     booking_id: &BookingId,
 ) -> Result<Response, ApiError> {
-    let account = Account::load(env)?;
+    let account = booking_account(env)?;
     let record = owned(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Ok(view(&record));
@@ -221,7 +229,7 @@ pub async fn invitation(
     env: &Env,
     booking_id: &BookingId,
 ) -> Result<Response, ApiError> {
-    let account = Account::load(env)?;
+    let account = booking_account(env)?;
     let (access, record) = authorized(req, env, &account, booking_id).await?;
     if record.status == BookingStatus::Cancelled {
         return Err(ApiError::BookingCancelled);

@@ -14,6 +14,7 @@ mod client;
 mod host_sync;
 mod jobs;
 mod ledger;
+mod mismatches;
 mod permits;
 mod reservations;
 mod resolution;

@@ -179,6 +179,7 @@ impl Handle<StatusRequest> for ZoomCoordinator {
                 "medium": config.rate_limits.per_second(Category::Medium),
                 "heavy": config.rate_limits.per_second(Category::Heavy),
             },
+            "settings_mismatch": self.mismatch_status()?,
         }))
     }
 }

@@ -28,7 +28,7 @@ use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::domain::zoom::HostUser;
 use crate::edge::clock;
 use chrono::{DateTime, Utc};
-use worker::Result;
+use worker::{console_error, Result};
 
 impl Handle<ReserveRequest> for ZoomCoordinator {
     /// Reads what `domain::booking::reservation` decides from, then carries the decision out:
@@ -293,7 +293,14 @@ impl ZoomCoordinator {
 
 impl Handle<CommitBooking> for ZoomCoordinator {
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
+    /// Settings Zoom made otherwise than sent are recorded for the operator; a failure to
+    /// record them is logged and never fails the booking.
     async fn handle(&self, commit: CommitBooking) -> Result<CommitVerdict> {
+        if let Some(report) = &commit.settings_mismatch {
+            if let Err(e) = self.record_mismatches(report, &commit.record, clock::now_ms()) {
+                console_error!("settings mismatch not recorded: {e}");
+            }
+        }
         self.commit_attempt(&commit.idempotency_key, &commit.record, commit.answer)
             .await
     }

@@ -44,6 +44,11 @@ const TABLES: &[&str] = &[
      entry TEXT NOT NULL, PRIMARY KEY (booking_id, participant))",
     // The one alarm's jobs and their due times (`jobs`).
     "CREATE TABLE IF NOT EXISTS jobs (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL)",
+    // Settings Zoom made otherwise than sent, per event type and setting (`mismatches`).
+    "CREATE TABLE IF NOT EXISTS settings_mismatch (event_type TEXT NOT NULL, \
+     setting TEXT NOT NULL, sent TEXT NOT NULL, got TEXT NOT NULL, host TEXT NOT NULL, \
+     booking_id TEXT NOT NULL, count INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL, \
+     last_seen_ms INTEGER NOT NULL, PRIMARY KEY (event_type, setting))",
 ];
 
 /// Columns added to a table that deployed objects already have: (table, column, type). SQLite
