@@ -7,6 +7,7 @@
 mod bookings;
 mod bot_protection;
 mod event_types;
+mod event_types_page;
 mod limits;
 mod manage;
 mod openapi;
@@ -195,7 +196,14 @@ fn groups() -> Vec<Group> {
             name: "types",
             options: event_types::options,
             // Issue 14: booking each of two configured event types.
-            scenarios: vec![],
+            scenarios: vec![
+                scenario!(event_types_page::the_home_page_lists_both_types_and_links_to_their_forms),
+                scenario!(event_types_page::the_intro_page_offers_its_lengths_and_asks_its_questions),
+                scenario!(event_types_page::an_unknown_type_page_is_a_404_page),
+                scenario!(event_types_page::a_refused_plain_form_post_comes_back_filled_in_with_the_refusal_at_its_field),
+                scenario!(event_types_page::a_plain_form_post_missing_a_required_answer_comes_back_with_the_refusal_at_it),
+                scenario!(event_types_page::a_browser_books_the_intro_type_through_its_page),
+            ],
         },
         Group {
             name: "page",
