@@ -44,7 +44,10 @@ pub const BOOKING_TYPES: &str = r#"[
 ]"#;
 
 pub fn options() -> StackOptions {
-    StackOptions::new(TokenMode::Multi)
+    let mut options = StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", &HOSTS.join(","))
-        .var("BOOKING_TYPES", BOOKING_TYPES)
+        .var("BOOKING_TYPES", BOOKING_TYPES);
+    // The emulator's account has these users (Zoom answers 1001 for any other).
+    options.emulator.users = HOSTS.iter().map(|h| h.to_string()).collect();
+    options
 }
