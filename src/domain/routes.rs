@@ -48,6 +48,7 @@ impl Method {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handler {
     BookingPage,
+    TypePage,
     ManagePage,
     OpenApi,
     Health,
@@ -62,7 +63,8 @@ pub enum Handler {
 }
 
 pub struct Route {
-    /// The path as `openapi.json` writes it; `{booking_id}` matches one valid booking id.
+    /// The path as `openapi.json` writes it; `{booking_id}` matches one valid booking id,
+    /// `{slug}` any one non-empty segment (the handler answers an unknown slug).
     pub path: &'static str,
     pub methods: &'static [(Method, Handler)],
 }
@@ -74,6 +76,10 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/",
         methods: &[(Get, BookingPage)],
+    },
+    Route {
+        path: "/book/{slug}",
+        methods: &[(Get, TypePage)],
     },
     Route {
         path: "/manage",
@@ -123,6 +129,8 @@ pub enum Resolved {
     Handle {
         handler: Handler,
         booking_id: Option<BookingId>,
+        /// The `{slug}` segment as sent (not yet known to name a type).
+        slug: Option<String>,
     },
     /// `OPTIONS` under the booking routes: the CORS preflight.
     Preflight,
@@ -130,17 +138,20 @@ pub enum Resolved {
 }
 
 impl Route {
-    /// The path parameter if `path` is this route's (every literal segment equal, the
-    /// `{booking_id}` segment a valid booking id).
-    fn matches(&self, path: &str) -> Option<Option<BookingId>> {
+    /// The path parameters if `path` is this route's (every literal segment equal, the
+    /// `{booking_id}` segment a valid booking id, the `{slug}` segment not empty).
+    fn matches(&self, path: &str) -> Option<(Option<BookingId>, Option<String>)> {
         let mut wanted = self.path.split('/');
         let mut given = path.split('/');
-        let mut booking_id = None;
+        let (mut booking_id, mut slug) = (None, None);
         loop {
             match (wanted.next(), given.next()) {
-                (None, None) => return Some(booking_id),
+                (None, None) => return Some((booking_id, slug)),
                 (Some("{booking_id}"), Some(segment)) => {
                     booking_id = Some(BookingId::parse(segment)?);
+                }
+                (Some("{slug}"), Some(segment)) if !segment.is_empty() => {
+                    slug = Some(segment.to_owned());
                 }
                 (Some(literal), Some(segment)) if literal == segment => {}
                 _ => return None,
@@ -175,9 +186,9 @@ pub fn resolve(method: Method, path: &str) -> Resolved {
     if method == Method::Options && is_cors_path(path) {
         return Resolved::Preflight;
     }
-    let Some((route, booking_id)) = ROUTES
+    let Some((route, (booking_id, slug))) = ROUTES
         .iter()
-        .find_map(|route| route.matches(path).map(|id| (route, id)))
+        .find_map(|route| route.matches(path).map(|params| (route, params)))
     else {
         return Resolved::Refused(ApiError::NotFound);
     };
@@ -185,6 +196,7 @@ pub fn resolve(method: Method, path: &str) -> Resolved {
         Some(handler) => Resolved::Handle {
             handler,
             booking_id,
+            slug,
         },
         None => Resolved::Refused(ApiError::MethodNotAllowed {
             allow: route.allow(),
@@ -220,6 +232,15 @@ mod tests {
             Resolved::Handle {
                 handler: RescheduleBooking,
                 booking_id: BookingId::parse("bk_0123456789abcdefghijkl"),
+                slug: None,
+            }
+        );
+        assert_eq!(
+            resolve(Method::Get, "/book/intro"),
+            Resolved::Handle {
+                handler: TypePage,
+                booking_id: None,
+                slug: Some("intro".into()),
             }
         );
         let invitation = format!("{BOOKING}/invitation");
@@ -234,7 +255,8 @@ mod tests {
             resolve(Method::Post, "/v1/zoom/webhook"),
             Resolved::Handle {
                 handler: ZoomWebhook,
-                booking_id: None
+                booking_id: None,
+                slug: None
             }
         ));
     }
@@ -344,6 +366,9 @@ mod tests {
             "/v1/bookings/bk_0123456789abcdefghijkl/other",
             "/v1/bookings/bk_0123456789abcdefghijkl/invitation/x",
             "/healthz/",
+            "/book",
+            "/book/",
+            "/book/intro/x",
         ] {
             assert_eq!(refused("GET", path), ApiError::NotFound, "{path}");
         }

@@ -10,6 +10,7 @@ mod http;
 mod intl_zones;
 mod operator;
 mod outbound;
+mod pages;
 mod settings;
 mod tokens;
 mod turnstile;
@@ -41,7 +42,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Resolved::Handle {
             handler,
             booking_id,
-        } => handle(handler, booking_id, req, &env, &ctx)
+            slug,
+        } => handle(handler, booking_id, slug, req, &env, &ctx)
             .await
             .unwrap_or_else(|err| http::error_response(&err)),
     };
@@ -54,20 +56,15 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 async fn handle(
     handler: Handler,
     booking_id: Option<BookingId>,
+    slug: Option<String>,
     req: Request,
     env: &Env,
     ctx: &Context,
 ) -> std::result::Result<Response, ApiError> {
     let booking_id = || booking_id.as_ref().ok_or(ApiError::NotFound);
     match handler {
-        Handler::BookingPage => {
-            let site_key = settings::load_turnstile(env).and_then(|t| t.site_key);
-            let key = clock::random_128()
-                .map(page::form_idempotency_key)
-                .map_err(|_| ApiError::CoordinatorUnavailable { retry_after: 1 })?;
-            let html = page::booking_page(site_key.as_deref(), &key);
-            Ok(http::html_response(200, &html, site_key.is_some()))
-        }
+        Handler::BookingPage => pages::home(env),
+        Handler::TypePage => pages::type_page(env, slug.as_deref().unwrap_or_default()),
         Handler::ManagePage => Ok(http::html_response(200, &page::manage_page(), false)),
         Handler::OpenApi => Ok(http::json_text_response(crate::domain::openapi::DOCUMENT)),
         Handler::Health => Ok(http::json_response(

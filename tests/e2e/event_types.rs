@@ -47,7 +47,7 @@ pub fn options() -> StackOptions {
     let mut options = StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", &HOSTS.join(","))
         .var("BOOKING_TYPES", BOOKING_TYPES);
-    // The hosts are users of the emulated account.
+    // The emulator's account has these users (Zoom answers 1001 for any other).
     options.emulator.users = HOSTS.iter().map(|h| h.to_string()).collect();
     options
 }

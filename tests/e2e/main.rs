@@ -9,6 +9,7 @@ mod bot_protection;
 mod event_types;
 mod event_types_booking;
 mod event_types_ops;
+mod event_types_page;
 mod limits;
 mod manage;
 mod openapi;
@@ -204,6 +205,12 @@ fn groups() -> Vec<Group> {
                 scenario!(event_types_booking::the_owner_and_the_operator_see_the_type_and_the_answers),
                 scenario!(event_types_ops::the_types_are_listed_publicly_in_order_without_hosts_or_zoom_settings),
                 scenario!(event_types_ops::a_setting_zoom_locks_otherwise_is_reported_as_a_settings_mismatch),
+                scenario!(event_types_page::the_home_page_lists_both_types_and_links_to_their_forms),
+                scenario!(event_types_page::the_intro_page_offers_its_lengths_and_asks_its_questions),
+                scenario!(event_types_page::an_unknown_type_page_is_a_404_page),
+                scenario!(event_types_page::a_refused_plain_form_post_comes_back_filled_in_with_the_refusal_at_its_field),
+                scenario!(event_types_page::a_plain_form_post_missing_a_required_answer_comes_back_with_the_refusal_at_it),
+                scenario!(event_types_page::a_browser_books_the_intro_type_through_its_page),
             ],
         },
         Group {

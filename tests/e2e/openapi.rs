@@ -82,6 +82,18 @@ pub fn every_documented_status_happens(stack: &Stack) {
         200,
         &stack.request("GET", "/", None, b""),
     );
+    // A type's page (the implicit type's, here); an unknown slug is an HTML 404 page.
+    saw(
+        &mut seen,
+        "GET",
+        "/book/{slug}",
+        200,
+        &stack.request("GET", "/book/meeting", None, b""),
+    );
+    let no_type = stack.request("GET", "/book/no-such-type", None, b"");
+    assert_eq!(no_type.status, 404, "{}", no_type.body);
+    assert!(no_type.body.contains("not_found"), "{}", no_type.body);
+    seen.insert(("/book/{slug}".to_owned(), "GET".to_owned(), 404));
     saw(
         &mut seen,
         "GET",

@@ -2,12 +2,17 @@
 //! confirmation and error pages a plain (no-JavaScript) form post gets when its `Accept` prefers
 //! HTML.
 
+mod form;
+mod types;
 mod when;
 
+pub use form::Refill;
+pub use types::{home, not_found_page, refused_form, type_page, Served};
 pub use when::meeting_time_in_words;
 
 use crate::domain::api_error::ApiError;
 use crate::domain::booking::request::KEY_FIELD;
+use crate::domain::event_types::{EventType, EventTypes};
 use crate::domain::time_zone::ZoneRules;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -36,19 +41,51 @@ pub fn form_idempotency_key(random: [u8; 16]) -> String {
 /// Where Turnstile's widget comes from (the one external asset, and only with bot protection on).
 const TURNSTILE_ORIGIN: &str = "https://challenges.cloudflare.com";
 
-/// The booking page, its form carrying `idempotency_key`; with a Turnstile site key, with the
-/// widget in the form (it adds the `cf-turnstile-response` field the worker checks).
-pub fn booking_page(turnstile_site_key: Option<&str>, idempotency_key: &str) -> String {
+/// One render of a type's booking form.
+pub struct FormPage<'a> {
+    pub event_type: &'a EventType,
+    /// Whether other types are listed at `/` (the form then links back to the list).
+    pub listed: bool,
+    /// Turnstile's site key when bot protection is on.
+    pub turnstile_site_key: Option<&'a str>,
+    /// This render's key (see [`form_idempotency_key`]).
+    pub idempotency_key: &'a str,
+    /// A refused plain form post shown again.
+    pub refill: Option<&'a Refill>,
+}
+
+/// The booking page of one type, its form carrying `idempotency_key`; with a Turnstile site
+/// key, with the widget in the form (it adds the `cf-turnstile-response` field the worker
+/// checks). Every configured string is escaped: the page's one script, whose hash the CSP
+/// names, is the same for every type and render.
+pub fn booking_page(form: &FormPage<'_>) -> String {
+    let ty = form.event_type;
+    let heading = escape(&heading(ty));
+    let mut intro = String::new();
+    if let Some(refill) = form.refill {
+        intro += &refill.notice(form::shows_field(ty, refill));
+    }
+    if let Some(description) = ty.description() {
+        intro += &format!("<p id=\"type-description\">{}</p>", escape(description));
+    }
+    if form.listed {
+        intro += "<p><a href=\"/\">All booking types</a></p>";
+    }
     // `autocomplete="off"`: a browser restoring the form on Back would reuse a spent key.
-    let page = BOOKING_PAGE.replace("//when.js", WHEN_JS).replace(
-        "<!--idempotency_key-->",
-        &format!(
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\" autocomplete=\"off\">",
-            KEY_FIELD,
-            escape(idempotency_key)
-        ),
-    );
-    match turnstile_site_key {
+    let page = BOOKING_PAGE
+        .replace("//when.js", WHEN_JS)
+        .replace("<!--title-->", &heading)
+        .replace("<!--intro-->", &intro)
+        .replace("<!--fields-->", &form::form_fields(ty, form.refill))
+        .replace(
+            "<!--idempotency_key-->",
+            &format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\" autocomplete=\"off\">",
+                KEY_FIELD,
+                escape(form.idempotency_key)
+            ),
+        );
+    match form.turnstile_site_key {
         None => page,
         Some(key) => page.replace(
             "<!--turnstile-->",
@@ -58,6 +95,16 @@ pub fn booking_page(turnstile_site_key: Option<&str>, idempotency_key: &str) -> 
                 escape(key)
             ),
         ),
+    }
+}
+
+/// A form's heading: the type's title, or "Book a meeting" for the implicit type (a
+/// deployment without event types keeps the page it had).
+fn heading(ty: &EventType) -> String {
+    if ty == EventTypes::implicit().default_type() {
+        "Book a meeting".to_owned()
+    } else {
+        ty.title().to_owned()
     }
 }
 
@@ -242,10 +289,24 @@ fn form_hint(err: &ApiError) -> &'static str {
 }
 
 #[cfg(test)]
+mod type_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::time_zone::CompiledZones;
     use serde_json::json;
+
+    /// The page of a deployment without event types.
+    fn implicit_page(turnstile_site_key: Option<&str>, key: &str) -> String {
+        booking_page(&FormPage {
+            event_type: EventTypes::implicit().default_type(),
+            listed: false,
+            turnstile_site_key,
+            idempotency_key: key,
+            refill: None,
+        })
+    }
 
     #[test]
     fn browsers_form_posts_prefer_html_fetch_does_not() {
@@ -337,16 +398,16 @@ mod tests {
         let (one, two) = (form_idempotency_key([1; 16]), form_idempotency_key([2; 16]));
         assert_ne!(one, two);
         assert!(one.starts_with("pg_") && one.len() == 25, "{one}");
-        let page = booking_page(None, &one);
+        let page = implicit_page(None, &one);
         assert!(page.contains(&format!(
             "<input type=\"hidden\" name=\"idempotency_key\" value=\"{one}\" autocomplete=\"off\">"
         )));
-        assert!(!booking_page(None, "\"><script>").contains("\"><script>"));
+        assert!(!implicit_page(None, "\"><script>").contains("\"><script>"));
     }
 
     #[test]
     fn both_pages_carry_the_time_in_words_script() {
-        for page in [booking_page(None, "pg_x"), manage_page()] {
+        for page in [implicit_page(None, "pg_x"), manage_page()] {
             assert!(page.contains("function meetingTimeInWords("));
             assert!(!page.contains("//when.js"));
         }
@@ -378,7 +439,7 @@ mod tests {
         assert!(csp.contains(&format!("script-src {hash};")), "{csp}");
         let scripts = csp.split(';').find(|d| d.contains("script-src")).unwrap();
         assert!(!scripts.contains("unsafe"), "{csp}");
-        for served in [booking_page(Some("k"), "pg_x"), manage_page()] {
+        for served in [implicit_page(Some("k"), "pg_x"), manage_page()] {
             let csp = content_security_policy(&served, true);
             assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
         }
@@ -393,7 +454,7 @@ mod tests {
 
     #[test]
     fn the_booking_page_is_a_plain_form_to_the_api() {
-        let page = booking_page(None, "pg_x");
+        let page = implicit_page(None, "pg_x");
         assert!(page.contains("<form id=\"booking\" method=\"post\" action=\"/v1/bookings\""));
         for field in [
             "name",
@@ -413,7 +474,7 @@ mod tests {
 
     #[test]
     fn turnstile_adds_its_widget_and_origin_only_when_on() {
-        let page = booking_page(Some("1x00000000000000000000AA\"><script>"), "pg_x");
+        let page = implicit_page(Some("1x00000000000000000000AA\"><script>"), "pg_x");
         assert!(page.contains("data-sitekey=\"1x00000000000000000000AA&quot;&gt;&lt;script&gt;\""));
         assert!(page.contains("https://challenges.cloudflare.com/turnstile/v0/api.js"));
         let csp = content_security_policy(&page, true);

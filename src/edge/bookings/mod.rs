@@ -12,20 +12,26 @@ use crate::edge::intl_zones::IntlZones;
 use worker::{Env, Request, Response};
 
 /// `POST /v1/bookings`: JSON for API clients; for a browser's plain form post (its `Accept`
-/// prefers HTML), a confirmation or error page with the same status.
+/// prefers HTML), a confirmation page, or its form again with the refusal at its field, or an
+/// error page, with the same status.
 pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
     let accept = req.headers().get("accept").ok().flatten();
-    let outcome = create::create(req, env).await;
     if !page::prefers_html(accept.as_deref()) {
-        return outcome.map(|created| created.response());
+        return create::create(req, env)
+            .await
+            .map(|created| created.response());
     }
+    // The form shown again keeps what was typed: a copy (the runtime tees the body) is read
+    // only if the booking is refused at a field.
+    let copy = req.clone().ok();
+    let outcome = create::create(req, env).await;
     Ok(match outcome {
         Ok(created) => http::html_response(
             created.answer.status,
             &page::confirmation_page(&created.answer.body, created.replayed, &IntlZones),
             false,
         ),
-        Err(err) => http::html_response(err.status(), &page::error_page(&err), false),
+        Err(err) => super::pages::refused(copy, &err, env).await,
     })
 }
 

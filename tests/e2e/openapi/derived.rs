@@ -204,6 +204,11 @@ impl Bases {
         Some(match operation_id {
             "createBooking" => self.booking(),
             "getBooking" | "cancelBooking" | "getBookingInvitation" => owned(),
+            // The implicit type's page; the slug's schema constrains nothing to derive.
+            "getTypeBookingPage" => Call {
+                path: BTreeMap::from([("slug".to_owned(), "meeting".to_owned())]),
+                ..Call::default()
+            },
             "rescheduleBooking" => {
                 // A local time, so the pattern's second form is exercised too.
                 let day = (Utc::now() + Duration::days(3)).date_naive();

@@ -27,7 +27,9 @@ pub fn every_undocumented_method_is_405_with_the_documented_allow_list(stack: &S
         if allowed.contains("GET") {
             allowed.insert("HEAD".to_owned());
         }
-        let path = template.replace("{booking_id}", SOME_BOOKING_ID);
+        let path = template
+            .replace("{booking_id}", SOME_BOOKING_ID)
+            .replace("{slug}", "meeting");
         let preflight_route =
             path == "/v1/bookings" || path.starts_with("/v1/bookings/") || path == "/v1/types";
         let url = format!("{}{path}", stack.worker);

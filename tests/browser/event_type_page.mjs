@@ -1,0 +1,98 @@
+// Books the `intro` event type (tests/e2e/event_types.rs) through its page in Debian's Chromium
+// (playwright-core): from the list at `/` to `/book/intro`, a length chosen from the type's
+// lengths and the `company` question answered, with JavaScript; then without JavaScript, a
+// refused plain form post comes back with what was typed and the refusal at its field, and
+// books once corrected. Prints the two join links (`joined: <url>`) for the test to find at
+// the emulator, and saves screenshots.
+//
+// Usage: node tests/browser/event_type_page.mjs <worker URL> <screenshot dir> <suffix>
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const [base, shots, suffix] = process.argv.slice(2);
+if (!base || !shots || !suffix) {
+  console.error("usage: event_type_page.mjs <base url> <screenshot dir> <unique suffix>");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// `YYYY-MM-DDTHH:MM`, as a datetime-local input takes it, `days` from now at `hour`:00.
+function localDay(days, hour) {
+  const d = new Date(Date.now() + days * 86400000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00`;
+}
+
+// A question's input: its id (`answers.<id>`) has a dot, so it is selected by attribute.
+const question = (id) => `[id="answers.${id}"]`;
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  // With JavaScript: the list, then the intro form.
+  const context = await browser.newContext({ timezoneId: "Europe/Berlin" });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  const links = await page.$$eval("#types a", (as) => as.map((a) => a.getAttribute("href")));
+  check(JSON.stringify(links) === JSON.stringify(["/book/intro", "/book/support"]),
+    `the list links to each type: ${links}`);
+  await Promise.all([page.waitForURL(/\/book\/intro$/), page.click("a[href='/book/intro']")]);
+  check(await page.textContent("h1") === "Intro call", "the intro form");
+  const lengths = await page.$$eval("#duration option", (os) => os.map((o) => o.value));
+  check(JSON.stringify(lengths) === JSON.stringify(["15", "30", "45"]), `lengths: ${lengths}`);
+  check(await page.inputValue("#duration") === "30", "the default length is chosen");
+  check(!(await page.$("#topic")), "the type's template sets the topic");
+  await page.fill("#name", "Ada Lovelace");
+  await page.fill("#email", `types-js-${suffix}@example.com`);
+  await page.fill("#start_time", localDay(13, 9));
+  await page.selectOption("#duration", "45");
+  await page.fill(question("company"), "Analytical Engines Ltd");
+  await page.selectOption(question("plan"), "Pro");
+  await page.click("button[type=submit]");
+  const join = await page.waitForSelector("#join-link", { timeout: 20000 });
+  const href = await join.getAttribute("href");
+  check(href && href.includes("/j/"), `the join link is shown: ${href}`);
+  const booked = await page.textContent("#booked-when");
+  check(/09:00–09:45, Berlin time/.test(booked), `the chosen length, in the zone: ${booked}`);
+  await page.screenshot({ path: `${shots}/type-page-booked.png`, fullPage: true });
+  console.log(`joined: ${href}`);
+  await context.close();
+
+  // Without JavaScript: a refusal comes back in the form, filled in as typed.
+  const plain = await browser.newContext({ javaScriptEnabled: false, timezoneId: "UTC" });
+  const noJs = await plain.newPage();
+  await noJs.goto(`${base}/book/intro`);
+  await noJs.fill("#name", "Grace Hopper");
+  await noJs.fill("#email", "not-an-email");
+  await noJs.fill("#start_time", localDay(14, 8));
+  await noJs.fill("#timezone", "Europe/Berlin");
+  await noJs.selectOption("#duration", "15");
+  await noJs.fill(question("company"), "Compilers Inc");
+  await Promise.all([noJs.waitForNavigation(), noJs.click("button[type=submit]")]);
+  check(await noJs.textContent("h1") === "Intro call", "the form comes back");
+  const refusal = await noJs.textContent("#email-error");
+  check(refusal.length > 0, "the refusal is next to the email field");
+  check(await noJs.inputValue("#name") === "Grace Hopper", "the name is kept");
+  check(await noJs.inputValue(question("company")) === "Compilers Inc", "the answer is kept");
+  check(await noJs.inputValue("#duration") === "15", "the length is kept");
+  await noJs.screenshot({ path: `${shots}/type-page-refused-no-js.png`, fullPage: true });
+  console.log(`no-js refusal: ${refusal}`);
+  await noJs.fill("#email", `types-nojs-${suffix}@example.com`);
+  await Promise.all([noJs.waitForNavigation(), noJs.click("button[type=submit]")]);
+  check(await noJs.textContent("h1") === "Booked", "the corrected form books");
+  const plainHref = await noJs.getAttribute("#join-link", "href");
+  const plainWhen = await noJs.textContent("#booked-when");
+  check(/08:00–08:15, Berlin time/.test(plainWhen), `the kept length, in the zone: ${plainWhen}`);
+  await noJs.screenshot({ path: `${shots}/type-page-booked-no-js.png`, fullPage: true });
+  console.log(`joined: ${plainHref}`);
+  await plain.close();
+} finally {
+  await browser.close();
+}
