@@ -210,6 +210,17 @@ pub fn every_configuration_problem_refuses_the_booking_routes_and_the_status_lis
         200
     );
 
+    // What does not depend on the types keeps working: the health check, and Zoom's webhooks
+    // (a broken types configuration must not make Zoom give up on the endpoint).
+    let health = stack.request("GET", "/healthz", None, b"");
+    assert_eq!(health.status, 200, "GET /healthz: {}", health.body);
+    let challenge = stack.deliver(json!({"event": "endpoint.url_validation",
+        "plain_token": "qgg8vlvZRS6UYooatFL8Aw"}));
+    assert_eq!(
+        challenge["deliveries"][0]["status"], 200,
+        "webhook: {challenge}"
+    );
+
     // Nothing reached Zoom.
     let stats = stack.stats();
     assert_eq!(stats["api_requests"], 0, "{stats}");
@@ -217,6 +228,8 @@ pub fn every_configuration_problem_refuses_the_booking_routes_and_the_status_lis
 
     // The booking page of a type (issue 14's `/book/<slug>`): the same refusal, which a page
     // may show as HTML (where quotes are escaped), so only each problem's path is looked for.
+    let home = stack.request("GET", "/", None, b"");
+    assert_eq!(home.status, 503, "GET /: {}", home.body);
     let page = stack.request("GET", "/book/intro", None, b"");
     assert_eq!(page.status, 503, "GET /book/intro: {}", page.body);
     assert!(page.body.contains("not_configured") || page.body.contains("not configured"));

@@ -80,13 +80,13 @@ impl EventTypes {
     /// Reads and checks a document; every problem names its path under `root`. Hosts outside
     /// the pool are found even in a document with other problems, so one reading lists them all.
     pub fn parse(json: &str, root: &str, pool: &[HostUser]) -> Result<Self, Vec<String>> {
-        let strangers = hosts_outside(json, root, pool);
-        let specs = match schema::read(json, root) {
-            Ok(specs) if strangers.is_empty() => specs,
-            Ok(_) => return Err(strangers),
-            Err(mut problems) => {
+        let (strangers, outside) = hosts_outside(json, root, pool);
+        let specs = match schema::read_counted(json, root) {
+            Ok(specs) if outside == 0 => specs,
+            Ok(_) => return Err(schema::summarized(strangers, outside)),
+            Err((mut problems, total)) => {
                 problems.extend(strangers);
-                return Err(problems);
+                return Err(schema::summarized(problems, total + outside));
             }
         };
         let types = specs
@@ -269,13 +269,15 @@ fn question_json(q: &QuestionSpec) -> Value {
 }
 
 /// Every listed host not in `pool`, by path, read from the raw document (whatever else is wrong
-/// with it; a malformed `hosts` is the schema's to report).
-fn hosts_outside(json: &str, root: &str, pool: &[HostUser]) -> Vec<String> {
+/// with it; a malformed `hosts` is the schema's to report): the first `schema::MAX_PROBLEMS`,
+/// and how many in all (of the types the schema reads).
+fn hosts_outside(json: &str, root: &str, pool: &[HostUser]) -> (Vec<String>, usize) {
     let Ok(Value::Array(items)) = serde_json::from_str::<Value>(json) else {
-        return Vec::new();
+        return (Vec::new(), 0);
     };
     let mut problems = Vec::new();
-    for (i, item) in items.iter().enumerate() {
+    let mut total = 0;
+    for (i, item) in items.iter().enumerate().take(schema::MAX_TYPES) {
         let Some(Value::Array(hosts)) = item.get("hosts") else {
             continue;
         };
@@ -284,13 +286,17 @@ fn hosts_outside(json: &str, root: &str, pool: &[HostUser]) -> Vec<String> {
                 continue;
             };
             if !pool.iter().any(|h| h.as_str() == name) {
-                problems.push(format!(
-                    "{root}[{i}].hosts[{j}]: '{name}' is not in ZOOM_HOST_USER"
-                ));
+                total += 1;
+                if problems.len() < schema::MAX_PROBLEMS {
+                    problems.push(format!(
+                        "{root}[{i}].hosts[{j}]: '{}' is not in ZOOM_HOST_USER",
+                        schema::quoted(name)
+                    ));
+                }
             }
         }
     }
-    problems
+    (problems, total)
 }
 
 /// Fills `{name}` and `{title}` in one pass, so a name that itself reads `{title}` stays as

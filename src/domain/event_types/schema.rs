@@ -25,6 +25,11 @@ pub const MAX_OPTIONS: usize = 20;
 pub const MAX_OPTION_CHARS: usize = 100;
 /// Longest answer a question may allow: answers go into the agenda (Zoom: 2000 characters).
 pub const MAX_ANSWER_CHARS: u64 = 2000;
+/// Most problems a reading lists; the rest are counted in one last line. A huge broken document
+/// must not make every refused request carry a huge message.
+pub const MAX_PROBLEMS: usize = 20;
+/// Most characters of the document (a key, a host) a problem quotes.
+pub const MAX_QUOTED_CHARS: usize = 60;
 
 /// The type of one Zoom meeting setting, as Zoom's Create Meeting documents it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,63 +194,100 @@ const TYPE_KEYS: &[&str] = &[
 const QUESTION_KEYS: &[&str] = &["id", "label", "kind", "required", "max_length", "options"];
 
 /// Reads the whole document; `root` names it in messages (`BOOKING_TYPES` or
-/// `booking-types.json`). Every problem is reported, not just the first.
+/// `booking-types.json`). Every problem is reported, not just the first (at most
+/// `MAX_PROBLEMS` of them listed, the rest counted).
 pub fn read(json: &str, root: &str) -> Result<Vec<TypeSpec>, Vec<String>> {
-    let mut problems = Vec::new();
+    read_counted(json, root).map_err(|(listed, total)| summarized(listed, total))
+}
+
+/// `read`, with the problems listed (at most `MAX_PROBLEMS`) and how many there are in all,
+/// for a caller that adds its own before `summarized`.
+pub fn read_counted(json: &str, root: &str) -> Result<Vec<TypeSpec>, (Vec<String>, usize)> {
+    let mut p = Problems::default();
     let value: Value = match serde_json::from_str(json) {
         Ok(value) => value,
-        Err(e) => return Err(vec![format!("{root}: not valid JSON ({e})")]),
+        Err(e) => return Err((vec![format!("{root}: not valid JSON ({e})")], 1)),
     };
     let Value::Array(items) = value else {
-        return Err(vec![format!(
-            "{root}: expected a JSON array of event types"
-        )]);
+        return Err((
+            vec![format!("{root}: expected a JSON array of event types")],
+            1,
+        ));
     };
     if items.is_empty() {
-        return Err(vec![format!("{root}: expected at least one event type")]);
+        return Err((vec![format!("{root}: expected at least one event type")], 1));
     }
     if items.len() > MAX_TYPES {
-        problems.push(format!("{root}: at most {MAX_TYPES} event types"));
+        p.add(root, format!("at most {MAX_TYPES} event types"));
     }
     let mut specs = Vec::new();
     let mut slugs = BTreeSet::new();
-    for (i, item) in items.iter().enumerate() {
+    // Types past the limit are not read: the limit is already reported.
+    for (i, item) in items.iter().enumerate().take(MAX_TYPES) {
         let path = format!("{root}[{i}]");
-        let mut p = Problems {
-            list: &mut problems,
-        };
         if let Some(spec) = read_type(item, &path, &mut p) {
             if !slugs.insert(spec.slug.clone()) {
-                problems.push(format!(
-                    "{path}.slug: duplicate slug '{}' (slugs must be unique)",
-                    spec.slug
-                ));
+                p.add(
+                    &format!("{path}.slug"),
+                    format!("duplicate slug '{}' (slugs must be unique)", spec.slug),
+                );
             }
             specs.push(spec);
         }
     }
-    if problems.is_empty() {
+    if p.total == 0 {
         Ok(specs)
     } else {
-        Err(problems)
+        Err((p.list, p.total))
     }
 }
 
-struct Problems<'a> {
-    list: &'a mut Vec<String>,
+/// `listed` (cut to `MAX_PROBLEMS`), and a last line counting the problems not listed.
+pub fn summarized(mut listed: Vec<String>, total: usize) -> Vec<String> {
+    listed.truncate(MAX_PROBLEMS);
+    let more = total.saturating_sub(listed.len());
+    if more > 0 {
+        let s = if more == 1 { "" } else { "s" };
+        listed.push(format!("… and {more} more problem{s}"));
+    }
+    listed
 }
 
-impl Problems<'_> {
+/// Part of the document as a problem quotes it: at most `MAX_QUOTED_CHARS` characters, control
+/// characters replaced.
+pub fn quoted(text: &str) -> String {
+    let mut shown: String = text
+        .chars()
+        .take(MAX_QUOTED_CHARS)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+#[derive(Default)]
+struct Problems {
+    /// The first `MAX_PROBLEMS`.
+    list: Vec<String>,
+    total: usize,
+}
+
+impl Problems {
     fn add(&mut self, path: &str, message: impl std::fmt::Display) {
-        self.list.push(format!("{path}: {message}"));
+        self.total += 1;
+        if self.list.len() < MAX_PROBLEMS {
+            self.list.push(format!("{path}: {message}"));
+        }
     }
 
     fn count(&self) -> usize {
-        self.list.len()
+        self.total
     }
 }
 
-fn read_type(item: &Value, path: &str, p: &mut Problems<'_>) -> Option<TypeSpec> {
+fn read_type(item: &Value, path: &str, p: &mut Problems) -> Option<TypeSpec> {
     let before = p.count();
     let Value::Object(map) = item else {
         p.add(path, "expected an object");
@@ -309,11 +351,11 @@ fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn unknown_keys(map: &Map<String, Value>, known: &[&str], path: &str, p: &mut Problems<'_>) {
+fn unknown_keys(map: &Map<String, Value>, known: &[&str], path: &str, p: &mut Problems) {
     for key in map.keys() {
         if !known.contains(&key.as_str()) {
             p.add(
-                &format!("{path}.{key}"),
+                &format!("{path}.{}", quoted(key)),
                 format!("unknown key (expected one of {})", known.join(", ")),
             );
         }
@@ -334,7 +376,7 @@ fn text_value(
     path: &str,
     max_chars: usize,
     multiline: bool,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Option<String> {
     let Value::String(s) = value else {
         p.add(path, "expected a string");
@@ -360,7 +402,7 @@ fn required_text(
     key: &str,
     path: &str,
     max_chars: usize,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Option<String> {
     let field = format!("{path}.{key}");
     match map.get(key) {
@@ -377,7 +419,7 @@ fn optional_text(
     key: &str,
     path: &str,
     max_chars: usize,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Option<String> {
     match map.get(key) {
         None | Some(Value::Null) => None,
@@ -385,7 +427,7 @@ fn optional_text(
     }
 }
 
-fn minutes(value: &Value, path: &str, p: &mut Problems<'_>) -> Option<u32> {
+fn minutes(value: &Value, path: &str, p: &mut Problems) -> Option<u32> {
     match value.as_u64() {
         Some(n) if (MIN_DURATION..=MAX_DURATION).contains(&n) => Some(n as u32),
         _ => {
@@ -398,12 +440,8 @@ fn minutes(value: &Value, path: &str, p: &mut Problems<'_>) -> Option<u32> {
     }
 }
 
-fn read_durations(
-    map: &Map<String, Value>,
-    path: &str,
-    p: &mut Problems<'_>,
-) -> Option<DurationsSpec> {
-    let bound = |key: &str, default: u64, p: &mut Problems<'_>| match map.get(key) {
+fn read_durations(map: &Map<String, Value>, path: &str, p: &mut Problems) -> Option<DurationsSpec> {
+    let bound = |key: &str, default: u64, p: &mut Problems| match map.get(key) {
         None | Some(Value::Null) => Some(default as u32),
         Some(v) => minutes(v, &format!("{path}.{key}"), p),
     };
@@ -465,7 +503,7 @@ fn read_default_duration(
     map: &Map<String, Value>,
     durations: Option<&DurationsSpec>,
     path: &str,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Option<u32> {
     let field = format!("{path}.default_duration");
     let durations = durations?;
@@ -492,7 +530,7 @@ fn read_default_duration(
     Some(chosen)
 }
 
-fn read_hosts(map: &Map<String, Value>, path: &str, p: &mut Problems<'_>) -> Option<Vec<String>> {
+fn read_hosts(map: &Map<String, Value>, path: &str, p: &mut Problems) -> Option<Vec<String>> {
     let field = format!("{path}.hosts");
     match map.get("hosts") {
         None | Some(Value::Null) => None,
@@ -504,7 +542,7 @@ fn read_hosts(map: &Map<String, Value>, path: &str, p: &mut Problems<'_>) -> Opt
                         if hosts.iter().any(|h| h == host) {
                             p.add(
                                 &format!("{field}[{i}]"),
-                                format!("'{host}' is listed twice"),
+                                format!("'{}' is listed twice", quoted(host)),
                             );
                         }
                         hosts.push(host.to_owned());
@@ -530,7 +568,7 @@ fn read_hosts(map: &Map<String, Value>, path: &str, p: &mut Problems<'_>) -> Opt
 /// The placeholders a topic template may use.
 pub const TOPIC_PLACEHOLDERS: &[&str] = &["name", "title"];
 
-fn check_template(template: &str, path: &str, p: &mut Problems<'_>) {
+fn check_template(template: &str, path: &str, p: &mut Problems) {
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
@@ -556,7 +594,7 @@ fn check_template(template: &str, path: &str, p: &mut Problems<'_>) {
 fn read_zoom_settings(
     map: &Map<String, Value>,
     path: &str,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Map<String, Value> {
     let field = format!("{path}.zoom_settings");
     let settings = match map.get("zoom_settings") {
@@ -569,7 +607,7 @@ fn read_zoom_settings(
     };
     let mut read = Map::new();
     for (key, value) in settings {
-        let path = format!("{field}.{key}");
+        let path = format!("{field}.{}", quoted(key));
         let Some((_, kind)) = ZOOM_SETTINGS.iter().find(|(name, _)| name == key) else {
             let names: Vec<&str> = ZOOM_SETTINGS.iter().map(|(name, _)| *name).collect();
             p.add(
@@ -588,7 +626,7 @@ fn read_zoom_settings(
     read
 }
 
-fn check_setting(kind: SettingKind, value: &Value, path: &str, p: &mut Problems<'_>) -> bool {
+fn check_setting(kind: SettingKind, value: &Value, path: &str, p: &mut Problems) -> bool {
     let ok = match kind {
         SettingKind::Bool => value.is_boolean(),
         SettingKind::Text(allowed) => value.as_str().is_some_and(|s| allowed.contains(&s)),
@@ -612,7 +650,7 @@ fn check_setting(kind: SettingKind, value: &Value, path: &str, p: &mut Problems<
     ok
 }
 
-fn read_questions(map: &Map<String, Value>, path: &str, p: &mut Problems<'_>) -> Vec<QuestionSpec> {
+fn read_questions(map: &Map<String, Value>, path: &str, p: &mut Problems) -> Vec<QuestionSpec> {
     let field = format!("{path}.questions");
     let items = match map.get("questions") {
         None | Some(Value::Null) => return Vec::new(),
@@ -641,7 +679,7 @@ fn read_questions(map: &Map<String, Value>, path: &str, p: &mut Problems<'_>) ->
     questions
 }
 
-fn read_question(item: &Value, path: &str, p: &mut Problems<'_>) -> Option<QuestionSpec> {
+fn read_question(item: &Value, path: &str, p: &mut Problems) -> Option<QuestionSpec> {
     let before = p.count();
     let Value::Object(map) = item else {
         p.add(path, "expected an object");
@@ -717,7 +755,7 @@ fn read_options(
     map: &Map<String, Value>,
     kind: Option<QuestionKindSpec>,
     path: &str,
-    p: &mut Problems<'_>,
+    p: &mut Problems,
 ) -> Vec<String> {
     let field = format!("{path}.options");
     let is_choice = kind == Some(QuestionKindSpec::Choice);

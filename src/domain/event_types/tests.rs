@@ -324,3 +324,40 @@ fn the_shipped_file_is_the_implicit_type() {
     let shipped = EventTypes::resolve(None, include_str!("../../../booking-types.json"), &pool());
     assert_eq!(shipped.unwrap(), EventTypes::implicit());
 }
+
+#[test]
+fn a_huge_document_gives_a_bounded_list_of_short_problems_quickly() {
+    // About 1 MB of types, each with an unknown key, an outside host and a long unknown key.
+    let long_key = "k".repeat(5000);
+    let one = format!(
+        r#"{{"slug": "s", "title": "T", "{long_key}": 1, "hosts": ["{}@example.com"]}}"#,
+        "x".repeat(3000)
+    );
+    let doc = format!("[{}]", vec![one; 120].join(","));
+    let empties = format!("[{}]", vec!["{}"; 300_000].join(","));
+    for doc in [doc, empties] {
+        let started = std::time::Instant::now();
+        let found = problems(&doc);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(found.len() <= schema::MAX_PROBLEMS + 1, "{}", found.len());
+        assert!(
+            found.iter().all(|p| p.chars().count() <= 400),
+            "{:?}",
+            found.iter().map(String::len).max()
+        );
+        assert!(found.last().unwrap().contains("more problem"), "{found:?}");
+    }
+}
+
+#[test]
+fn deep_nesting_and_unicode_slugs_are_refused_with_a_message() {
+    let deep = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    let found = problems(&deep);
+    assert!(
+        found[0].starts_with("BOOKING_TYPES: not valid JSON"),
+        "{found:?}"
+    );
+    let found = problems(r#"[{"slug": "café", "title": "T"}, {"slug": "ｓ", "title": "T"}]"#);
+    assert!(found[0].starts_with("BOOKING_TYPES[0].slug: "), "{found:?}");
+    assert!(found[1].starts_with("BOOKING_TYPES[1].slug: "), "{found:?}");
+}

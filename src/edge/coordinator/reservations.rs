@@ -21,8 +21,8 @@ use crate::domain::booking::{BookingId, BookingRecord, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::{
-    CommitBooking, CreateUnknown, KeyedReplay, MoveReservation, Refusal, ReleaseReservation,
-    ReserveOutcome, ReserveRequest,
+    CommitBooking, CreateUnknown, KeyedReplay, MismatchReport, MoveReservation, Refusal,
+    ReleaseReservation, ReserveOutcome, ReserveRequest,
 };
 use crate::domain::rate_limits::{utc_day, CREATE_CATEGORY};
 use crate::domain::zoom::HostUser;
@@ -228,6 +228,7 @@ impl ZoomCoordinator {
         key: &str,
         record: &BookingRecord,
         answer: StoredAnswer,
+        settings_mismatch: Option<&MismatchReport>,
     ) -> Result<CommitVerdict> {
         let now_ms = clock::now_ms();
         let existing = self.attempt(key)?;
@@ -249,6 +250,13 @@ impl ZoomCoordinator {
         );
         self.put_attempt(key, &attempt, now_ms)?;
         self.store_booking(record).await?;
+        // Only a booking committed now is counted: a commit repeated (its answer lost) or
+        // refused (the key moved on, the meeting is deleted) reports nothing.
+        if let Some(report) = settings_mismatch {
+            if let Err(e) = self.record_mismatches(report, record, now_ms) {
+                console_error!("settings mismatch not recorded: {e}");
+            }
+        }
         Ok(CommitVerdict::Committed(answer))
     }
 
@@ -293,16 +301,17 @@ impl ZoomCoordinator {
 
 impl Handle<CommitBooking> for ZoomCoordinator {
     /// The meeting exists: the booking, its slot and the answer to replay become permanent.
-    /// Settings Zoom made otherwise than sent are recorded for the operator; a failure to
-    /// record them is logged and never fails the booking.
+    /// Settings Zoom made otherwise than sent are recorded for the operator when the booking is
+    /// committed now (not on a repeated or refused commit); a failure to record them is logged
+    /// and never fails the booking.
     async fn handle(&self, commit: CommitBooking) -> Result<CommitVerdict> {
-        if let Some(report) = &commit.settings_mismatch {
-            if let Err(e) = self.record_mismatches(report, &commit.record, clock::now_ms()) {
-                console_error!("settings mismatch not recorded: {e}");
-            }
-        }
-        self.commit_attempt(&commit.idempotency_key, &commit.record, commit.answer)
-            .await
+        self.commit_attempt(
+            &commit.idempotency_key,
+            &commit.record,
+            commit.answer,
+            commit.settings_mismatch.as_ref(),
+        )
+        .await
     }
 }
 

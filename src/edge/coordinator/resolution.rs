@@ -168,7 +168,7 @@ impl ZoomCoordinator {
             clock::now(),
         );
         let answer = saga::answer_for(&record, config.booking_signing_key.expose());
-        self.commit_attempt(key, &record, answer).await?;
+        self.commit_attempt(key, &record, answer, None).await?;
         console_log!(
             "attempt {}: meeting {} adopted",
             record.booking_id,
