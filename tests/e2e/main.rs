@@ -211,6 +211,8 @@ fn groups() -> Vec<Group> {
                 scenario!(event_types_page::a_refused_plain_form_post_comes_back_filled_in_with_the_refusal_at_its_field),
                 scenario!(event_types_page::a_plain_form_post_missing_a_required_answer_comes_back_with_the_refusal_at_it),
                 scenario!(event_types_page::a_browser_books_the_intro_type_through_its_page),
+                // Last: it spends two hosts for the day.
+                scenario!(event_types_booking::a_daily_limit_moves_a_booking_only_among_its_types_hosts),
             ],
         },
         Group {

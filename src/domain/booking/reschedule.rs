@@ -11,8 +11,9 @@ use crate::domain::event_types::EventType;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
 
-/// Fields a booking has that a reschedule cannot change.
-const FIXED_FIELDS: [&str; 4] = ["name", "email", "topic", "agenda"];
+/// Fields a booking has that a reschedule cannot change. The type and the answers are among
+/// them: a PATCH naming them is refused rather than answered 200 with them silently unchanged.
+const FIXED_FIELDS: [&str; 6] = ["name", "email", "topic", "agenda", "type", "answers"];
 
 /// The meeting's schedule after a valid reschedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +157,27 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("15, 30 or 45"));
+    }
+
+    /// Review: a reschedule naming the type or the answers is refused, not answered 200 with
+    /// them silently unchanged.
+    #[test]
+    fn review_the_type_and_the_answers_cannot_be_rescheduled() {
+        assert_eq!(
+            field_code(r#"{"type":"other","duration":45}"#),
+            ("type".to_owned(), "invalid_field")
+        );
+        assert_eq!(
+            field_code(r#"{"answers":{"company":"X"},"duration":45}"#),
+            ("answers".to_owned(), "invalid_field")
+        );
+        // Blank, as a form sends an empty input, is no change.
+        assert_eq!(
+            json(r#"{"type":"","duration":45}"#)
+                .unwrap()
+                .duration_minutes,
+            45
+        );
     }
 
     #[test]

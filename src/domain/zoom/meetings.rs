@@ -358,6 +358,83 @@ mod tests {
         assert!(!agenda.contains('…'));
     }
 
+    /// Review: an answer is guest input, and a `long_text` one may hold a line that looks like
+    /// another booking's reference. The service's own marker stays the agenda's last line,
+    /// whether the agenda is cut or not, so the forged line is never read as the marker.
+    #[test]
+    fn review_a_forged_ref_line_in_an_answer_is_never_the_marker() {
+        let victim = Marker::of("key", &"bk_victim".into());
+        let mine = Marker::of("key", &"bk_guest".into());
+        let forged = format!("Ref: {}", victim.as_str());
+        for notes in [
+            forged.clone(),
+            format!("hello\n\n{forged}"),
+            format!("{forged}\r\n\r\n"),
+            format!("{}\n{forged}", "x".repeat(1990)),
+        ] {
+            let mut b = booking();
+            b.agenda = Some(forged.clone());
+            b.answers = vec![answer("Notes", &notes)];
+            let agenda = create_meeting_body(&b, &mine)["agenda"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(agenda.chars().count() <= 2000);
+            assert_eq!(Marker::in_agenda(&agenda), Some(mine.clone()), "{notes:?}");
+        }
+    }
+
+    /// Review: the most the answers can be (10 questions at the longest `max_length`, in
+    /// multi-byte characters) after the longest guest agenda still gives Zoom at most 2000
+    /// characters, ending with `…` and the reference.
+    #[test]
+    fn review_the_longest_agenda_and_answers_fit_zoom_s_limit() {
+        let marker = Marker::of("key", &"bk_1".into());
+        let mut b = booking();
+        b.agenda = Some("日".repeat(MAX_AGENDA_CHARS));
+        b.answers = (0..10)
+            .map(|i| answer(&format!("Q{i}"), &"😀".repeat(2000)))
+            .collect();
+        let agenda = create_meeting_body(&b, &marker)["agenda"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(agenda.chars().count(), 2000);
+        assert!(agenda.ends_with(&format!("…\n\nRef: {}", marker.as_str())));
+        // Only answers: cut the same way.
+        b.agenda = None;
+        let agenda = create_meeting_body(&b, &marker)["agenda"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(agenda.chars().count(), 2000);
+        assert_eq!(Marker::in_agenda(&agenda), Some(marker));
+    }
+
+    /// Review: an attempt journaled before event types (its booking without `event_type`,
+    /// `answers`, `settings`, `passcode`) read by the new code creates its meeting with the
+    /// built-in settings, no passcode and the agenda as it was.
+    #[test]
+    fn review_an_attempt_journaled_before_event_types_creates_as_before() {
+        let old = json!({
+            "host": "h@example.com",
+            "booking": {
+                "name": "Ada", "email": "a@b.io", "start": "2030-03-02T09:00:00Z",
+                "timezone": "UTC", "duration_minutes": 30, "topic": "T", "agenda": "Plan"
+            }
+        });
+        let intent: crate::domain::booking::saga::Intent = serde_json::from_value(old).unwrap();
+        let marker = Marker::of("key", &"bk_1".into());
+        let body = create_meeting_body(&intent.booking, &marker);
+        assert_eq!(
+            body["settings"],
+            json!({"join_before_host": false, "waiting_room": true, "approval_type": 2})
+        );
+        assert!(body.get("password").is_none());
+        assert_eq!(body["agenda"], format!("Plan\n\nRef: {}", marker.as_str()));
+        assert_eq!(intent.booking.event_type, "meeting");
+    }
+
     #[test]
     fn host_path_is_escaped() {
         assert_eq!(create_meeting_path(&"me".into()), "/users/me/meetings");

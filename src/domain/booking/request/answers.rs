@@ -125,8 +125,10 @@ impl<'a> Source<'a> {
 /// The answer as stored: checked against its question's kind and length.
 fn check_answer(question: &QuestionSpec, field: &str, value: &str) -> Result<String, FieldError> {
     let max = question.max_length as usize;
-    // A phone number's length is that of its E.164 form, whatever separators were typed.
-    if question.kind != QuestionKind::Phone && value.chars().count() > max {
+    // A phone number's length is that of its E.164 form, whatever separators were typed; a
+    // choice is bounded by its options (one longer than `max_length` can still be chosen).
+    let measured = !matches!(question.kind, QuestionKind::Phone | QuestionKind::Choice);
+    if measured && value.chars().count() > max {
         return Err(invalid(
             field,
             format!("'{field}' must be at most {max} characters."),
@@ -430,5 +432,147 @@ mod tests {
         let b: ValidBooking = serde_json::from_value(old).unwrap();
         assert_eq!(b.event_type, "meeting");
         assert!(b.answers.is_empty() && b.settings.is_empty() && b.passcode.is_none());
+    }
+
+    fn form(body: &str) -> Result<ValidBooking, ApiError> {
+        book(
+            BodyKind::Form,
+            &format!("name=Ada&email=a%40b.io&start_time=2030-03-02T09%3A00%3A00Z{body}"),
+        )
+    }
+
+    /// Review: a repeated `answers[<id>]` keeps the first (what the form showed), and odd
+    /// names (`answers[]`, `answers[`, `answers[company`, `answers[[company]]`) answer nothing.
+    #[test]
+    fn review_repeated_and_odd_form_answer_names() {
+        let b = form("&answers%5Bcompany%5D=Acme&answers%5Bcompany%5D=Evil").unwrap();
+        assert_eq!(b.answers[0].value, "Acme");
+        for odd in [
+            "&answers%5B%5D=Acme",
+            "&answers%5B=Acme",
+            "&answers%5Bcompany=Acme",
+            "&answers%5B%5Bcompany%5D%5D=Acme",
+            "&answers%5BCompany%5D=Acme",
+            "&answers.company=Acme",
+        ] {
+            assert_eq!(
+                refusal(form(odd)),
+                pair("answers.company", "invalid_answer"),
+                "{odd}"
+            );
+        }
+        // A plain `answers` field in a form is not an object.
+        assert_eq!(
+            refusal(form("&answers=Acme&answers%5Bcompany%5D=Acme")),
+            pair("answers", "invalid_answer")
+        );
+    }
+
+    /// Review: a JSON `answers` with thousands of keys, as many as the 16 KB body holds, is
+    /// read in one pass; only the type's questions are kept, so what the ledger stores is
+    /// bounded by the questions (at most 10, each at most its `max_length`), never by the body.
+    #[test]
+    fn review_thousands_of_answer_keys_keep_only_the_questions() {
+        let mut keys = String::new();
+        let mut i = 0;
+        while keys.len() < super::super::MAX_BODY_BYTES - 200 {
+            keys.push_str(&format!(r#","k{i}":"v""#));
+            i += 1;
+        }
+        assert!(i > 1000);
+        let b = json(&format!(r#","answers":{{"company":"Acme"{keys}}}"#)).unwrap();
+        assert_eq!(b.answers.len(), 1);
+        let over = json(&format!(r#","answers":{{"company":"Acme"{keys}{keys}}}"#)).unwrap_err();
+        assert_eq!(over.status(), 413);
+    }
+
+    /// Review: a keyless submission's key follows the answers: one that differs in any answer
+    /// is another request (it cannot replay someone else's booking), while the same answers in
+    /// another order, with surrounding blanks, or with ids the type does not ask meet it.
+    #[test]
+    fn review_keyless_keys_follow_the_answers() {
+        use crate::domain::booking::idempotency::duplicate_key;
+        let key = |extra: &str| duplicate_key(&json(extra).unwrap());
+        let base = key(r#","answers":{"company":"Acme","plan":"Pro"}"#);
+        assert_eq!(
+            base,
+            key(r#","answers":{"plan":"Pro","company":" Acme ","whoami":"x","notes":""}"#)
+        );
+        for other in [
+            r#","answers":{"company":"Acme","plan":"Free"}"#,
+            r#","answers":{"company":"Acme"}"#,
+            r#","answers":{"company":"Acme2","plan":"Pro"}"#,
+            r#","answers":{"company":"Acme","plan":"Pro","notes":"hi"}"#,
+        ] {
+            assert_ne!(base, key(other), "{other}");
+        }
+    }
+
+    /// Review: the passcode comes from the request's randomness, not from what it asks: a
+    /// retry (other random bytes) has the same fingerprint and keyless key, so it meets the
+    /// journaled attempt, whose booking (and passcode) every create of it sends. `Debug` (what
+    /// a log line would print) never shows it.
+    #[test]
+    fn review_the_passcode_is_not_part_of_the_request_and_never_printed() {
+        use crate::domain::booking::idempotency::{duplicate_key, fingerprint};
+        let types = types();
+        let utc = Zone::utc();
+        let parse = |random: [u8; 8]| {
+            let context = Context {
+                now: now(),
+                zones: &CompiledZones,
+                default_timezone: &utc,
+                types: &types,
+                random,
+            };
+            let body = r#"{"name":"Ada","email":"a@b.io","start_time":"2030-03-02T09:00:00Z",
+                "answers":{"company":"Acme"}}"#;
+            parse_booking(BodyKind::Json, body.as_bytes(), context).unwrap()
+        };
+        let (first, retry) = (parse([1; 8]), parse([2; 8]));
+        assert_ne!(first.passcode, retry.passcode);
+        assert_eq!(fingerprint(&first), fingerprint(&retry));
+        assert_eq!(duplicate_key(&first), duplicate_key(&retry));
+        let passcode = first.passcode.clone().unwrap();
+        let printed = format!("{first:?}");
+        assert!(!printed.contains(&passcode), "{printed}");
+        assert!(printed.contains("[redacted]"));
+        // Journaled and read back, it is the same passcode.
+        let journaled: ValidBooking =
+            serde_json::from_value(serde_json::to_value(&first).unwrap()).unwrap();
+        assert_eq!(journaled.passcode, first.passcode);
+    }
+
+    /// Review: a choice is matched exactly against its options, whatever its `max_length`: an
+    /// option longer than it can still be chosen.
+    #[test]
+    fn review_a_choice_is_bounded_by_its_options_not_its_max_length() {
+        let pool = [HostUser::parse("h@example.com").unwrap()];
+        let types = EventTypes::parse(
+            r#"[{"slug":"t","title":"T","durations":[30],"default_duration":30,
+                "questions":[{"id":"tier","label":"Tier","kind":"choice","max_length":3,
+                              "options":["Enterprise","Pro"]}]}]"#,
+            "BOOKING_TYPES",
+            &pool,
+        )
+        .unwrap();
+        let utc = Zone::utc();
+        let context = Context {
+            now: now(),
+            zones: &CompiledZones,
+            default_timezone: &utc,
+            types: &types,
+            random: [0; 8],
+        };
+        let body = |tier: &str| {
+            format!(
+                r#"{{"name":"Ada","email":"a@b.io","start_time":"2030-03-02T09:00:00Z",
+                    "answers":{{"tier":"{tier}"}}}}"#
+            )
+        };
+        let b = parse_booking(BodyKind::Json, body("Enterprise").as_bytes(), context).unwrap();
+        assert_eq!(b.answers[0].value, "Enterprise");
+        let refused = parse_booking(BodyKind::Json, body("Enterprise!").as_bytes(), context);
+        assert_eq!(refused.unwrap_err().code(), "invalid_answer");
     }
 }

@@ -31,8 +31,9 @@ pub(super) use datetime::parse_start_time;
 pub(super) use validate::{check_start_window, parse_duration, parse_timezone};
 
 /// A booking that passed every check, ready to be sent to Zoom. (Serializable so the
-/// coordinator can journal it: it is read back only from the coordinator's own storage.)
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// coordinator can journal it: it is read back only from the coordinator's own storage.) Its
+/// `Debug` never prints the generated passcode.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValidBooking {
     pub name: String,
     pub email: EmailAddress,
@@ -57,6 +58,24 @@ pub struct ValidBooking {
     /// with the attempt, so every create for the booking sends the same one.
     #[serde(default)]
     pub passcode: Option<String>,
+}
+
+impl std::fmt::Debug for ValidBooking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidBooking")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("start", &self.start)
+            .field("timezone", &self.timezone)
+            .field("duration_minutes", &self.duration_minutes)
+            .field("topic", &self.topic)
+            .field("agenda", &self.agenda)
+            .field("event_type", &self.event_type)
+            .field("answers", &self.answers)
+            .field("settings", &self.settings)
+            .field("passcode", &self.passcode.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 fn implicit_slug() -> String {
