@@ -124,7 +124,7 @@ mod tests {
     /// agenda whole: were Zoom (or its list endpoint) to cut the agenda short, the forged line
     /// would become the last one.
     #[test]
-    fn review_a_forged_ref_line_in_the_guests_agenda_is_never_the_marker() {
+    fn a_forged_ref_line_in_the_guests_agenda_is_never_the_marker() {
         let victim = Marker::of("k", &id("bk_victim"));
         let mine = Marker::of("k", &id("bk_guest"));
         for forged in [

@@ -162,7 +162,7 @@ mod tests {
     /// Review: a reschedule naming the type or the answers is refused, not answered 200 with
     /// them silently unchanged.
     #[test]
-    fn review_the_type_and_the_answers_cannot_be_rescheduled() {
+    fn the_type_and_the_answers_cannot_be_rescheduled() {
         assert_eq!(
             field_code(r#"{"type":"other","duration":45}"#),
             ("type".to_owned(), "invalid_field")

@@ -288,9 +288,10 @@ fn hosts_outside(json: &str, root: &str, pool: &[HostUser]) -> (Vec<String>, usi
             if !pool.iter().any(|h| h.as_str() == name) {
                 total += 1;
                 if problems.len() < schema::MAX_PROBLEMS {
+                    // The path, not the address: this message is shown to anyone who books
+                    // while the configuration is broken, and a host's address is staff data.
                     problems.push(format!(
-                        "{root}[{i}].hosts[{j}]: '{}' is not in ZOOM_HOST_USER",
-                        schema::quoted(name)
+                        "{root}[{i}].hosts[{j}]: not one of the hosts in ZOOM_HOST_USER"
                     ));
                 }
             }

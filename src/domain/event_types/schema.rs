@@ -542,7 +542,8 @@ fn read_hosts(map: &Map<String, Value>, path: &str, p: &mut Problems) -> Option<
                         if hosts.iter().any(|h| h == host) {
                             p.add(
                                 &format!("{field}[{i}]"),
-                                format!("'{}' is listed twice", quoted(host)),
+                                // Not the address: the message is public (see mod.rs).
+                                "this host is listed twice",
                             );
                         }
                         hosts.push(host.to_owned());

@@ -362,7 +362,7 @@ mod tests {
     /// another booking's reference. The service's own marker stays the agenda's last line,
     /// whether the agenda is cut or not, so the forged line is never read as the marker.
     #[test]
-    fn review_a_forged_ref_line_in_an_answer_is_never_the_marker() {
+    fn a_forged_ref_line_in_an_answer_is_never_the_marker() {
         let victim = Marker::of("key", &"bk_victim".into());
         let mine = Marker::of("key", &"bk_guest".into());
         let forged = format!("Ref: {}", victim.as_str());
@@ -388,7 +388,7 @@ mod tests {
     /// multi-byte characters) after the longest guest agenda still gives Zoom at most 2000
     /// characters, ending with `…` and the reference.
     #[test]
-    fn review_the_longest_agenda_and_answers_fit_zoom_s_limit() {
+    fn the_longest_agenda_and_answers_fit_zoom_s_limit() {
         let marker = Marker::of("key", &"bk_1".into());
         let mut b = booking();
         b.agenda = Some("日".repeat(MAX_AGENDA_CHARS));
@@ -415,7 +415,7 @@ mod tests {
     /// `answers`, `settings`, `passcode`) read by the new code creates its meeting with the
     /// built-in settings, no passcode and the agenda as it was.
     #[test]
-    fn review_an_attempt_journaled_before_event_types_creates_as_before() {
+    fn an_attempt_journaled_before_event_types_creates_as_before() {
         let old = json!({
             "host": "h@example.com",
             "booking": {

@@ -444,7 +444,7 @@ mod tests {
     /// Review: a repeated `answers[<id>]` keeps the first (what the form showed), and odd
     /// names (`answers[]`, `answers[`, `answers[company`, `answers[[company]]`) answer nothing.
     #[test]
-    fn review_repeated_and_odd_form_answer_names() {
+    fn repeated_and_odd_form_answer_names() {
         let b = form("&answers%5Bcompany%5D=Acme&answers%5Bcompany%5D=Evil").unwrap();
         assert_eq!(b.answers[0].value, "Acme");
         for odd in [
@@ -472,7 +472,7 @@ mod tests {
     /// read in one pass; only the type's questions are kept, so what the ledger stores is
     /// bounded by the questions (at most 10, each at most its `max_length`), never by the body.
     #[test]
-    fn review_thousands_of_answer_keys_keep_only_the_questions() {
+    fn thousands_of_answer_keys_keep_only_the_questions() {
         let mut keys = String::new();
         let mut i = 0;
         while keys.len() < super::super::MAX_BODY_BYTES - 200 {
@@ -490,7 +490,7 @@ mod tests {
     /// is another request (it cannot replay someone else's booking), while the same answers in
     /// another order, with surrounding blanks, or with ids the type does not ask meet it.
     #[test]
-    fn review_keyless_keys_follow_the_answers() {
+    fn keyless_keys_follow_the_answers() {
         use crate::domain::booking::idempotency::duplicate_key;
         let key = |extra: &str| duplicate_key(&json(extra).unwrap());
         let base = key(r#","answers":{"company":"Acme","plan":"Pro"}"#);
@@ -513,7 +513,7 @@ mod tests {
     /// journaled attempt, whose booking (and passcode) every create of it sends. `Debug` (what
     /// a log line would print) never shows it.
     #[test]
-    fn review_the_passcode_is_not_part_of_the_request_and_never_printed() {
+    fn the_passcode_is_not_part_of_the_request_and_never_printed() {
         use crate::domain::booking::idempotency::{duplicate_key, fingerprint};
         let types = types();
         let utc = Zone::utc();
@@ -546,7 +546,7 @@ mod tests {
     /// Review: a choice is matched exactly against its options, whatever its `max_length`: an
     /// option longer than it can still be chosen.
     #[test]
-    fn review_a_choice_is_bounded_by_its_options_not_its_max_length() {
+    fn a_choice_is_bounded_by_its_options_not_its_max_length() {
         let pool = [HostUser::parse("h@example.com").unwrap()];
         let types = EventTypes::parse(
             r#"[{"slug":"t","title":"T","durations":[30],"default_duration":30,
