@@ -373,4 +373,30 @@ mod tests {
             assert_eq!(refused("GET", path), ApiError::NotFound, "{path}");
         }
     }
+
+    /// Review of issue 14: any one segment under `/book/` reaches the type page as sent (not
+    /// decoded: `%2F` stays in the segment), which answers an unknown slug with its 404 page.
+    #[test]
+    fn a_hostile_slug_reaches_the_type_page_as_sent() {
+        let long = format!("/book/{}", "x".repeat(10_000));
+        for path in [
+            "/book/%2F",
+            "/book/..",
+            "/book/%2E%2E",
+            "/book/%F0%9F%98%80",
+            "/book/%3Cscript%3E",
+            long.as_str(),
+        ] {
+            let slug = path.strip_prefix("/book/").map(str::to_owned);
+            assert_eq!(
+                resolve(Method::Get, path),
+                Resolved::Handle {
+                    handler: TypePage,
+                    booking_id: None,
+                    slug,
+                },
+                "{path}"
+            );
+        }
+    }
 }

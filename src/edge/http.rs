@@ -57,12 +57,30 @@ pub fn error_response(err: &ApiError) -> Response {
 /// An HTML page, under the Content-Security-Policy that allows its own scripts (and Turnstile's
 /// when `turnstile` is on; see `domain::page::content_security_policy`).
 pub fn html_response(status: u16, page: &str, turnstile: bool) -> Response {
+    html_response_with(status, page, html_headers(page, turnstile))
+}
+
+/// The HTML page a browser gets for `err` (a page route, or a plain form post), with the
+/// error's status and its `Retry-After` when it has one.
+pub fn html_error_response(err: &ApiError, page: &str) -> Response {
+    let headers = html_headers(page, false);
+    if let Some(seconds) = err.retry_after() {
+        let _ = headers.set("retry-after", &seconds.to_string());
+    }
+    html_response_with(err.status(), page, headers)
+}
+
+fn html_headers(page: &str, turnstile: bool) -> Headers {
     let content_security_policy = crate::domain::page::content_security_policy(page, turnstile);
     let headers = Headers::new();
     let _ = headers.set("content-type", "text/html; charset=utf-8");
     let _ = headers.set("cache-control", "no-store");
     let _ = headers.set("x-content-type-options", "nosniff");
     let _ = headers.set("content-security-policy", &content_security_policy);
+    headers
+}
+
+fn html_response_with(status: u16, page: &str, headers: Headers) -> Response {
     Response::builder()
         .with_status(status)
         .with_headers(headers)

@@ -63,8 +63,8 @@ async fn handle(
 ) -> std::result::Result<Response, ApiError> {
     let booking_id = || booking_id.as_ref().ok_or(ApiError::NotFound);
     match handler {
-        Handler::BookingPage => pages::home(env),
-        Handler::TypePage => pages::type_page(env, slug.as_deref().unwrap_or_default()),
+        Handler::BookingPage => Ok(pages::home(env)),
+        Handler::TypePage => Ok(pages::type_page(env, slug.as_deref().unwrap_or_default())),
         Handler::ManagePage => Ok(http::html_response(200, &page::manage_page(), false)),
         Handler::OpenApi => Ok(http::json_text_response(crate::domain::openapi::DOCUMENT)),
         Handler::Health => Ok(http::json_response(

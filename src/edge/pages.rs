@@ -1,66 +1,66 @@
 //! Serves the booking pages: `/`, `/book/<slug>`, and a refused plain form post shown again.
-//! Which page, and what it shows, is decided in `domain::page`.
+//! Which page, and what it shows, is decided in `domain::page`. A page route always answers a
+//! page: when the settings or the event types are broken, an HTML `503 not_configured`.
 
 use super::{clock, http, settings};
 use crate::domain::api_error::ApiError;
-use crate::domain::booking::{body_kind, BodyKind, MAX_BODY_BYTES};
 use crate::domain::event_types::EventTypes;
 use crate::domain::page::{self, Served};
 use std::rc::Rc;
-use worker::{Env, Request, Response};
+use worker::{Env, Response};
 
 /// `GET /`.
-pub fn home(env: &Env) -> Result<Response, ApiError> {
-    let types = types(env)?;
-    let site_key = site_key(env);
-    Ok(respond(page::home(
-        &types,
-        site_key.as_deref(),
-        &form_key()?,
-    )))
+pub fn home(env: &Env) -> Response {
+    serve(env, page::home)
 }
 
 /// `GET /book/<slug>`.
-pub fn type_page(env: &Env, slug: &str) -> Result<Response, ApiError> {
-    let types = types(env)?;
-    let site_key = site_key(env);
-    Ok(respond(page::type_page(
-        &types,
-        slug,
-        site_key.as_deref(),
-        &form_key()?,
-    )))
+pub fn type_page(env: &Env, slug: &str) -> Response {
+    serve(env, |types, site_key, key| {
+        page::type_page(types, slug, site_key, key)
+    })
+}
+
+fn serve(env: &Env, render: impl FnOnce(&EventTypes, Option<&str>, &str) -> Served) -> Response {
+    let served = types(env).and_then(|types| {
+        let site_key = site_key(env);
+        Ok(render(&types, site_key.as_deref(), &form_key()?))
+    });
+    match served {
+        Ok(served) => respond(served),
+        Err(err) => http::html_error_response(&err, &page::unavailable_page(&err)),
+    }
 }
 
 /// What a browser's plain form post refused with `err` gets: its form again, with what was
-/// typed and the refusal at its field, read from `copy` (a copy of the request taken before
-/// the booking path read it); else the error page.
-pub async fn refused(copy: Option<Request>, err: &ApiError, env: &Env) -> Response {
-    match form_again(copy, err, env).await {
+/// typed (`form_body`, the form as the booking path read it; empty when it read none) and the
+/// refusal at its field; else the error page.
+pub fn refused(form_body: &[u8], err: &ApiError, env: &Env) -> Response {
+    match form_again(form_body, err, env) {
         Some(served) => respond(served),
-        None => http::html_response(err.status(), &page::error_page(err), false),
+        None => http::html_error_response(err, &page::error_page(err)),
     }
 }
 
-async fn form_again(copy: Option<Request>, err: &ApiError, env: &Env) -> Option<Served> {
-    // Only a refusal at a field is shown in the form: nothing else needs the body read again.
-    err.body()["error"]["field"].as_str()?;
-    let mut copy = copy?;
-    let content_type = copy.headers().get("content-type").ok().flatten();
-    if body_kind(content_type.as_deref()).ok()? != BodyKind::Form {
+fn form_again(form_body: &[u8], err: &ApiError, env: &Env) -> Option<Served> {
+    if form_body.is_empty() {
         return None;
     }
-    let body = http::read_capped(&mut copy, MAX_BODY_BYTES).await.ok()?;
     let types = types(env).ok()?;
     let site_key = site_key(env);
-    page::refused_form(&types, &body, err, site_key.as_deref(), &form_key().ok()?)
+    page::refused_form(
+        &types,
+        form_body,
+        err,
+        site_key.as_deref(),
+        &form_key().ok()?,
+    )
 }
 
 /// The event types in force; `503 not_configured` when they (or the settings they are checked
 /// against) are broken.
 fn types(env: &Env) -> Result<Rc<EventTypes>, ApiError> {
-    let config = settings::load(env)?;
-    settings::load_types(env, &config)
+    settings::event_types(env)
 }
 
 fn site_key(env: &Env) -> Option<String> {

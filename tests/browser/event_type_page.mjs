@@ -55,8 +55,20 @@ try {
   await page.selectOption("#duration", "45");
   await page.fill(question("company"), "Analytical Engines Ltd");
   await page.selectOption(question("plan"), "Pro");
+  // The JSON the page posts: the answers as an object, the optional ones left empty (phone,
+  // cc) not sent, the length a number.
+  const posted = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/v1/bookings")) posted.push(r.postDataJSON());
+  });
   await page.click("button[type=submit]");
   const join = await page.waitForSelector("#join-link", { timeout: 20000 });
+  check(posted.length === 1, `one post: ${JSON.stringify(posted)}`);
+  const sent = posted[0];
+  check(JSON.stringify(sent.answers) === JSON.stringify({ company: "Analytical Engines Ltd", plan: "Pro" }),
+    `the answers object: ${JSON.stringify(sent)}`);
+  check(sent.type === "intro" && sent.duration === 45, `type and length: ${JSON.stringify(sent)}`);
+  check(!Object.keys(sent).some((k) => k.startsWith("answers[")), `no bracketed field: ${JSON.stringify(sent)}`);
   const href = await join.getAttribute("href");
   check(href && href.includes("/j/"), `the join link is shown: ${href}`);
   const booked = await page.textContent("#booked-when");

@@ -122,8 +122,8 @@ pub fn broken_types() -> StackOptions {
     event_types::options().var("BOOKING_TYPES", BROKEN_TYPES)
 }
 
-/// A broken configuration refuses every booking route, `/v1/types` and `/book/<slug>` with
-/// `503 not_configured` naming each problem's path, before anything reaches Zoom; the operator
+/// A broken configuration refuses every booking route, `/v1/types`, `/` and `/book/<slug>` (an
+/// HTML page) with `503 not_configured` naming each problem's path, before anything reaches Zoom; the operator
 /// status still answers, listing every problem.
 pub fn every_configuration_problem_refuses_the_booking_routes_and_the_status_lists_them(
     stack: &Stack,
@@ -226,19 +226,25 @@ pub fn every_configuration_problem_refuses_the_booking_routes_and_the_status_lis
     assert_eq!(stats["api_requests"], 0, "{stats}");
     assert!(stack.create_requests().is_empty());
 
-    // The booking page of a type (issue 14's `/book/<slug>`): the same refusal, which a page
-    // may show as HTML (where quotes are escaped), so only each problem's path is looked for.
-    let home = stack.request("GET", "/", None, b"");
-    assert_eq!(home.status, 503, "GET /: {}", home.body);
-    let page = stack.request("GET", "/book/intro", None, b"");
-    assert_eq!(page.status, 503, "GET /book/intro: {}", page.body);
-    assert!(page.body.contains("not_configured") || page.body.contains("not configured"));
-    for problem in PROBLEMS {
-        let path = problem.split(": ").next().unwrap();
-        assert!(
-            page.body.contains(path),
-            "GET /book/intro: {path} not in {}",
-            page.body
+    // The two page routes answer the same refusal as an HTML page (a browser opened them),
+    // never a 500; quotes are escaped there, so only each problem's path is looked for.
+    for route in ["/book/intro", "/"] {
+        let page = stack.request("GET", route, None, b"");
+        assert_eq!(page.status, 503, "GET {route}: {}", page.body);
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "GET {route}"
         );
+        assert!(page.header("retry-after").is_some(), "GET {route}");
+        assert!(page.body.contains("not_configured"), "{}", page.body);
+        for problem in PROBLEMS {
+            let path = problem.split(": ").next().unwrap();
+            assert!(
+                page.body.contains(path),
+                "GET {route}: {path} not in {}",
+                page.body
+            );
+        }
     }
 }

@@ -196,6 +196,27 @@ pub fn a_refused_plain_form_post_comes_back_filled_in_with_the_refusal_at_its_fi
     );
     let csp = refused.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'sha256-"), "{csp}");
+
+    // Past the 16 KB cap: the cap's own page, not a form refilled from a second read.
+    let big = format!(
+        "{}&answers%5Bnotes%5D={}",
+        intro_form("not-an-email", "X", &future_local(15, 9)),
+        "a".repeat(17 * 1024)
+    );
+    let too_big = post_form(stack, &big);
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert!(too_big.body.contains("payload_too_large") && !too_big.body.contains("<form"));
+    // A JSON body from a browser-like client refused at a field: the error page (a JSON body
+    // is not a form to show again), never a 500.
+    let url = format!("{}/v1/bookings", stack.worker);
+    let headers = [
+        ("content-type", "application/json"),
+        ("accept", BROWSER_ACCEPT),
+    ];
+    let json = br#"{"type": "intro", "name": "Ada", "email": "not-an-email"}"#;
+    let refused_json = send_with(&stack.agent, "POST", &url, &headers, json);
+    assert_eq!(refused_json.status, 422, "{}", refused_json.body);
+    assert!(refused_json.body.contains("<html") && !refused_json.body.contains("<form"));
     assert_eq!(stack.stats()["meetings_created"], 0);
 }
 

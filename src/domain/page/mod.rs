@@ -268,6 +268,18 @@ pub fn error_page(err: &ApiError) -> String {
     document("The booking did not go through", &body)
 }
 
+/// The page `/` and `/book/<slug>` answer when they cannot show a form (the settings or the
+/// event types are broken): what is wrong, and its code, as the booking API says it.
+pub fn unavailable_page(err: &ApiError) -> String {
+    let body = format!(
+        "<p role=\"alert\">Booking is not available right now: {}</p>\
+         <p><small>Error code: <code>{}</code></small></p>",
+        escape(&err.message()),
+        escape(err.code())
+    );
+    document("Booking is not available", &body)
+}
+
 /// What a person at the form does about the refusals its hidden `idempotency_key` causes (the
 /// API's messages speak of keys, which a form's user never saw): a double click's second post
 /// answers while the first is still booking, and a form brought back with Back still holds the

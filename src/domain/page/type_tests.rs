@@ -273,3 +273,159 @@ fn a_form_without_a_type_is_the_default_types() {
     let turnstile = refused_form(&types(), b"email=x", &err, Some("site"), "pg_n").unwrap();
     assert!(turnstile.turnstile && turnstile.html.contains("<h1>Intro call</h1>"));
 }
+
+/// Review of issue 14: what a refused plain form post echoes is escaped in every context it
+/// lands in (attribute values, textarea content, a chosen option), and a forged type, a forged
+/// answer id or a forged option value adds no markup.
+#[test]
+fn a_hostile_refill_is_escaped_in_every_context() {
+    let evil = "\"><script>alert(1)</script><!--fields-->";
+    let encoded: String = form_urlencoded::byte_serialize(evil.as_bytes()).collect();
+    let body = format!(
+        "type=intro&name={encoded}&email={encoded}&start_time={encoded}&timezone={encoded}\
+         &duration={encoded}&answers%5Bcompany%5D={encoded}&answers%5Bplan%5D={encoded}\
+         &answers%5Bnotes%5D=%3C%2Ftextarea%3E{encoded}&answers%5B{encoded}%5D={encoded}\
+         &{encoded}={encoded}&idempotency_key={encoded}"
+    );
+    let err = ApiError::InvalidField(FieldError::new(
+        "answers.company",
+        FieldErrorKind::InvalidAnswer,
+        format!("'answers.company' ({evil}) is wrong."),
+    ));
+    let page = refused_form(&types(), body.as_bytes(), &err, None, "pg_new").unwrap();
+    let html = &page.html;
+    assert_eq!(html.matches("<script>").count(), 1, "{html}");
+    assert!(!html.contains("alert(1)</script>"), "{html}");
+    assert!(!html.contains("</textarea><"), "{html}");
+    assert!(
+        html.contains("&lt;/textarea&gt;&quot;&gt;&lt;script&gt;"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;"), "{html}");
+    // A forged option is not offered, and not chosen: the blank, first, is what shows.
+    let plan = html.split("name=\"answers[plan]\"").nth(1).unwrap();
+    let plan = plan.split("</select>").next().unwrap();
+    assert!(plan.contains("<option value=\"\">—</option>") && !plan.contains(" selected"));
+    // The refusal's message, which quotes the label, is escaped at its field.
+    assert!(html.contains(
+        "(&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--fields--&gt;) is wrong."
+    ));
+    // The spent key is not carried over, the fresh one is.
+    assert_eq!(html.matches("name=\"idempotency_key\"").count(), 1);
+    assert!(html.contains("value=\"pg_new\""));
+    // The same one script as any form: its hash is the one the CSP names.
+    assert_eq!(
+        content_security_policy(html, false),
+        content_security_policy(&page_of("intro").html, false)
+    );
+
+    // A forged type no form has: the list, which repeats none of it.
+    let body = format!("type={encoded}&name={encoded}");
+    let err = refused("type", "'type' must be one of: intro, support.");
+    let list = refused_form(&types(), body.as_bytes(), &err, None, "pg_n").unwrap();
+    assert!(
+        !list.html.contains("<script") && !list.html.contains("alert(1)"),
+        "{}",
+        list.html
+    );
+}
+
+/// Review of issue 14: a slug no type has (as the router hands it over: one raw segment, not
+/// decoded) is a 404 page that repeats none of it, however long or strange.
+#[test]
+fn a_hostile_slug_is_a_404_page_that_repeats_none_of_it() {
+    let long = "a".repeat(10_000);
+    for slug in [
+        long.as_str(),
+        "..",
+        "%2E%2E",
+        "intro%2Fx",
+        "%F0%9F%98%80",
+        "😀",
+        "intro\u{0}",
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "<script>alert(1)</script>",
+        " intro",
+    ] {
+        let page = page_of(slug);
+        assert_eq!(page.status, 404, "{slug}");
+        assert!(!page.html.contains(slug), "{slug}");
+        assert!(!page.html.contains("<script") && !page.turnstile);
+    }
+}
+
+/// Review of issue 14: a broken configuration on `/` or `/book/<slug>` is a page (a browser
+/// opened it), naming what is wrong, escaped.
+#[test]
+fn a_broken_configuration_is_an_unavailable_page() {
+    let err = ApiError::NotConfigured {
+        problems: vec!["BOOKING_TYPES[0].title: expected \"<text>\"".into()],
+    };
+    let page = unavailable_page(&err);
+    assert!(page.contains("not_configured") && page.contains("BOOKING_TYPES[0].title"));
+    assert!(page.contains("&quot;&lt;text&gt;&quot;") && !page.contains("<text>"));
+    assert!(content_security_policy(&page, false).contains("script-src 'none';"));
+}
+
+/// The fields of the booking form as they were before event types (commit 46793a8's
+/// `booking.html`).
+const FIELDS_BEFORE_TYPES: &str = r#"<label for="name">Your name</label>
+<input id="name" name="name" required maxlength="200" autocomplete="name" aria-describedby="name-error">
+<p class="error" id="name-error" role="alert"></p>
+<label for="email">Email</label>
+<input id="email" name="email" type="email" required maxlength="254" autocomplete="email" aria-describedby="email-error">
+<p class="error" id="email-error" role="alert"></p>
+<label for="start_time">Date and time</label>
+<input id="start_time" name="start_time" type="datetime-local" required aria-describedby="start_time-error">
+<p class="error" id="start_time-error" role="alert"></p>
+<label for="timezone">Time zone</label>
+<input id="timezone" name="timezone" placeholder="e.g. Europe/Berlin" aria-describedby="timezone-error">
+<p class="error" id="timezone-error" role="alert"></p>
+<label for="duration">Length in minutes</label>
+<input id="duration" name="duration" type="number" min="5" max="720" value="30" aria-describedby="duration-error">
+<p class="error" id="duration-error" role="alert"></p>
+<label for="topic">Topic (optional)</label>
+<input id="topic" name="topic" maxlength="200" aria-describedby="topic-error">
+<p class="error" id="topic-error" role="alert"></p>
+"#;
+
+/// Each line of `fields`, an `<input>`'s words (its attributes) sorted: the order of a tag's
+/// attributes changes nothing.
+fn normalized(fields: &str) -> Vec<String> {
+    fields
+        .lines()
+        .map(|line| match line.strip_prefix("<input ") {
+            Some(rest) => {
+                let mut words: Vec<&str> = rest.trim_end_matches('>').split_whitespace().collect();
+                words.sort_unstable();
+                format!("<input {}>", words.join(" "))
+            }
+            None => line.to_owned(),
+        })
+        .collect()
+}
+
+/// Review of issue 14: with no event types, `/` is the form it was, apart from the hidden
+/// `type` (and its refusal slot): the same fields, labels and attributes (their order within a
+/// tag aside), in the same order.
+#[test]
+fn without_types_the_form_keeps_its_fields_apart_from_the_hidden_type() {
+    let now = form::form_fields(EventTypes::implicit().default_type(), None);
+    let (type_field, rest) = now.split_at(now.find("<label").unwrap());
+    assert_eq!(
+        type_field,
+        "<input type=\"hidden\" id=\"type\" name=\"type\" value=\"meeting\">\n\
+         <p class=\"error\" id=\"type-error\" role=\"alert\"></p>\n"
+    );
+    assert_eq!(
+        normalized(rest).join("\n"),
+        normalized(FIELDS_BEFORE_TYPES).join("\n")
+    );
+    let html = home(&EventTypes::implicit(), None, "pg_x").html;
+    assert!(
+        html.contains("<title>Book a meeting</title>") && html.contains("<h1>Book a meeting</h1>")
+    );
+    // Every slot is filled (the Turnstile one stays empty, as before, with bot protection off).
+    assert_eq!(html.matches("<!--").count(), 1, "{html}");
+    assert!(html.contains("<!--turnstile-->"));
+}

@@ -14,7 +14,7 @@ use crate::domain::booking::replay::{may_replay_refused, KeyedAnswer};
 use crate::domain::booking::request::{client_key, Context};
 use crate::domain::booking::saga::{self, AfterCommit, AfterCreate, WORKER_LOOKUP_PAGES};
 use crate::domain::booking::submit_limits::Submitter;
-use crate::domain::booking::{parse_booking, BookingId, ValidBooking};
+use crate::domain::booking::{parse_booking, BodyKind, BookingId, ValidBooking};
 use crate::domain::config::Config;
 use crate::domain::coordinator::{
     CommitBooking, CreateUnknown, KeyedReplay, MismatchReport, MoveReservation, Refusal,
@@ -68,7 +68,14 @@ impl Created {
     }
 }
 
-pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
+/// `keep_form`, when given, receives a form body once read: a refused plain form post is shown
+/// again with what was typed, from the one copy the booking path read (never a second copy of
+/// the request, which the runtime would buffer in full beside the first).
+pub async fn create(
+    mut req: Request,
+    env: &Env,
+    keep_form: Option<&mut Vec<u8>>,
+) -> Result<Created, ApiError> {
     let account = Account::load(env)?;
     let (config, coordinator) = (&account.config, &account.coordinator);
     // A broken event types configuration refuses bookings (503 naming every path), before any
@@ -77,6 +84,9 @@ pub async fn create(mut req: Request, env: &Env) -> Result<Created, ApiError> {
     let header = req.headers().get("idempotency-key").ok().flatten();
     let presented = turnstile::Presented::of(&req);
     let (kind, body) = read_body(&mut req).await?;
+    if let (Some(kept), BodyKind::Form) = (keep_form, kind) {
+        kept.clone_from(&body);
+    }
     let client = client_key(kind, &body, header.as_deref())?;
     // Drawn before validation (which stays pure) for a passcode the worker generates: it is
     // journaled with the attempt, so every create of this booking sends the same one.

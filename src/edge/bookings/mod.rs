@@ -17,21 +17,21 @@ use worker::{Env, Request, Response};
 pub async fn post(req: Request, env: &Env) -> Result<Response, ApiError> {
     let accept = req.headers().get("accept").ok().flatten();
     if !page::prefers_html(accept.as_deref()) {
-        return create::create(req, env)
+        return create::create(req, env, None)
             .await
             .map(|created| created.response());
     }
-    // The form shown again keeps what was typed: a copy (the runtime tees the body) is read
-    // only if the booking is refused at a field.
-    let copy = req.clone().ok();
-    let outcome = create::create(req, env).await;
+    // The form shown again keeps what was typed: the form body as the booking path read it
+    // (at most `MAX_BODY_BYTES`; empty when it was not read, or not a form).
+    let mut form_body = Vec::new();
+    let outcome = create::create(req, env, Some(&mut form_body)).await;
     Ok(match outcome {
         Ok(created) => http::html_response(
             created.answer.status,
             &page::confirmation_page(&created.answer.body, created.replayed, &IntlZones),
             false,
         ),
-        Err(err) => super::pages::refused(copy, &err, env).await,
+        Err(err) => super::pages::refused(&form_body, &err, env),
     })
 }
 
