@@ -5,26 +5,9 @@
 // Saves screenshots.
 //
 // Usage: node tests/browser/booking_page.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { check, launchChromium, localDay, scriptArguments } from "./common.mjs";
 
-const [base, shots, suffix, emulator] = process.argv.slice(2);
-if (!base || !shots || !suffix || !emulator) {
-  console.error("usage: booking_page.mjs <base url> <screenshot dir> <unique suffix> <emulator url>");
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// `YYYY-MM-DDTHH:MM`, as a datetime-local input takes it, `days` from now at 10:00.
-function localDay(days, hour) {
-  const d = new Date(Date.now() + days * 86400000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00`;
-}
+const { base, shots, suffix, emulator } = scriptArguments("booking_page.mjs");
 
 // The emulator's meeting behind a join link (undefined once deleted).
 async function meetingAtZoom(joinUrl) {
@@ -54,11 +37,7 @@ async function fill(page, email, startTime) {
   await page.fill("#start_time", startTime);
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
   // With JavaScript, in a visitor's own time zone.
   const context = await browser.newContext({ timezoneId: "Asia/Tokyo" });

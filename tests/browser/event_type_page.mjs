@@ -5,36 +5,15 @@
 // books once corrected. Prints the two join links (`joined: <url>`) for the test to find at
 // the emulator, and saves screenshots.
 //
-// Usage: node tests/browser/event_type_page.mjs <worker URL> <screenshot dir> <suffix>
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+// Usage: node tests/browser/event_type_page.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
+import { check, launchChromium, localDay, scriptArguments } from "./common.mjs";
 
-const [base, shots, suffix] = process.argv.slice(2);
-if (!base || !shots || !suffix) {
-  console.error("usage: event_type_page.mjs <base url> <screenshot dir> <unique suffix>");
-  process.exit(2);
-}
-mkdirSync(shots, { recursive: true });
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// `YYYY-MM-DDTHH:MM`, as a datetime-local input takes it, `days` from now at `hour`:00.
-function localDay(days, hour) {
-  const d = new Date(Date.now() + days * 86400000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00`;
-}
+const { base, shots, suffix } = scriptArguments("event_type_page.mjs");
 
 // A question's input: its id (`answers.<id>`) has a dot, so it is selected by attribute.
 const question = (id) => `[id="answers.${id}"]`;
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
   // With JavaScript: the list, then the intro form.
   const context = await browser.newContext({ timezoneId: "Europe/Berlin" });

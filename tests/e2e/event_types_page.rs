@@ -2,9 +2,9 @@
 //! list at `/`, each type's form at `/book/<slug>`, a browser booking `intro` through its page,
 //! and a refused plain form post shown again with the refusal at its field.
 
+use crate::page::{run_browser_script, screenshots};
 use serde_json::Value;
-use std::process::Command;
-use testbed::{root, send_with, unique_email, Answer, Stack};
+use testbed::{send_with, unique_email, Answer, Stack};
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
@@ -93,19 +93,7 @@ pub fn an_unknown_type_page_is_a_404_page(stack: &Stack) {
 }
 
 pub fn a_browser_books_the_intro_type_through_its_page(stack: &Stack) {
-    let shots = root().join("target/e2e/artifacts");
-    let suffix = unique_email("types").replace(['@', '.'], "-");
-    let run = Command::new("node")
-        .arg(root().join("tests/browser/event_type_page.mjs"))
-        .arg(&stack.worker)
-        .arg(&shots)
-        .arg(&suffix)
-        .current_dir(root())
-        .output()
-        .expect("node runs");
-    let out = String::from_utf8_lossy(&run.stdout);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "browser test failed:\n{out}\n{err}");
+    let out = run_browser_script(stack, "event_type_page.mjs");
     let joined: Vec<&str> = out
         .lines()
         .filter_map(|l| l.strip_prefix("joined: "))
@@ -134,7 +122,7 @@ pub fn a_browser_books_the_intro_type_through_its_page(stack: &Stack) {
         "type-page-refused-no-js",
         "type-page-booked-no-js",
     ] {
-        let file = shots.join(format!("{shot}.png"));
+        let file = screenshots().join(format!("{shot}.png"));
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         assert!(size > 1000, "{} is missing or empty", file.display());
     }

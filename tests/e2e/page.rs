@@ -58,21 +58,34 @@ pub fn booking_page_is_served(stack: &Stack) {
     assert!(manage.body.contains("location.hash"));
 }
 
-pub fn browser_books_with_and_without_javascript(stack: &Stack) {
-    let shots = root().join("target/e2e/artifacts");
+/// Where the browser scripts leave their screenshots.
+pub fn screenshots() -> std::path::PathBuf {
+    root().join("target/e2e/artifacts")
+}
+
+/// Runs `tests/browser/<script>` in Chromium against the stack's worker (arguments: the
+/// worker's URL, the screenshot folder, a suffix unique to this run, the emulator's URL);
+/// its standard output once it succeeded.
+pub fn run_browser_script(stack: &Stack, script: &str) -> String {
     let suffix = unique_email("browser").replace(['@', '.'], "-");
     let run = Command::new("node")
-        .arg(root().join("tests/browser/booking_page.mjs"))
+        .arg(root().join("tests/browser").join(script))
         .arg(&stack.worker)
-        .arg(&shots)
+        .arg(screenshots())
         .arg(&suffix)
         .arg(&stack.emulator.base_url)
         .current_dir(root())
         .output()
         .expect("node runs");
-    let out = String::from_utf8_lossy(&run.stdout);
+    let out = String::from_utf8_lossy(&run.stdout).into_owned();
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "browser test failed:\n{out}\n{err}");
+    assert!(run.status.success(), "{script} failed:\n{out}\n{err}");
+    out
+}
+
+pub fn browser_books_with_and_without_javascript(stack: &Stack) {
+    let shots = screenshots();
+    let out = run_browser_script(stack, "booking_page.mjs");
     // Two bookings went through (with and without JavaScript); the past times made nothing;
     // the manage page moved the first once and cancelled it.
     let stats = stack.stats();

@@ -159,7 +159,7 @@ mod tests {
             .contains("15, 30 or 45"));
     }
 
-    /// Review: a reschedule naming the type or the answers is refused, not answered 200 with
+    /// A reschedule naming the type or the answers is refused, not answered 200 with
     /// them silently unchanged.
     #[test]
     fn the_type_and_the_answers_cannot_be_rescheduled() {

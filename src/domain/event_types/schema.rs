@@ -287,13 +287,24 @@ impl Problems {
     }
 }
 
-fn read_type(item: &Value, path: &str, p: &mut Problems) -> Option<TypeSpec> {
-    let before = p.count();
+/// `item` as an object whose keys are all `known` (each other key is a problem).
+fn object_of<'v>(
+    item: &'v Value,
+    known: &[&str],
+    path: &str,
+    p: &mut Problems,
+) -> Option<&'v Map<String, Value>> {
     let Value::Object(map) = item else {
         p.add(path, "expected an object");
         return None;
     };
-    unknown_keys(map, TYPE_KEYS, path, p);
+    unknown_keys(map, known, path, p);
+    Some(map)
+}
+
+fn read_type(item: &Value, path: &str, p: &mut Problems) -> Option<TypeSpec> {
+    let before = p.count();
+    let map = object_of(item, TYPE_KEYS, path, p)?;
     let slug = required_text(map, "slug", path, MAX_SLUG_CHARS, p);
     if let Some(slug) = &slug {
         if !is_slug(slug) {
@@ -682,11 +693,7 @@ fn read_questions(map: &Map<String, Value>, path: &str, p: &mut Problems) -> Vec
 
 fn read_question(item: &Value, path: &str, p: &mut Problems) -> Option<QuestionSpec> {
     let before = p.count();
-    let Value::Object(map) = item else {
-        p.add(path, "expected an object");
-        return None;
-    };
-    unknown_keys(map, QUESTION_KEYS, path, p);
+    let map = object_of(item, QUESTION_KEYS, path, p)?;
     let id = required_text(map, "id", path, MAX_QUESTION_ID_CHARS, p);
     if let Some(id) = &id {
         let ok = id

@@ -274,7 +274,7 @@ fn a_form_without_a_type_is_the_default_types() {
     assert!(turnstile.turnstile && turnstile.html.contains("<h1>Intro call</h1>"));
 }
 
-/// Review of issue 14: what a refused plain form post echoes is escaped in every context it
+/// What a refused plain form post echoes is escaped in every context it
 /// lands in (attribute values, textarea content, a chosen option), and a forged type, a forged
 /// answer id or a forged option value adds no markup.
 #[test]
@@ -330,7 +330,7 @@ fn a_hostile_refill_is_escaped_in_every_context() {
     );
 }
 
-/// Review of issue 14: a slug no type has (as the router hands it over: one raw segment, not
+/// A slug no type has (as the router hands it over: one raw segment, not
 /// decoded) is a 404 page that repeats none of it, however long or strange.
 #[test]
 fn a_hostile_slug_is_a_404_page_that_repeats_none_of_it() {
@@ -354,7 +354,7 @@ fn a_hostile_slug_is_a_404_page_that_repeats_none_of_it() {
     }
 }
 
-/// Review of issue 14: a broken configuration on `/` or `/book/<slug>` is a page (a browser
+/// A broken configuration on `/` or `/book/<slug>` is a page (a browser
 /// opened it), naming what is wrong, escaped.
 #[test]
 fn a_broken_configuration_is_an_unavailable_page() {
@@ -405,7 +405,7 @@ fn normalized(fields: &str) -> Vec<String> {
         .collect()
 }
 
-/// Review of issue 14: with no event types, `/` is the form it was, apart from the hidden
+/// With no event types, `/` is the form it was, apart from the hidden
 /// `type` (and its refusal slot): the same fields, labels and attributes (their order within a
 /// tag aside), in the same order.
 #[test]

@@ -358,7 +358,7 @@ mod tests {
         assert!(!agenda.contains('…'));
     }
 
-    /// Review: an answer is guest input, and a `long_text` one may hold a line that looks like
+    /// An answer is guest input, and a `long_text` one may hold a line that looks like
     /// another booking's reference. The service's own marker stays the agenda's last line,
     /// whether the agenda is cut or not, so the forged line is never read as the marker.
     #[test]
@@ -384,7 +384,7 @@ mod tests {
         }
     }
 
-    /// Review: the most the answers can be (10 questions at the longest `max_length`, in
+    /// The most the answers can be (10 questions at the longest `max_length`, in
     /// multi-byte characters) after the longest guest agenda still gives Zoom at most 2000
     /// characters, ending with `…` and the reference.
     #[test]
@@ -411,7 +411,7 @@ mod tests {
         assert_eq!(Marker::in_agenda(&agenda), Some(marker));
     }
 
-    /// Review: an attempt journaled before event types (its booking without `event_type`,
+    /// An attempt journaled before event types (its booking without `event_type`,
     /// `answers`, `settings`, `passcode`) read by the new code creates its meeting with the
     /// built-in settings, no passcode and the agenda as it was.
     #[test]

@@ -206,22 +206,35 @@ mod tests {
        "max_duration": 60, "default_duration": 20}
     ]"#;
 
-    fn types() -> EventTypes {
+    fn types_of(json: &str) -> EventTypes {
         let pool = [HostUser::parse("h@example.com").unwrap()];
-        EventTypes::parse(TYPES, "BOOKING_TYPES", &pool).unwrap()
+        EventTypes::parse(json, "BOOKING_TYPES", &pool).unwrap()
     }
 
-    fn book(kind: BodyKind, body: &str) -> Result<ValidBooking, ApiError> {
-        let types = types();
+    fn types() -> EventTypes {
+        types_of(TYPES)
+    }
+
+    /// Parses `body` as a booking of one of `types`, in UTC, with the given random bytes.
+    fn book_of(
+        types: &EventTypes,
+        kind: BodyKind,
+        body: &str,
+        random: [u8; 8],
+    ) -> Result<ValidBooking, ApiError> {
         let utc = Zone::utc();
         let context = Context {
             now: now(),
             zones: &CompiledZones,
             default_timezone: &utc,
-            types: &types,
-            random: [1, 2, 3, 4, 5, 6, 7, 8],
+            types,
+            random,
         };
         parse_booking(kind, body.as_bytes(), context)
+    }
+
+    fn book(kind: BodyKind, body: &str) -> Result<ValidBooking, ApiError> {
+        book_of(&types(), kind, body, [1, 2, 3, 4, 5, 6, 7, 8])
     }
 
     /// A JSON booking with `extra` fields added.
@@ -441,7 +454,7 @@ mod tests {
         )
     }
 
-    /// Review: a repeated `answers[<id>]` keeps the first (what the form showed), and odd
+    /// A repeated `answers[<id>]` keeps the first (what the form showed), and odd
     /// names (`answers[]`, `answers[`, `answers[company`, `answers[[company]]`) answer nothing.
     #[test]
     fn repeated_and_odd_form_answer_names() {
@@ -468,7 +481,7 @@ mod tests {
         );
     }
 
-    /// Review: a JSON `answers` with thousands of keys, as many as the 16 KB body holds, is
+    /// A JSON `answers` with thousands of keys, as many as the 16 KB body holds, is
     /// read in one pass; only the type's questions are kept, so what the ledger stores is
     /// bounded by the questions (at most 10, each at most its `max_length`), never by the body.
     #[test]
@@ -486,7 +499,7 @@ mod tests {
         assert_eq!(over.status(), 413);
     }
 
-    /// Review: a keyless submission's key follows the answers: one that differs in any answer
+    /// A keyless submission's key follows the answers: one that differs in any answer
     /// is another request (it cannot replay someone else's booking), while the same answers in
     /// another order, with surrounding blanks, or with ids the type does not ask meet it.
     #[test]
@@ -508,7 +521,7 @@ mod tests {
         }
     }
 
-    /// Review: the passcode comes from the request's randomness, not from what it asks: a
+    /// The passcode comes from the request's randomness, not from what it asks: a
     /// retry (other random bytes) has the same fingerprint and keyless key, so it meets the
     /// journaled attempt, whose booking (and passcode) every create of it sends. `Debug` (what
     /// a log line would print) never shows it.
@@ -516,18 +529,10 @@ mod tests {
     fn the_passcode_is_not_part_of_the_request_and_never_printed() {
         use crate::domain::booking::idempotency::{duplicate_key, fingerprint};
         let types = types();
-        let utc = Zone::utc();
         let parse = |random: [u8; 8]| {
-            let context = Context {
-                now: now(),
-                zones: &CompiledZones,
-                default_timezone: &utc,
-                types: &types,
-                random,
-            };
             let body = r#"{"name":"Ada","email":"a@b.io","start_time":"2030-03-02T09:00:00Z",
                 "answers":{"company":"Acme"}}"#;
-            parse_booking(BodyKind::Json, body.as_bytes(), context).unwrap()
+            book_of(&types, BodyKind::Json, body, random).unwrap()
         };
         let (first, retry) = (parse([1; 8]), parse([2; 8]));
         assert_ne!(first.passcode, retry.passcode);
@@ -543,36 +548,23 @@ mod tests {
         assert_eq!(journaled.passcode, first.passcode);
     }
 
-    /// Review: a choice is matched exactly against its options, whatever its `max_length`: an
+    /// A choice is matched exactly against its options, whatever its `max_length`: an
     /// option longer than it can still be chosen.
     #[test]
     fn a_choice_is_bounded_by_its_options_not_its_max_length() {
-        let pool = [HostUser::parse("h@example.com").unwrap()];
-        let types = EventTypes::parse(
+        let types = types_of(
             r#"[{"slug":"t","title":"T","durations":[30],"default_duration":30,
                 "questions":[{"id":"tier","label":"Tier","kind":"choice","max_length":3,
                               "options":["Enterprise","Pro"]}]}]"#,
-            "BOOKING_TYPES",
-            &pool,
-        )
-        .unwrap();
-        let utc = Zone::utc();
-        let context = Context {
-            now: now(),
-            zones: &CompiledZones,
-            default_timezone: &utc,
-            types: &types,
-            random: [0; 8],
-        };
-        let body = |tier: &str| {
-            format!(
+        );
+        let book = |tier: &str| {
+            let body = format!(
                 r#"{{"name":"Ada","email":"a@b.io","start_time":"2030-03-02T09:00:00Z",
                     "answers":{{"tier":"{tier}"}}}}"#
-            )
+            );
+            book_of(&types, BodyKind::Json, &body, [0; 8])
         };
-        let b = parse_booking(BodyKind::Json, body("Enterprise").as_bytes(), context).unwrap();
-        assert_eq!(b.answers[0].value, "Enterprise");
-        let refused = parse_booking(BodyKind::Json, body("Enterprise!").as_bytes(), context);
-        assert_eq!(refused.unwrap_err().code(), "invalid_answer");
+        assert_eq!(book("Enterprise").unwrap().answers[0].value, "Enterprise");
+        assert_eq!(book("Enterprise!").unwrap_err().code(), "invalid_answer");
     }
 }
