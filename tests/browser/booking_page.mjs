@@ -5,25 +5,10 @@
 // Saves screenshots.
 //
 // Usage: node tests/browser/booking_page.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
-import { check, launchChromium, localDay, scriptArguments } from "./common.mjs";
+import { check, launchChromium, localDay, scriptArguments, textMatching, zoomMeetings } from "./common.mjs";
 
 const { base, shots, suffix, emulator } = scriptArguments("booking_page.mjs");
-
-// The emulator's meeting behind a join link (undefined once deleted).
-async function meetingAtZoom(joinUrl) {
-  const listing = await (await fetch(`${emulator}/_emulator/meetings`)).json();
-  return listing.meetings.find((m) => m.join_url === joinUrl);
-}
-
-// Waits until the element's text matches `pattern`; returns the text.
-async function textMatching(page, selector, pattern) {
-  await page.waitForFunction(
-    ([sel, source]) => new RegExp(source).test(document.querySelector(sel)?.textContent || ""),
-    [selector, pattern.source],
-    { timeout: 20000 },
-  );
-  return page.textContent(selector);
-}
+const meetingAtZoom = (joinUrl) => zoomMeetings(emulator, joinUrl);
 
 // No raw booking id or owner token is shown as text to copy: the manage link carries them.
 async function noRawIdentifiers(page) {

@@ -33,3 +33,19 @@ export function launchChromium() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }
+
+// The emulator's meeting behind a join link (undefined once deleted).
+export async function zoomMeetings(emulator, joinUrl) {
+  const listing = await (await fetch(`${emulator}/_emulator/meetings`)).json();
+  return listing.meetings.find((m) => m.join_url === joinUrl);
+}
+
+// Waits until the element's text matches `pattern`; returns the text.
+export async function textMatching(page, selector, pattern) {
+  await page.waitForFunction(
+    ([sel, source]) => new RegExp(source).test(document.querySelector(sel)?.textContent || ""),
+    [selector, pattern.source],
+    { timeout: 20000 },
+  );
+  return page.textContent(selector);
+}

@@ -6,9 +6,9 @@
 // the emulator, and saves screenshots.
 //
 // Usage: node tests/browser/event_type_page.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
-import { check, launchChromium, localDay, scriptArguments } from "./common.mjs";
+import { check, launchChromium, localDay, scriptArguments, textMatching, zoomMeetings } from "./common.mjs";
 
-const { base, shots, suffix } = scriptArguments("event_type_page.mjs");
+const { base, shots, suffix, emulator } = scriptArguments("event_type_page.mjs");
 
 // A question's input: its id (`answers.<id>`) has a dot, so it is selected by attribute.
 const question = (id) => `[id="answers.${id}"]`;
@@ -54,6 +54,20 @@ try {
   check(/09:00–09:45, Berlin time/.test(booked), `the chosen length, in the zone: ${booked}`);
   await page.screenshot({ path: `${shots}/type-page-booked.png`, fullPage: true });
   console.log(`joined: ${href}`);
+
+  // The manage page offers the type's lengths as a choice, and a move keeps to them.
+  await Promise.all([page.waitForURL(/\/manage#/), page.click("#manage-link")]);
+  await page.waitForSelector("select#duration", { timeout: 20000 });
+  const offered = await page.$$eval("#duration option", (os) => os.map((o) => o.value));
+  check(JSON.stringify(offered) === JSON.stringify(["15", "30", "45"]), `manage lengths: ${offered}`);
+  check(await page.inputValue("#duration") === "45", "the booked length is chosen");
+  await page.selectOption("#duration", "30");
+  await page.click("#move");
+  await textMatching(page, "#form-result", /moved/);
+  await textMatching(page, "#when", /09:00–09:30, Berlin time/);
+  const moved = await zoomMeetings(emulator, href);
+  check(moved && moved.duration === 30, `the meeting's length at Zoom: ${moved && moved.duration}`);
+  await page.screenshot({ path: `${shots}/type-manage-moved.png`, fullPage: true });
   await context.close();
 
   // Without JavaScript: a refusal comes back in the form, filled in as typed.

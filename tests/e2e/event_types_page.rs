@@ -99,8 +99,10 @@ pub fn a_browser_books_the_intro_type_through_its_page(stack: &Stack) {
         .filter_map(|l| l.strip_prefix("joined: "))
         .collect();
     assert_eq!(joined.len(), 2, "{out}");
-    // Two meetings, each of the type: its host, its topic template, the length chosen.
+    // Two meetings, each of the type: its host, its topic template, the length chosen (the
+    // first booked for 45 minutes, then moved to 30 on the manage page's choice of lengths).
     assert_eq!(stack.stats()["meetings_created"], 2, "{out}");
+    assert_eq!(stack.stats()["meetings_updated"], 1, "{out}");
     let meetings = stack.meetings();
     let made = |join: &str| -> Value {
         meetings
@@ -114,11 +116,12 @@ pub fn a_browser_books_the_intro_type_through_its_page(stack: &Stack) {
         with_js["topic"], "Intro call with Ada Lovelace",
         "{with_js}"
     );
-    assert_eq!(with_js["duration"], 45, "{with_js}");
+    assert_eq!(with_js["duration"], 30, "{with_js}");
     assert_eq!(without_js["topic"], "Intro call with Grace Hopper");
     assert_eq!(without_js["duration"], 15, "{without_js}");
     for shot in [
         "type-page-booked",
+        "type-manage-moved",
         "type-page-refused-no-js",
         "type-page-booked-no-js",
     ] {
