@@ -2,7 +2,7 @@
 //! list at `/`, each type's form at `/book/<slug>`, a browser booking `intro` through its page,
 //! and a refused plain form post shown again with the refusal at its field.
 
-use crate::page::{run_browser_script, screenshots};
+use crate::page::{assert_screenshots, run_browser_script};
 use serde_json::Value;
 use testbed::{send_with, unique_email, Answer, Stack};
 
@@ -119,16 +119,12 @@ pub fn a_browser_books_the_intro_type_through_its_page(stack: &Stack) {
     assert_eq!(with_js["duration"], 30, "{with_js}");
     assert_eq!(without_js["topic"], "Intro call with Grace Hopper");
     assert_eq!(without_js["duration"], 15, "{without_js}");
-    for shot in [
+    assert_screenshots(&[
         "type-page-booked",
         "type-manage-moved",
         "type-page-refused-no-js",
         "type-page-booked-no-js",
-    ] {
-        let file = screenshots().join(format!("{shot}.png"));
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 1000, "{} is missing or empty", file.display());
-    }
+    ]);
     // The answers reach the agenda under their labels (the booking path's part of issue 14).
     for (meeting, company) in [
         (&with_js, "Analytical Engines Ltd"),

@@ -59,8 +59,17 @@ pub fn booking_page_is_served(stack: &Stack) {
 }
 
 /// Where the browser scripts leave their screenshots.
-pub fn screenshots() -> std::path::PathBuf {
+fn screenshots() -> std::path::PathBuf {
     root().join("target/e2e/artifacts")
+}
+
+/// Each named screenshot was saved (a PNG of some size, not an empty file).
+pub fn assert_screenshots(names: &[&str]) {
+    for name in names {
+        let file = screenshots().join(format!("{name}.png"));
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1000, "{} is missing or empty", file.display());
+    }
 }
 
 /// Runs `tests/browser/<script>` in Chromium against the stack's worker (arguments: the
@@ -84,7 +93,6 @@ pub fn run_browser_script(stack: &Stack, script: &str) -> String {
 }
 
 pub fn browser_books_with_and_without_javascript(stack: &Stack) {
-    let shots = screenshots();
     let out = run_browser_script(stack, "booking_page.mjs");
     // Two bookings went through (with and without JavaScript); the past times made nothing;
     // the manage page moved the first once and cancelled it.
@@ -92,17 +100,13 @@ pub fn browser_books_with_and_without_javascript(stack: &Stack) {
     assert_eq!(stats["meetings_created"], 2, "{out}");
     assert_eq!(stats["meetings_updated"], 1, "{out}");
     assert_eq!(stats["meetings_deleted"], 1, "{out}");
-    for shot in [
+    assert_screenshots(&[
         "booking-page-booked",
         "booking-page-error",
         "booking-page-no-js",
         "manage-page-moved",
         "manage-page-cancelled",
-    ] {
-        let file = shots.join(format!("{shot}.png"));
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 1000, "{} is missing or empty", file.display());
-    }
+    ]);
 }
 
 pub fn plain_form_posts_get_html(stack: &Stack) {
