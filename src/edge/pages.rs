@@ -6,7 +6,6 @@ use super::{clock, http, settings};
 use crate::domain::api_error::ApiError;
 use crate::domain::event_types::EventTypes;
 use crate::domain::page::{self, Served};
-use std::rc::Rc;
 use worker::{Env, Response};
 
 /// `GET /`.
@@ -22,7 +21,9 @@ pub fn type_page(env: &Env, slug: &str) -> Response {
 }
 
 fn serve(env: &Env, render: impl FnOnce(&EventTypes, Option<&str>, &str) -> Served) -> Response {
-    let served = types(env).and_then(|types| {
+    // The types in force; `503 not_configured` when they (or the settings they are checked
+    // against) are broken.
+    let served = settings::event_types(env).and_then(|types| {
         let site_key = site_key(env);
         Ok(render(&types, site_key.as_deref(), &form_key()?))
     });
@@ -46,7 +47,7 @@ fn form_again(form_body: &[u8], err: &ApiError, env: &Env) -> Option<Served> {
     if form_body.is_empty() {
         return None;
     }
-    let types = types(env).ok()?;
+    let types = settings::event_types(env).ok()?;
     let site_key = site_key(env);
     page::refused_form(
         &types,
@@ -55,12 +56,6 @@ fn form_again(form_body: &[u8], err: &ApiError, env: &Env) -> Option<Served> {
         site_key.as_deref(),
         &form_key().ok()?,
     )
-}
-
-/// The event types in force; `503 not_configured` when they (or the settings they are checked
-/// against) are broken.
-fn types(env: &Env) -> Result<Rc<EventTypes>, ApiError> {
-    settings::event_types(env)
 }
 
 fn site_key(env: &Env) -> Option<String> {
