@@ -31,6 +31,8 @@ pub enum FieldErrorKind {
     InvalidText,
     UnknownType,
     InvalidAnswer,
+    OutsideAvailability,
+    RangeTooLong,
 }
 
 impl FieldErrorKind {
@@ -48,6 +50,8 @@ impl FieldErrorKind {
             Self::InvalidText => "invalid_text",
             Self::UnknownType => "unknown_type",
             Self::InvalidAnswer => "invalid_answer",
+            Self::OutsideAvailability => "outside_availability",
+            Self::RangeTooLong => "range_too_long",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! passed in by the caller so every rule here is deterministic under `cargo test`.
 
 pub mod api_error;
+pub mod availability;
 pub mod booking;
 pub mod config;
 pub mod coordinator;

@@ -65,6 +65,81 @@ pub fn local_to_utc(
     }
 }
 
+/// A zone's offsets over a span of time, read once: the offset is sampled every
+/// [`SAMPLE_HOURS`] and each change found is narrowed to its exact second. Computing many local
+/// times (an availability answer) then costs a few dozen lookups in the runtime's database
+/// instead of several per time. Outside the span it asks `rules` itself.
+///
+/// Assumes no zone changes its offset twice within [`SAMPLE_HOURS`], as no IANA zone does.
+pub struct Sampled<'a> {
+    rules: &'a dyn ZoneRules,
+    zone: Zone,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    /// `(since, offset)`, ascending: the offset in force from `since` on.
+    changes: Vec<(DateTime<Utc>, i32)>,
+}
+
+pub const SAMPLE_HOURS: i64 = 12;
+
+impl<'a> Sampled<'a> {
+    /// `zone`'s offsets from `from` to `to` (a few days either side of local times in
+    /// between are covered: `local_to_utc` looks a day around).
+    pub fn over(
+        rules: &'a dyn ZoneRules,
+        zone: &Zone,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Self {
+        let (from, to) = (from - Duration::days(2), to + Duration::days(2));
+        let step = Duration::hours(SAMPLE_HOURS);
+        let mut at = from;
+        let mut offset = rules.offset_seconds(zone, at);
+        let mut changes = vec![(from, offset)];
+        while at < to {
+            let next = at + step;
+            let next_offset = rules.offset_seconds(zone, next);
+            if next_offset != offset {
+                // The change is in (at, next]: the first second with the new offset.
+                let (mut lo, mut hi) = (at.timestamp(), next.timestamp());
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    let t = DateTime::from_timestamp(mid, 0).unwrap_or(next);
+                    if rules.offset_seconds(zone, t) == offset {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                changes.push((DateTime::from_timestamp(hi, 0).unwrap_or(next), next_offset));
+                offset = next_offset;
+            }
+            at = next;
+        }
+        Sampled {
+            rules,
+            zone: zone.clone(),
+            from,
+            to,
+            changes,
+        }
+    }
+}
+
+impl ZoneRules for Sampled<'_> {
+    fn zone(&self, name: &str) -> Option<Zone> {
+        self.rules.zone(name)
+    }
+
+    fn offset_seconds(&self, zone: &Zone, instant: DateTime<Utc>) -> i32 {
+        if zone != &self.zone || instant < self.from || instant > self.to {
+            return self.rules.offset_seconds(zone, instant);
+        }
+        let after = self.changes.partition_point(|(since, _)| *since <= instant);
+        self.changes[after.saturating_sub(1)].1
+    }
+}
+
 /// Whether `name` has the shape of an IANA zone name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`): a
 /// letter first, then letters, digits, `/`, `_`, `-` and `+`, at most 64 characters. `Intl` also
 /// takes UTC offsets such as `+01:00`, which are no zones (they know no daylight saving time)
@@ -186,6 +261,34 @@ mod tests {
             local_to_utc(&CompiledZones, &adelaide, local(2030, 1, 10, 12, 0)),
             LocalResult::Single(Utc.with_ymd_and_hms(2030, 1, 10, 1, 30, 0).unwrap())
         );
+    }
+
+    /// Sampled offsets are the database's, to the second, around every change of a year in
+    /// zones with DST, half-hour offsets and none.
+    #[test]
+    fn sampled_offsets_are_exact_around_every_change() {
+        for name in [
+            "Europe/London",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+        ] {
+            let zone = zone(name);
+            let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            let to = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+            let sampled = Sampled::over(&CompiledZones, &zone, from, to);
+            let mut t = from;
+            while t < to {
+                for probe in [t, t + Duration::seconds(1), t + Duration::minutes(59)] {
+                    assert_eq!(
+                        sampled.offset_seconds(&zone, probe),
+                        CompiledZones.offset_seconds(&zone, probe),
+                        "{name} {probe}"
+                    );
+                }
+                t += Duration::minutes(30);
+            }
+        }
     }
 
     /// The algorithm agrees with chrono-tz's own local-time resolution across a year of hours

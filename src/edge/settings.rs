@@ -57,7 +57,10 @@ pub fn read_types(env: &Env, config: &Config) -> TypesRead {
             }
         }
         let read = EventTypes::resolve(var.as_deref(), event_types::EMBEDDED, &config.host_users)
-            .map(Rc::new);
+            .and_then(|mut types| match types.check_zones(&IntlZones) {
+                problems if problems.is_empty() => Ok(Rc::new(types)),
+                problems => Err(problems),
+            });
         *cache.borrow_mut() = Some((key, read.clone()));
         read
     })

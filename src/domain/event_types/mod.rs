@@ -8,6 +8,7 @@
 pub mod mismatch;
 pub mod schema;
 
+use crate::domain::time_zone::ZoneRules;
 use crate::domain::zoom::HostUser;
 use schema::{DurationsSpec, PasscodeSpec, QuestionSpec, TypeSpec};
 use serde_json::{json, Map, Value};
@@ -57,6 +58,7 @@ impl EventTypes {
                     zoom_settings: Map::new(),
                     passcode: PasscodeSpec::Zoom,
                     questions: Vec::new(),
+                    availability: None,
                 },
                 hosts: None,
             }],
@@ -102,6 +104,32 @@ impl EventTypes {
             })
             .collect();
         Ok(Self { types })
+    }
+
+    /// Hours zones the zone database does not know (`schema` checks only their shape: it builds
+    /// without a database), one problem each; the names it knows in other letter case take
+    /// their proper case.
+    pub fn check_zones(&mut self, zones: &dyn ZoneRules) -> Vec<String> {
+        let mut problems = Vec::new();
+        for t in &mut self.types {
+            let slug = t.spec.slug.clone();
+            let Some(name) = t
+                .spec
+                .availability
+                .as_mut()
+                .and_then(|a| a.timezone.as_mut())
+            else {
+                continue;
+            };
+            match zones.zone(name) {
+                Some(zone) => *name = zone.name().to_owned(),
+                None => problems.push(format!(
+                    "event type '{slug}': availability.timezone '{}' is not a known time zone",
+                    schema::quoted(name)
+                )),
+            }
+        }
+        problems
     }
 
     /// The type a booking without `type` gets.
@@ -228,6 +256,11 @@ impl EventType {
     /// Whether the worker generates the meeting's passcode.
     pub fn generates_passcode(&self) -> bool {
         self.spec.passcode == PasscodeSpec::Generate
+    }
+
+    /// When it can be booked (`domain::availability`); `None`: at any time.
+    pub fn availability(&self) -> Option<&schema::AvailabilitySpec> {
+        self.spec.availability.as_ref()
     }
 
     pub fn questions(&self) -> &[QuestionSpec] {

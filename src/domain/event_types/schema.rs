@@ -8,6 +8,13 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
+// Relative to this file, so `build.rs` finds it too.
+#[path = "hours.rs"]
+mod hours;
+// `build.rs` uses none of them.
+#[allow(unused_imports)]
+pub use hours::{parse_date, AvailabilitySpec, DayRanges, DAY_MINUTES, WEEKDAYS};
+
 pub const MIN_DURATION: u64 = 5;
 pub const MAX_DURATION: u64 = 720;
 pub const IMPLICIT_DEFAULT_DURATION: u64 = 30;
@@ -175,6 +182,8 @@ pub struct TypeSpec {
     pub zoom_settings: Map<String, Value>,
     pub passcode: PasscodeSpec,
     pub questions: Vec<QuestionSpec>,
+    /// `None`: bookable at any time (`domain::availability`).
+    pub availability: Option<AvailabilitySpec>,
 }
 
 const TYPE_KEYS: &[&str] = &[
@@ -190,6 +199,7 @@ const TYPE_KEYS: &[&str] = &[
     "zoom_settings",
     "passcode",
     "questions",
+    "availability",
 ];
 const QUESTION_KEYS: &[&str] = &["id", "label", "kind", "required", "max_length", "options"];
 
@@ -338,6 +348,7 @@ fn read_type(item: &Value, path: &str, p: &mut Problems) -> Option<TypeSpec> {
         }
     };
     let questions = read_questions(map, path, p);
+    let availability = hours::read_availability(map, path, p);
     if p.count() > before {
         return None;
     }
@@ -352,6 +363,7 @@ fn read_type(item: &Value, path: &str, p: &mut Problems) -> Option<TypeSpec> {
         zoom_settings,
         passcode,
         questions,
+        availability,
     })
 }
 

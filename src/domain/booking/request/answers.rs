@@ -23,7 +23,7 @@ pub struct Answer {
 }
 
 /// `type`, or the first configured type when absent.
-pub(super) fn parse_type<'t>(
+pub(crate) fn parse_type<'t>(
     fields: &RawFields,
     types: &'t EventTypes,
 ) -> Result<&'t EventType, FieldError> {

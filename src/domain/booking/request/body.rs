@@ -36,13 +36,10 @@ pub(super) enum RawValue {
     Other,
 }
 
-pub(in crate::domain::booking) struct RawFields(HashMap<String, RawValue>);
+pub(crate) struct RawFields(HashMap<String, RawValue>);
 
 impl RawFields {
-    pub(in crate::domain::booking) fn from_body(
-        kind: BodyKind,
-        body: &[u8],
-    ) -> Result<Self, ApiError> {
+    pub(crate) fn from_body(kind: BodyKind, body: &[u8]) -> Result<Self, ApiError> {
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES,
@@ -107,7 +104,7 @@ impl RawFields {
     }
 
     /// The trimmed text of a field; blank counts as absent (an HTML form sends empty inputs).
-    pub(super) fn text(&self, field: &'static str) -> Result<Option<String>, FieldError> {
+    pub(crate) fn text(&self, field: &'static str) -> Result<Option<String>, FieldError> {
         match self.0.get(field) {
             None => Ok(None),
             Some(RawValue::Text(s)) => {
@@ -122,10 +119,7 @@ impl RawFields {
         }
     }
 
-    pub(in crate::domain::booking) fn required_text(
-        &self,
-        field: &'static str,
-    ) -> Result<String, FieldError> {
+    pub(crate) fn required_text(&self, field: &'static str) -> Result<String, FieldError> {
         self.text(field)?.ok_or_else(|| {
             FieldError::new(
                 field,

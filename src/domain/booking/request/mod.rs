@@ -25,10 +25,12 @@ pub use validate::{
     DEFAULT_DURATION_MINUTES, MAX_AGENDA_CHARS, MAX_DAYS_AHEAD, MAX_DURATION_MINUTES,
     MAX_NAME_CHARS, MAX_TOPIC_CHARS, MIN_DURATION_MINUTES,
 };
-// A reschedule reads the same fields by the same rules.
-pub(super) use body::RawFields;
+// A reschedule and an availability question read the same fields by the same rules.
+pub(crate) use answers::parse_type;
+pub(crate) use body::RawFields;
 pub(super) use datetime::parse_start_time;
-pub(super) use validate::{check_start_window, parse_duration, parse_timezone};
+pub(super) use validate::check_start_window;
+pub(crate) use validate::{parse_duration, parse_timezone};
 
 /// A booking that passed every check, ready to be sent to Zoom. (Serializable so the
 /// coordinator can journal it: it is read back only from the coordinator's own storage.) Its

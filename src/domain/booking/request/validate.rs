@@ -68,7 +68,7 @@ pub(super) fn validate(
 }
 
 /// `timezone`, or `default` when absent.
-pub(in crate::domain::booking) fn parse_timezone(
+pub(crate) fn parse_timezone(
     fields: &RawFields,
     default: &Zone,
     zones: &dyn ZoneRules,
@@ -163,7 +163,7 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
 }
 
 /// `duration`: one of the lengths `event_type` allows, or its default when absent.
-pub(in crate::domain::booking) fn parse_duration(
+pub(crate) fn parse_duration(
     fields: &RawFields,
     event_type: &EventType,
 ) -> Result<u32, FieldError> {
