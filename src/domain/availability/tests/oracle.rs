@@ -174,7 +174,9 @@ impl World {
             .map(|(_, r)| r.clone())
             .unwrap_or_else(|| self.weekly[date.weekday().num_days_from_monday() as usize].clone());
         let on_grid = day.iter().any(|&(open, close)| {
-            minute >= open && (minute - open) % self.step == 0 && minute + self.duration <= close
+            minute >= open
+                && (minute - open).is_multiple_of(self.step)
+                && minute + self.duration <= close
         });
         let end = start + Duration::minutes(self.duration as i64);
         let b = Duration::minutes(self.before as i64);
