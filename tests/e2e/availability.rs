@@ -7,7 +7,7 @@
 //! - `solo`: the same hours, rules and closed date, on [`SOLO_HOST`] alone;
 //! - `anytime`: 30 minutes, no `availability` (bookable at any time).
 //!
-//! Availability reads are limited to [`LIMIT_PER_MINUTE`] a minute per IP address; [`ask`]
+//! One meeting at a time per host. Availability reads are limited to [`LIMIT_PER_MINUTE`] a minute per IP address; [`ask`]
 //! sends each read from an address of its own so scenarios never meet that limit by accident,
 //! [`ask_from`] from a chosen one.
 
@@ -68,6 +68,8 @@ pub fn options() -> StackOptions {
     let mut options = StackOptions::new(TokenMode::Multi)
         .var("ZOOM_HOST_USER", &HOSTS.join(","))
         .var("BOOKING_TYPES", &booking_types())
+        // One meeting at a time per host (the testbed's default lifts the limit).
+        .var("ZOOM_HOST_MAX_CONCURRENT", "1")
         .var(
             "AVAILABILITY_LIMIT_PER_IP",
             &format!("{LIMIT_PER_MINUTE}/minute"),

@@ -219,3 +219,40 @@ pub fn no_answer_reveals_a_host(stack: &Stack) {
         }
     }
 }
+
+/// A hold keeps the type's buffer free as the answer does: on `solo` (one host), 09:00 booked
+/// takes 09:30 too (10 minutes are kept after every meeting), so a booking there is `409
+/// slot_unavailable`, both are gone from the answer, and 10:00 is still listed and books.
+pub fn a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer(stack: &Stack) {
+    // A Tuesday five weeks ahead: no other scenario books there.
+    let day = quiet_monday() + Duration::days(8);
+    let at = |time: &str| format!("{}T{time}:00+00:00", iso(day));
+    let book = |time: &str| {
+        stack.book_json(&serde_json::json!({
+            "name": "Ada", "email": testbed::unique_email("buffer"),
+            "start_time": at(time), "type": "solo",
+        }))
+    };
+    let listed = || {
+        let answer = ask(
+            stack,
+            &format!("type=solo&from={}&to={}", iso(day), iso(day)),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        slots_of(&answer.json()["days"][0])
+    };
+    assert_eq!(listed().len(), 6);
+    let first = book("09:00");
+    assert_eq!(first.status, 201, "{}", first.body);
+    let blocked = book("09:30");
+    assert_eq!(blocked.status, 409, "{}", blocked.body);
+    assert_eq!(blocked.error_code(), "slot_unavailable");
+    let now = listed();
+    assert!(
+        !now.contains(&at("09:00")) && !now.contains(&at("09:30")),
+        "{now:?}"
+    );
+    assert_eq!(now.first(), Some(&at("10:00")), "{now:?}");
+    let next = book("10:00");
+    assert_eq!(next.status, 201, "{}", next.body);
+}

@@ -226,6 +226,7 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_api::defaults_fill_type_zone_and_duration_and_a_type_without_hours_lists_the_whole_day),
                 scenario!(availability_api::every_bad_question_is_422_with_its_field_and_code),
                 scenario!(availability_api::no_answer_reveals_a_host),
+                scenario!(availability_api::a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer),
                 scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
             ],
         },

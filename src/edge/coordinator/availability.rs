@@ -50,19 +50,18 @@ impl Handle<AvailabilityRequest> for ZoomCoordinator {
 }
 
 impl ZoomCoordinator {
-    /// Counts one read for `subject`, dropping its reads older than its window: a reader keeps
-    /// at most its limit's worth of rows, however long it keeps reading.
-    fn count_read(&self, (subject, rule): &(String, Rule), now_ms: i64) -> Result<()> {
+    /// Counts one read for `subject`, first dropping its reads older than its window: a reader
+    /// keeps at most its limit's worth of rows however long it keeps reading (and the count
+    /// prunes every row past the longest window, as a booking's does).
+    fn count_read(&self, subject: &(String, Rule), now_ms: i64) -> Result<()> {
+        let (name, rule) = subject;
         self.execute(
             "DELETE FROM submissions WHERE subject = ? AND at_ms <= ?",
             vec![
-                subject.as_str().into(),
+                name.as_str().into(),
                 (now_ms - i64::from(rule.window_secs) * 1000).into(),
             ],
         )?;
-        self.execute(
-            "INSERT INTO submissions (subject, at_ms) VALUES (?, ?)",
-            vec![subject.as_str().into(), now_ms.into()],
-        )
+        self.count_submission(std::slice::from_ref(subject), now_ms, None)
     }
 }
