@@ -58,9 +58,9 @@ fn the_picker_runs_in_the_one_script_every_form_has() {
 fn the_script_asks_the_availability_api_and_books_the_picked_time_as_given() {
     let page = page_of("office");
     for part in [
-        "fetch(\"/v1/availability?type=",
-        "\"&timezone=\" + encodeURIComponent(z)",
-        "\"&duration=\"",
+        "fetch(\"/v1/availability?\" + new URLSearchParams({type:",
+        "timezone: z",
+        "duration: form.elements.duration.value",
         // A picked time is the slot's RFC 3339 string itself, offset included.
         "radio.name = \"start_time\"; radio.value = s;",
         // The visitor's zone, detected, is the zone the times are listed and booked in.
