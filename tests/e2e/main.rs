@@ -4,6 +4,8 @@
 //!
 //! Run through `scripts/test.sh`, which builds the worker first.
 
+mod availability;
+mod availability_api;
 mod bookings;
 mod bot_protection;
 mod event_types;
@@ -213,6 +215,18 @@ fn groups() -> Vec<Group> {
                 scenario!(event_types_page::a_browser_books_the_intro_type_through_its_page),
                 // Last: it spends two hosts for the day.
                 scenario!(event_types_booking::a_daily_limit_moves_a_booking_only_among_its_types_hosts),
+            ],
+        },
+        Group {
+            name: "availability",
+            options: availability::options,
+            // Issue 15: the availability API (the scenarios of its "done when" join them here).
+            scenarios: vec![
+                scenario!(availability_api::the_answer_lists_every_date_with_its_free_slots_in_the_zone_asked),
+                scenario!(availability_api::defaults_fill_type_zone_and_duration_and_a_type_without_hours_lists_the_whole_day),
+                scenario!(availability_api::every_bad_question_is_422_with_its_field_and_code),
+                scenario!(availability_api::no_answer_reveals_a_host),
+                scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
             ],
         },
         Group {

@@ -22,7 +22,10 @@ pub use calendar::{conflicts, loads_at, Buffers, HostCalendar};
 pub use grid::{Offer, Outside};
 pub use starts::{FreeMask, Starts};
 
+use crate::domain::api_error::{FieldError, FieldErrorKind};
 use crate::domain::booking::host_pool::{choose_host, Span};
+use crate::domain::event_types::EventType;
+use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
 
 /// Whether a booking of `offer`'s type and length starting at `start`, asked now, would be
@@ -42,6 +45,48 @@ pub fn offered(
             max_concurrent,
             Span::of(start, offer.duration_minutes()),
         )
+}
+
+/// The booking and reschedule check: `422 outside_availability` (field `start_time`) for a
+/// start `event_type`'s rules do not offer at `duration_minutes`. `keeps_start`: a reschedule
+/// that changes only the length of a meeting whose start stays is not refused for notice or
+/// horizon (the start was accepted when it was booked), only for leaving the hours.
+pub fn check_start(
+    event_type: &EventType,
+    duration_minutes: u32,
+    start: DateTime<Utc>,
+    zones: &dyn ZoneRules,
+    default_timezone: &Zone,
+    now: DateTime<Utc>,
+    keeps_start: bool,
+) -> Result<(), FieldError> {
+    let Some(spec) = event_type.availability() else {
+        return Ok(());
+    };
+    // `EventTypes::check_zones` refused unknown zones when the types were loaded.
+    let zone = query::hours_zone(event_type, zones, default_timezone)
+        .unwrap_or_else(|| default_timezone.clone());
+    let offer = Offer::new(event_type, duration_minutes, zone, zones, now);
+    let message = match offer.admits(start) {
+        Ok(()) => return Ok(()),
+        Err(Outside::TooSoon | Outside::TooFar) if keeps_start => return Ok(()),
+        Err(Outside::NotOpen) => "'start_time' is not one of this type's available times (GET \
+             /v1/availability lists them)."
+            .to_owned(),
+        Err(Outside::TooSoon) => format!(
+            "'start_time' must be at least {} minutes from now.",
+            spec.min_notice_minutes
+        ),
+        Err(Outside::TooFar) => format!(
+            "'start_time' must be less than {} days from now.",
+            spec.horizon_days
+        ),
+    };
+    Err(FieldError::new(
+        "start_time",
+        FieldErrorKind::OutsideAvailability,
+        message,
+    ))
 }
 
 /// Whether some host could take `candidate`: `choose_host`'s answer over [`loads_at`].

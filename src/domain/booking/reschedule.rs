@@ -7,6 +7,7 @@ use super::request::{
 };
 use super::{BodyKind, MeetingDetails};
 use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
+use crate::domain::availability::check_start;
 use crate::domain::event_types::EventType;
 use crate::domain::time_zone::{Zone, ZoneRules};
 use chrono::{DateTime, Utc};
@@ -34,9 +35,17 @@ pub fn parse_reschedule(
     event_type: &EventType,
     now: DateTime<Utc>,
     zones: &dyn ZoneRules,
+    default_timezone: &Zone,
 ) -> Result<Reschedule, ApiError> {
     let fields = RawFields::from_body(kind, body)?;
-    Ok(validate(&fields, current, event_type, now, zones)?)
+    Ok(validate(
+        &fields,
+        current,
+        event_type,
+        now,
+        zones,
+        default_timezone,
+    )?)
 }
 
 fn validate(
@@ -45,6 +54,7 @@ fn validate(
     event_type: &EventType,
     now: DateTime<Utc>,
     zones: &dyn ZoneRules,
+    default_timezone: &Zone,
 ) -> Result<Reschedule, FieldError> {
     if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
         return Err(FieldError::new(
@@ -77,6 +87,19 @@ fn validate(
     } else {
         current.duration
     };
+    // A new start or length must be one the type offers, as for a new booking; a change of
+    // zone alone moves nothing.
+    if fields.has("start_time") || fields.has("duration") {
+        check_start(
+            event_type,
+            duration_minutes,
+            start,
+            zones,
+            default_timezone,
+            now,
+            !fields.has("start_time"),
+        )?;
+    }
     Ok(Reschedule {
         start,
         timezone,
@@ -120,6 +143,7 @@ mod tests {
             types.get(slug).unwrap(),
             now(),
             &CompiledZones,
+            &Zone::utc(),
         )
     }
 
@@ -208,6 +232,7 @@ mod tests {
             EventTypes::implicit().default_type(),
             now(),
             &CompiledZones,
+            &Zone::utc(),
         )
         .unwrap();
         assert_eq!(form.timezone, Zone::utc());

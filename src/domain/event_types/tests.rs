@@ -122,7 +122,7 @@ fn an_unknown_key_names_its_path() {
 
 fn schema_type_keys() -> String {
     "slug, title, description, durations, min_duration, max_duration, default_duration, hosts, \
-     topic, zoom_settings, passcode, questions"
+     topic, zoom_settings, passcode, questions, availability"
         .to_owned()
 }
 

@@ -118,6 +118,7 @@ pub async fn reschedule(
         event_type,
         clock::now(),
         &IntlZones,
+        &account.config.default_timezone,
     )?;
     let meeting = &record.meeting;
     if change.start == meeting.start_time

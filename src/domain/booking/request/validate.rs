@@ -5,6 +5,7 @@ use super::body::{RawFields, RawValue};
 use super::datetime::parse_start_time;
 use super::{Context, ValidBooking};
 use crate::domain::api_error::{FieldError, FieldErrorKind};
+use crate::domain::availability::check_start;
 use crate::domain::booking::EmailAddress;
 use crate::domain::event_types::{generate_passcode, EventType};
 use crate::domain::time_zone::{Zone, ZoneRules};
@@ -36,6 +37,15 @@ pub(super) fn validate(
     check_start_window(start, context.now)?;
     let event_type = parse_type(fields, context.types)?;
     let duration_minutes = parse_duration(fields, event_type)?;
+    check_start(
+        event_type,
+        duration_minutes,
+        start,
+        context.zones,
+        context.default_timezone,
+        context.now,
+        false,
+    )?;
     // A type with a topic template names the meeting itself; the client's topic is not used.
     let client_topic = match fields.text("topic")? {
         Some(topic) if !event_type.has_topic_template() => {

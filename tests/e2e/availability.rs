@@ -1,0 +1,92 @@
+//! Availability (issue 15): the stack of the `availability` group. Three hosts and three types
+//! configured through `BOOKING_TYPES`:
+//!
+//! - `office`: Mon–Fri 09:00–12:00 `Europe/London`, 30-minute meetings on 30-minute slots, 10
+//!   minutes kept free after every meeting, 2 hours' notice, and [`closed_date`] closed by a
+//!   `dates` override; any of the three hosts;
+//! - `solo`: the same hours, rules and closed date, on [`SOLO_HOST`] alone;
+//! - `anytime`: 30 minutes, no `availability` (bookable at any time).
+//!
+//! Availability reads are limited to [`LIMIT_PER_MINUTE`] a minute per IP address; [`ask`]
+//! sends each read from an address of its own so scenarios never meet that limit by accident,
+//! [`ask_from`] from a chosen one.
+
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use std::sync::atomic::{AtomicU32, Ordering};
+use testbed::{Answer, Stack, StackOptions};
+use zoom_emulator::TokenMode;
+
+pub const HOSTS: [&str; 3] = [
+    "avail-a@example.com",
+    "avail-b@example.com",
+    "avail-c@example.com",
+];
+
+/// The one host of `solo`.
+pub const SOLO_HOST: &str = HOSTS[1];
+
+/// `AVAILABILITY_LIMIT_PER_IP` of the stack.
+pub const LIMIT_PER_MINUTE: u32 = 20;
+
+/// A working day (Mon–Fri) 9 to 15 days ahead that `office` and `solo` close with a `dates`
+/// override (`[]`). Read once per process, so the stack and the scenarios agree.
+pub fn closed_date() -> NaiveDate {
+    let mut date = Utc::now().date_naive() + Duration::days(9);
+    while matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        date += Duration::days(1);
+    }
+    date
+}
+
+/// The hours, notice, buffer and closed date `office` and `solo` share.
+fn office_hours() -> String {
+    format!(
+        r#"{{"timezone": "Europe/London",
+            "weekly": {{"mon": ["09:00-12:00"], "tue": ["09:00-12:00"], "wed": ["09:00-12:00"],
+                        "thu": ["09:00-12:00"], "fri": ["09:00-12:00"], "sat": [], "sun": []}},
+            "dates": {{"{}": []}},
+            "min_notice_minutes": 120,
+            "buffer_after_minutes": 10}}"#,
+        closed_date().format("%Y-%m-%d")
+    )
+}
+
+pub fn booking_types() -> String {
+    let hours = office_hours();
+    format!(
+        r#"[
+  {{"slug": "office", "title": "Office hours", "durations": [30], "default_duration": 30,
+    "availability": {hours}}},
+  {{"slug": "solo", "title": "Solo office hours", "durations": [30], "default_duration": 30,
+    "hosts": ["{SOLO_HOST}"], "availability": {hours}}},
+  {{"slug": "anytime", "title": "Any time", "durations": [30], "default_duration": 30}}
+]"#
+    )
+}
+
+pub fn options() -> StackOptions {
+    let mut options = StackOptions::new(TokenMode::Multi)
+        .var("ZOOM_HOST_USER", &HOSTS.join(","))
+        .var("BOOKING_TYPES", &booking_types())
+        .var(
+            "AVAILABILITY_LIMIT_PER_IP",
+            &format!("{LIMIT_PER_MINUTE}/minute"),
+        );
+    // The emulator's account has these users (Zoom answers 1001 for any other).
+    options.emulator.users = HOSTS.iter().map(|h| h.to_string()).collect();
+    options
+}
+
+/// `GET /v1/availability?{query}` from an address no other read of this process used.
+pub fn ask(stack: &Stack, query: &str) -> Answer {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let ip = format!("10.15.{}.{}", (n >> 8) & 0xff, n & 0xff);
+    ask_from(stack, query, &ip)
+}
+
+/// `GET /v1/availability?{query}` as a client at `ip` (`CF-Connecting-IP`).
+pub fn ask_from(stack: &Stack, query: &str, ip: &str) -> Answer {
+    let url = format!("{}/v1/availability?{query}", stack.worker);
+    testbed::send_with(&stack.agent, "GET", &url, &[("cf-connecting-ip", ip)], b"")
+}
