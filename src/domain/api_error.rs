@@ -134,6 +134,9 @@ pub enum ApiError {
     /// 429: the booking's owner made its allowance of reschedules (or invitation reads) for
     /// now (`booking::owner_limits`); nothing was changed or sent.
     TooManyChanges { retry_after: u32 },
+    /// 429: this IP address made its allowance of availability reads for now
+    /// (`AVAILABILITY_LIMIT_PER_IP`); its bookings are counted apart.
+    TooManyRequests { retry_after: u32 },
     /// 403: bot protection is on and the booking's Turnstile token is missing or refused.
     BotCheckFailed,
     /// 503: bot protection is on and Turnstile's verifier failed or was too slow.
@@ -154,7 +157,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => 405,
             Self::DailyQuotaExhausted { .. }
             | Self::TooManyBookings { .. }
-            | Self::TooManyChanges { .. } => 429,
+            | Self::TooManyChanges { .. }
+            | Self::TooManyRequests { .. } => 429,
             Self::ZoomAuthRejected | Self::ZoomError { .. } | Self::ZoomRejected { .. } => 502,
             Self::NotConfigured { .. }
             | Self::ZoomAuthUnavailable { .. }
@@ -204,6 +208,7 @@ impl ApiError {
             Self::BotCheckFailed => "bot_check_failed",
             Self::TooManyBookings { .. } => "too_many_bookings",
             Self::TooManyChanges { .. } => "too_many_changes",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::BotCheckUnavailable { .. } => "bot_check_unavailable",
         }
     }
@@ -220,7 +225,8 @@ impl ApiError {
             | Self::RequestInProgress { retry_after }
             | Self::BotCheckUnavailable { retry_after }
             | Self::TooManyBookings { retry_after }
-            | Self::TooManyChanges { retry_after } => Some(*retry_after),
+            | Self::TooManyChanges { retry_after }
+            | Self::TooManyRequests { retry_after } => Some(*retry_after),
             Self::NotConfigured { .. } => Some(60),
             Self::BookingAbandoned => Some(1),
             _ => None,
@@ -334,6 +340,9 @@ impl ApiError {
             Self::TooManyChanges { .. } => "This booking was changed or read too often for \
                  now; nothing was changed. Try again after Retry-After seconds."
                 .to_owned(),
+            Self::TooManyRequests { .. } => "Too many availability requests from this \
+                 address for now. Try again after Retry-After seconds."
+                .to_owned(),
             Self::BotCheckFailed => "The anti-bot check did not pass; nothing was booked. \
                  Reload the form and try again."
                 .to_owned(),
@@ -432,6 +441,15 @@ mod tests {
         assert_eq!(
             ApiError::InvalidIdempotencyKey { max_chars: 255 }.status(),
             400
+        );
+    }
+
+    #[test]
+    fn availability_reads_past_their_limit_are_429_too_many_requests_with_retry_after() {
+        let err = ApiError::TooManyRequests { retry_after: 12 };
+        assert_eq!(
+            (err.status(), err.code(), err.retry_after()),
+            (429, "too_many_requests", Some(12))
         );
     }
 

@@ -58,6 +58,7 @@ pub enum Handler {
     CancelBooking,
     BookingInvitation,
     ListTypes,
+    Availability,
     OperatorStatus,
     ZoomWebhook,
 }
@@ -112,6 +113,10 @@ pub const ROUTES: &[Route] = &[
     Route {
         path: "/v1/types",
         methods: &[(Get, ListTypes)],
+    },
+    Route {
+        path: "/v1/availability",
+        methods: &[(Get, Availability)],
     },
     Route {
         path: "/v1/admin/status",
@@ -205,11 +210,14 @@ pub fn resolve(method: Method, path: &str) -> Resolved {
 }
 
 /// Whether `path` is one of the public API routes a booking form on another site calls (the
-/// booking routes and `/v1/types`), which take part in CORS: `OPTIONS` there is the preflight
+/// booking routes, `/v1/types` and `/v1/availability`), which take part in CORS: `OPTIONS` there is the preflight
 /// (for any path below the booking routes, so a browser gets the same answer whether or not it
 /// exists).
 pub fn is_cors_path(path: &str) -> bool {
-    path == "/v1/bookings" || path.starts_with("/v1/bookings/") || path == "/v1/types"
+    path == "/v1/bookings"
+        || path.starts_with("/v1/bookings/")
+        || path == "/v1/types"
+        || path == "/v1/availability"
 }
 
 #[cfg(test)]

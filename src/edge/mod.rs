@@ -1,6 +1,7 @@
 //! The workers-rs shell: runtime entry points and I/O. Every rule it applies lives in `domain`.
 
 mod account;
+mod availability;
 mod bookings;
 mod calendar_sync;
 mod clock;
@@ -79,6 +80,7 @@ async fn handle(
         Handler::ListTypes => Ok(http::public_json_response(
             &settings::event_types(env)?.public_json(),
         )),
+        Handler::Availability => availability::answer(&req, env).await,
         Handler::OperatorStatus => operator::status(&req, env).await,
         Handler::ZoomWebhook => webhooks::receive(req, env, ctx).await,
     }

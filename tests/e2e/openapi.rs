@@ -31,13 +31,16 @@ pub fn options() -> StackOptions {
         .var("BOOKING_LIMIT_PER_EMAIL", "2/hour")
         .var("RESCHEDULE_LIMIT_PER_BOOKING", "1/day")
         .var("OWNER_READ_LIMIT_PER_BOOKING", "1/hour")
+        .var("AVAILABILITY_LIMIT_PER_IP", "2/minute")
         .split_coordinator()
 }
 
 /// Bot protection on (with a token the test secret passes) and every other limit lifted: the
 /// derived cases book dozens of meetings, many at overlapping times.
 pub fn many_bookings() -> StackOptions {
-    StackOptions::new(TokenMode::Multi).var("TURNSTILE_SECRET_KEY", ALWAYS_PASSES)
+    StackOptions::new(TokenMode::Multi)
+        .var("TURNSTILE_SECRET_KEY", ALWAYS_PASSES)
+        .var("AVAILABILITY_LIMIT_PER_IP", "off")
 }
 
 type Seen = BTreeSet<(String, String, u16)>;
@@ -115,6 +118,31 @@ pub fn every_documented_status_happens(stack: &Stack) {
         200,
         &stack.request("GET", "/v1/types", None, b""),
     );
+
+    // GET /v1/availability: two reads a minute per address.
+    const AVAILABILITY: &str = "/v1/availability";
+    let day = (chrono::Utc::now() + Duration::days(3)).date_naive();
+    let read = |query: &str| {
+        let url = format!("{}{AVAILABILITY}?{query}", stack.worker);
+        send_with(
+            &stack.agent,
+            "GET",
+            &url,
+            &[("cf-connecting-ip", "192.0.2.15")],
+            b"",
+        )
+    };
+    let fine = format!("from={day}&to={day}");
+    saw(&mut seen, "GET", AVAILABILITY, 200, &read(&fine));
+    saw(
+        &mut seen,
+        "GET",
+        AVAILABILITY,
+        422,
+        &read(&format!("from={day}")),
+    );
+    saw(&mut seen, "GET", AVAILABILITY, 200, &read(&fine));
+    saw(&mut seen, "GET", AVAILABILITY, 429, &read(&fine));
 
     // POST /v1/bookings
     const BOOKINGS: &str = "/v1/bookings";

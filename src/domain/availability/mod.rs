@@ -17,10 +17,12 @@ mod calendar;
 mod grid;
 pub mod query;
 mod starts;
+mod sweep;
 
 pub use calendar::{conflicts, loads_at, Buffers, HostCalendar};
 pub use grid::{Offer, Outside};
 pub use starts::{FreeMask, Starts};
+pub use sweep::free_mask;
 
 use crate::domain::api_error::{FieldError, FieldErrorKind};
 use crate::domain::booking::host_pool::{choose_host, Span};

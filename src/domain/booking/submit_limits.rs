@@ -12,6 +12,11 @@
 //! request_in_progress` does not (both carry `Retry-After`: a client retrying then would be
 //! refused forever). A replay costs nothing.
 //!
+//! Availability reads (`GET /v1/availability`) have a per-IP limit of their own,
+//! `AVAILABILITY_LIMIT_PER_IP` (default `120/minute`, same syntax), counted under a separate
+//! subject so reading never eats the booking allowance. Every read the coordinator answers
+//! counts; a refused one (`429 too_many_requests`) does not.
+//!
 //! Keys: an IPv6 client is counted by its /64 (one subscriber's network, where a client can pick
 //! any address), an IPv4 one by its address; an email by its mailbox (`EmailAddress::limit_key`).
 
@@ -23,6 +28,7 @@ use std::net::IpAddr;
 
 pub const DEFAULT_PER_IP: &str = "30/hour";
 pub const DEFAULT_PER_EMAIL: &str = "5/hour";
+pub const DEFAULT_AVAILABILITY_PER_IP: &str = "120/minute";
 
 /// At most `max` bookings within `window_secs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +68,9 @@ impl Rule {
 pub struct SubmitLimits {
     pub per_ip: Option<Rule>,
     pub per_email: Option<Rule>,
+    /// Availability reads per IP (`AVAILABILITY_LIMIT_PER_IP`).
+    #[serde(default)]
+    pub availability_per_ip: Option<Rule>,
 }
 
 /// The limit setting `name` (or `default`), pushing a problem that names it when invalid.
@@ -93,6 +102,12 @@ impl SubmitLimits {
                 DEFAULT_PER_EMAIL,
                 problems,
             ),
+            availability_per_ip: rule_setting(
+                &lookup,
+                "AVAILABILITY_LIMIT_PER_IP",
+                DEFAULT_AVAILABILITY_PER_IP,
+                problems,
+            ),
         }
     }
 }
@@ -100,6 +115,15 @@ impl SubmitLimits {
 /// Subjects of the per-IP limit start with this, those of the per-email limit with `EMAIL`.
 pub const IP: &str = "ip:";
 pub const EMAIL: &str = "email:";
+/// Subjects of the availability read limit: apart from `IP`, so reads never use up bookings.
+pub const AVAILABILITY_IP: &str = "availability_ip:";
+
+/// The counter an availability read from `ip` is held to, with its rule, if the limit is on
+/// and the address known.
+pub fn availability_subject(ip: Option<&str>, limits: &SubmitLimits) -> Option<(String, Rule)> {
+    let (ip, rule) = (ip?, limits.availability_per_ip?);
+    Some((format!("{AVAILABILITY_IP}{}", ip_limit_key(ip)), rule))
+}
 
 /// The key the per-IP limit counts a client address under: an IPv6 address by its /64, an IPv4
 /// address (or an IPv4-mapped IPv6 one) as it is. A value that is no address counts as itself.
@@ -215,6 +239,60 @@ mod tests {
     }
 
     #[test]
+    fn availability_reads_default_to_120_a_minute_on_a_subject_apart_from_bookings() {
+        let mut problems = Vec::new();
+        let limits = SubmitLimits::from_lookup(|_| None, &mut problems);
+        assert!(problems.is_empty());
+        let rule = Rule {
+            max: 120,
+            window_secs: 60,
+        };
+        assert_eq!(limits.availability_per_ip, Some(rule));
+        let subject = availability_subject(Some("2001:db8:1:2:3::9"), &limits);
+        assert_eq!(
+            subject,
+            Some(("availability_ip:2001:db8:1:2::/64".to_owned(), rule))
+        );
+        // Never the booking limit's counter.
+        let booker = Submitter {
+            ip: Some("2001:db8:1:2:3::9".into()),
+            email: EmailAddress::parse("a@example.com").unwrap(),
+        };
+        assert_ne!(booker.ip_subject(&limits).unwrap().0, subject.unwrap().0);
+        // Unknown address: nothing to count.
+        assert_eq!(availability_subject(None, &limits), None);
+    }
+
+    #[test]
+    fn the_availability_limit_takes_the_limit_syntax_or_off() {
+        let read = |value: &'static str| {
+            let mut problems = Vec::new();
+            let limits = SubmitLimits::from_lookup(
+                |k| (k == "AVAILABILITY_LIMIT_PER_IP").then(|| value.to_owned()),
+                &mut problems,
+            );
+            (limits.availability_per_ip, problems)
+        };
+        assert_eq!(
+            read("20/minute").0,
+            Some(Rule {
+                max: 20,
+                window_secs: 60
+            })
+        );
+        let (off, problems) = read("off");
+        assert_eq!(off, None);
+        assert!(problems.is_empty());
+        assert_eq!(
+            availability_subject(Some("203.0.113.7"), &SubmitLimits::default()),
+            None
+        );
+        let (_, problems) = read("a lot");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("AVAILABILITY_LIMIT_PER_IP"));
+    }
+
+    #[test]
     fn a_full_sliding_window_refuses_with_the_wait_until_one_fits() {
         let rule = Rule {
             max: 2,
@@ -278,6 +356,11 @@ mod tests {
             per_email: Some(Rule {
                 max: 5,
                 window_secs: 3600,
+            }),
+            // Reads are never a booking's subject.
+            availability_per_ip: Some(Rule {
+                max: 120,
+                window_secs: 60,
             }),
         };
         let names: Vec<String> = who.subjects(&both).into_iter().map(|(s, _)| s).collect();

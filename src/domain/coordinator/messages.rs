@@ -1,7 +1,8 @@
 //! The coordinator's messages, and the one table of each message and the answer it gets.
 
 use super::Message;
-use crate::domain::api_error::ApiError;
+use crate::domain::api_error::{ApiError, FieldError, FieldErrorKind};
+use crate::domain::availability::{Buffers, FreeMask, Starts};
 use crate::domain::booking::host_pool::{NoFreeHost, Span};
 use crate::domain::booking::idempotency::StoredAnswer;
 use crate::domain::booking::replay::KeyedAnswer;
@@ -44,6 +45,7 @@ macro_rules! for_each_message {
             HostSync => SyncOutcome,
             OrphanDeleted => (),
             MeetingEvent => (),
+            AvailabilityRequest => AvailabilityAnswer,
         }
     };
 }
@@ -169,6 +171,11 @@ pub struct ReserveRequest {
     /// The hosts the booking's type takes (`host_pool::allowed_hosts`); `None`: the whole pool.
     #[serde(default)]
     pub hosts: Option<Vec<HostUser>>,
+    /// The type's buffers (`Buffers::of`): what the slot must keep free around it, counted by
+    /// `availability::loads_at` as the availability answer counts them. (Absent from an older
+    /// worker: none.)
+    #[serde(default)]
+    pub buffers: Buffers,
 }
 
 /// Why the coordinator refused to go ahead with a booking change.
@@ -293,6 +300,9 @@ pub struct ReleaseReservation {
 pub struct RescheduleRequest {
     pub booking_id: BookingId,
     pub span: Span,
+    /// The booking's type's buffers, as for a new booking.
+    #[serde(default)]
+    pub buffers: Buffers,
 }
 
 /// The booking as it stands, or why it cannot move.
@@ -320,6 +330,9 @@ pub struct MoveReservation {
     /// The hosts the booking's type takes, as reserved; `None`: the whole pool.
     #[serde(default)]
     pub hosts: Option<Vec<HostUser>>,
+    /// The buffers of the booking's type, as reserved.
+    #[serde(default)]
+    pub buffers: Buffers,
 }
 
 /// Whether Zoom moved the meeting could not be learned: the new slot stays held past the next
@@ -404,4 +417,52 @@ pub struct HostSync {
     /// When the worker began reading the list (epoch ms): bookings changed since are newer
     /// than the list and left alone.
     pub listed_at_ms: i64,
+}
+
+/// `GET /v1/availability`: which of `starts` a booking of `duration_minutes` with `buffers`
+/// could take now, on the `hosts` of its type. Counted toward the reader's
+/// `AVAILABILITY_LIMIT_PER_IP` in the same step; reads nothing else and writes nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilityRequest {
+    /// The hosts the type takes (`host_pool::allowed_hosts`); `None`: the whole pool.
+    #[serde(default)]
+    pub hosts: Option<Vec<HostUser>>,
+    /// The candidates the type's rules admit (`Offer::candidates`), ascending.
+    pub starts: Starts,
+    pub duration_minutes: u32,
+    #[serde(default)]
+    pub buffers: Buffers,
+    /// The reader's address (`CF-Connecting-IP`), for the per-IP limit.
+    #[serde(default)]
+    pub ip: Option<String>,
+}
+
+/// Why an availability read was not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AvailabilityRefusal {
+    /// The reader's address made its allowance of reads for now.
+    TooManyRequests { retry_after: u32 },
+    /// More starts than one question may carry (`availability::starts::MAX_STARTS`): never
+    /// sent by this worker, refused rather than expanded into unbounded work.
+    TooManyStarts,
+}
+
+/// Which starts are free (`1`), in the order asked, or why the read was refused.
+pub type AvailabilityAnswer = Result<FreeMask, AvailabilityRefusal>;
+
+impl From<AvailabilityRefusal> for ApiError {
+    fn from(refusal: AvailabilityRefusal) -> Self {
+        match refusal {
+            AvailabilityRefusal::TooManyRequests { retry_after } => {
+                ApiError::TooManyRequests { retry_after }
+            }
+            AvailabilityRefusal::TooManyStarts => FieldError::new(
+                "to",
+                FieldErrorKind::RangeTooLong,
+                "Ask about fewer days at once.",
+            )
+            .into(),
+        }
+    }
 }

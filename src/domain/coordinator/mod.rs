@@ -55,4 +55,49 @@ mod tests {
         assert_eq!(unavailable.status(), 503);
         assert_eq!(unavailable.retry_after(), Some(5));
     }
+
+    #[test]
+    fn an_availability_read_and_its_answers_round_trip_as_json() {
+        use crate::domain::availability::{Buffers, FreeMask, Starts};
+        use chrono::{Duration, TimeZone, Utc};
+        let nine = Utc.with_ymd_and_hms(2030, 1, 7, 9, 0, 0).unwrap();
+        let starts: Vec<_> = (0..6).map(|k| nine + Duration::minutes(30 * k)).collect();
+        let ask = AvailabilityRequest {
+            hosts: None,
+            starts: Starts::of(&starts),
+            duration_minutes: 30,
+            buffers: Buffers::of_minutes(0, 10),
+            ip: Some("203.0.113.7".into()),
+        };
+        let wire = serde_json::to_string(&ask).unwrap();
+        assert_eq!(
+            serde_json::from_str::<AvailabilityRequest>(&wire).unwrap(),
+            ask
+        );
+        let answers: [AvailabilityAnswer; 3] = [
+            Ok(FreeMask::of([true, false, true])),
+            Err(AvailabilityRefusal::TooManyRequests { retry_after: 9 }),
+            Err(AvailabilityRefusal::TooManyStarts),
+        ];
+        for answer in answers {
+            let wire = serde_json::to_string(&answer).unwrap();
+            assert_eq!(
+                serde_json::from_str::<AvailabilityAnswer>(&wire).unwrap(),
+                answer
+            );
+        }
+        let limited = ApiError::from(AvailabilityRefusal::TooManyRequests { retry_after: 9 });
+        assert_eq!((limited.status(), limited.retry_after()), (429, Some(9)));
+        assert_eq!(
+            ApiError::from(AvailabilityRefusal::TooManyStarts).code(),
+            "range_too_long"
+        );
+    }
+
+    #[test]
+    fn a_hold_from_a_worker_without_buffers_keeps_none() {
+        let wire = r#"{"booking_id":"bk_0123456789abcdefghijkl","span":{"start_ms":0,"end_ms":1}}"#;
+        let ask: RescheduleRequest = serde_json::from_str(wire).unwrap();
+        assert_eq!(ask.buffers, crate::domain::availability::Buffers::default());
+    }
 }

@@ -156,8 +156,8 @@ mod tests {
             for parameter in parameters(&doc, &path, operation) {
                 let name = &parameter["name"];
                 assert!(
-                    matches!(parameter["in"].as_str(), Some("path" | "header")),
-                    "{at} {name}: only path and header parameters are derived"
+                    matches!(parameter["in"].as_str(), Some("path" | "header" | "query")),
+                    "{at} {name}: only path, header and query parameters are derived"
                 );
                 assert!(
                     parameter["x-refused-with"].is_object(),

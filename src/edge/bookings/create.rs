@@ -5,6 +5,7 @@
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
+use crate::domain::availability::Buffers;
 use crate::domain::booking::host_pool::{allowed_hosts, Span};
 use crate::domain::booking::idempotency::{
     duplicate_key, fingerprint, IdempotencyKey, StoredAnswer,
@@ -101,9 +102,9 @@ pub async fn create(
     };
     let booking = parse_booking(kind, &body, context)?;
     // Validation found the type among these.
-    let hosts = types
-        .get(&booking.event_type)
-        .and_then(|event_type| allowed_hosts(event_type, &config.host_users));
+    let event_type = types.get(&booking.event_type);
+    let hosts = event_type.and_then(|event_type| allowed_hosts(event_type, &config.host_users));
+    let buffers = event_type.map(Buffers::of).unwrap_or_default();
     let attempt = AttemptKey::new(client.as_ref(), &booking);
     if let Err(refused) = turnstile::check(env, &presented, kind, &body).await {
         if !may_replay_refused(client.is_some(), &refused) {
@@ -127,6 +128,7 @@ pub async fn create(
         },
         booking: booking.clone(),
         hosts,
+        buffers,
     };
     let (host, send_at_ms, send_before_ms) = match coordinator.send(&reserve).await? {
         ReserveOutcome::Reserved {
@@ -268,6 +270,7 @@ async fn book_on_a_host(
             span: reserve.span,
             refused_host: reserved.host.clone(),
             hosts: reserve.hosts.clone(),
+            buffers: reserve.buffers,
         };
         // Zoom made nothing on a host that refused: a failure here leaves no meeting.
         match coordinator

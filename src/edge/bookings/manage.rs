@@ -3,6 +3,7 @@
 
 use super::read_body;
 use crate::domain::api_error::ApiError;
+use crate::domain::availability::Buffers;
 use crate::domain::booking::access::{authorize, may_see, Access};
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reschedule::parse_reschedule;
@@ -131,6 +132,7 @@ pub async fn reschedule(
     let ask = RescheduleRequest {
         booking_id: booking_id.clone(),
         span: Span::of(change.start, change.duration_minutes),
+        buffers: Buffers::of(event_type),
     };
     let current = coordinator.send(&ask).await??;
     let zoom = ZoomApi::new(env, &account.config, coordinator);

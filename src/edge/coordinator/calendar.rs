@@ -2,12 +2,12 @@
 //! a check and the write that follows it happen in one step no other request can interleave.
 
 use super::ZoomCoordinator;
+use crate::domain::availability::HostCalendar;
 use crate::domain::booking::host_pool::Span;
 use crate::domain::booking::reconcile::Booked;
 use crate::domain::booking::{BookingId, BookingRecord, BookingStatus};
 use crate::domain::zoom::HostUser;
 use serde::Deserialize;
-use std::collections::HashMap;
 use worker::{Result, SqlStorageValue};
 
 /// How long past meetings are kept (nothing can be booked in the past; this is just hygiene).
@@ -43,31 +43,42 @@ fn meeting_value(meeting_id: Option<u64>) -> SqlStorageValue {
 }
 
 impl ZoomCoordinator {
-    /// Meetings per host that overlap `span`, ignoring lapsed leases and the `except` holders.
-    pub(super) fn overlapping_per_host(
+    /// Each of `hosts`' meetings (in `hosts`' order) that overlap `window`, ignoring lapsed
+    /// leases and the `except` holders: one range query (`slots_by_end`), for a booking's hold
+    /// and for the availability answer alike. `used_today` is left for the caller.
+    pub(super) fn host_calendars(
         &self,
-        span: Span,
+        hosts: &[HostUser],
+        window: Span,
         now_ms: i64,
         except: &[&str],
-    ) -> Result<HashMap<HostUser, u32>> {
+    ) -> Result<Vec<HostCalendar>> {
         #[derive(Deserialize)]
-        struct Overlap {
+        struct Row {
             host: HostUser,
             holder: String,
+            start_ms: f64,
+            end_ms: f64,
         }
-        let rows: Vec<Overlap> = self.rows(
-            "SELECT host, holder FROM slots WHERE start_ms < ? AND end_ms > ? \
+        let rows: Vec<Row> = self.rows(
+            "SELECT host, holder, start_ms, end_ms FROM slots WHERE end_ms > ? AND start_ms < ? \
              AND (lease_until_ms IS NULL OR lease_until_ms > ?)",
-            vec![span.end_ms.into(), span.start_ms.into(), now_ms.into()],
+            vec![window.start_ms.into(), window.end_ms.into(), now_ms.into()],
         )?;
-        let mut per_host = HashMap::new();
+        let mut calendars = vec![HostCalendar::default(); hosts.len()];
         for row in rows
             .into_iter()
             .filter(|r| !except.contains(&r.holder.as_str()))
         {
-            *per_host.entry(row.host).or_insert(0) += 1;
+            // A host outside `hosts` (another type's, or no longer in the pool) is no concern.
+            if let Some(i) = hosts.iter().position(|h| *h == row.host) {
+                calendars[i].meetings.push(Span {
+                    start_ms: row.start_ms as i64,
+                    end_ms: row.end_ms as i64,
+                });
+            }
         }
-        Ok(per_host)
+        Ok(calendars)
     }
 
     /// Marks `host` busy for `span` under `holder` (replacing what the holder held). A lease

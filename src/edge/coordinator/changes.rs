@@ -49,7 +49,13 @@ impl Handle<RescheduleRequest> for ZoomCoordinator {
         let own = booking_holder(&ask.booking_id);
         let except = [own.as_str(), pending.as_str()];
         let loads = self
-            .host_loads(std::slice::from_ref(host), ask.span, now, &except)
+            .host_loads(
+                std::slice::from_ref(host),
+                ask.span,
+                ask.buffers,
+                now,
+                &except,
+            )
             .await?;
         let free = choose_host(
             &loads,

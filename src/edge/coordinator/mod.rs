@@ -8,6 +8,7 @@
 
 mod attempts;
 mod attendance;
+mod availability;
 mod calendar;
 mod changes;
 mod client;
@@ -25,6 +26,7 @@ mod token_refresh;
 pub use client::Coordinator;
 
 use super::{clock, settings};
+use crate::domain::availability::{loads_at, Buffers, HostCalendar};
 use crate::domain::booking::give_back;
 use crate::domain::booking::host_pool::{HostLoad, Span};
 use crate::domain::config::Config;
@@ -121,6 +123,14 @@ impl DurableObject for ZoomCoordinator {
     }
 }
 
+/// `span` widened by `buffers`' reach on both sides: every meeting that can conflict with it.
+fn widened(span: Span, buffers: Buffers) -> Span {
+    Span {
+        start_ms: span.start_ms - buffers.reach_ms(),
+        end_ms: span.end_ms + buffers.reach_ms(),
+    }
+}
+
 /// A job whose run failed (storage, configuration) or died runs again this much later.
 const FAILED_JOB_RETRY_MS: i64 = 30_000;
 
@@ -172,25 +182,38 @@ impl ZoomCoordinator {
             .map_err(|e| worker::Error::RustError(format!("not configured: {}", e.message())))
     }
 
-    /// Each of `hosts`' Create/Update calls today and meetings overlapping `span`, ignoring the
-    /// `except` holders (a moving booking's own slots).
+    /// Each of `hosts`' Create/Update calls today and meetings conflicting with `span` under
+    /// `buffers` (`availability::loads_at`, the rule the availability answer uses), ignoring
+    /// the `except` holders (a moving booking's own slots). One range query, widened by the
+    /// buffers' reach.
     async fn host_loads(
         &self,
         hosts: &[HostUser],
         span: Span,
+        buffers: Buffers,
         now: DateTime<Utc>,
         except: &[&str],
     ) -> Result<Vec<HostLoad>> {
+        let calendars = self
+            .calendars_with_usage(hosts, widened(span, buffers), now, except)
+            .await?;
+        Ok(loads_at(span, buffers, &calendars))
+    }
+
+    /// `host_calendars` with each host's Create/Update calls today.
+    async fn calendars_with_usage(
+        &self,
+        hosts: &[HostUser],
+        window: Span,
+        now: DateTime<Utc>,
+        except: &[&str],
+    ) -> Result<Vec<HostCalendar>> {
         let day = utc_day(now);
-        let busy = self.overlapping_per_host(span, now.timestamp_millis(), except)?;
-        let mut loads = Vec::with_capacity(hosts.len());
-        for host in hosts {
-            loads.push(HostLoad {
-                used_today: self.quota_used(&day, host).await?,
-                overlapping: busy.get(host).copied().unwrap_or(0),
-            });
+        let mut calendars = self.host_calendars(hosts, window, now.timestamp_millis(), except)?;
+        for (calendar, host) in calendars.iter_mut().zip(hosts) {
+            calendar.used_today = self.quota_used(&day, host).await?;
         }
-        Ok(loads)
+        Ok(calendars)
     }
 
     /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).

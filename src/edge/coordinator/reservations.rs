@@ -53,7 +53,9 @@ impl Handle<ReserveRequest> for ZoomCoordinator {
         let decision = match repeated {
             Some(decision) => decision,
             None => {
-                loads = self.host_loads(&hosts, ask.span, now, &[]).await?;
+                loads = self
+                    .host_loads(&hosts, ask.span, ask.buffers, now, &[])
+                    .await?;
                 decide(&Facts {
                     key: &ask.idempotency_key,
                     existing: existing.as_ref(),
@@ -131,7 +133,7 @@ impl Handle<MoveReservation> for ZoomCoordinator {
         // The move stays among the hosts of the booking's type.
         let hosts = eligible_hosts(&config.host_users, ask.hosts.as_deref());
         let loads = self
-            .host_loads(&hosts, ask.span, now, &[holder.as_str()])
+            .host_loads(&hosts, ask.span, ask.buffers, now, &[holder.as_str()])
             .await?;
         let index = match choose(&self.pool(&config, &hosts, &loads, now)) {
             Decision::Hold { host } => host,

@@ -17,6 +17,10 @@ const TABLES: &[&str] = &[
      start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, lease_until_ms INTEGER, \
      meeting_id INTEGER)",
     "CREATE INDEX IF NOT EXISTS slots_by_host_time ON slots (host, start_ms)",
+    // Every conflict question is a time range over all hosts (`calendar::host_calendars`): a
+    // booking's hold, an availability answer. Past slots are pruned, so the meetings ending after
+    // a range's start are few beyond it: a range scan, never the whole table.
+    "CREATE INDEX IF NOT EXISTS slots_by_end ON slots (end_ms)",
     // Booking attempts by idempotency key, with the answer to replay (columns added since:
     // `ADDED_COLUMNS`).
     "CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, \

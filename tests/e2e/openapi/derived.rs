@@ -47,6 +47,8 @@ const PROBES: [char; 6] = ['\u{7}', ' ', '!', '.', '@', '7'];
 #[derive(Clone, Default)]
 pub struct Call {
     pub path: BTreeMap<String, String>,
+    /// The query string's parameters (sent percent-encoded).
+    pub query: BTreeMap<String, String>,
     /// By lower-case name.
     pub headers: BTreeMap<String, String>,
     pub body: Map<String, Value>,
@@ -60,6 +62,7 @@ impl Call {
         match place {
             Place::Path => self.path.get(name).map(|v| json!(v)),
             Place::Header => self.headers.get(&name.to_lowercase()).map(|v| json!(v)),
+            Place::Query => self.query.get(name).map(|v| json!(v)),
             Place::Body => self.body.get(name).cloned(),
         }
     }
@@ -76,6 +79,12 @@ impl Call {
             }
             (Place::Header, None) => {
                 self.headers.remove(&name.to_lowercase());
+            }
+            (Place::Query, Some(v)) => {
+                self.query.insert(name.to_owned(), text(v));
+            }
+            (Place::Query, None) => {
+                self.query.remove(name);
             }
             (Place::Body, Some(v)) => {
                 self.body.insert(name.to_owned(), v.clone());
@@ -95,6 +104,14 @@ pub fn send(stack: &Stack, op: &Operation, call: &Call, media: Option<&str>) -> 
     let mut path = op.path.clone();
     for (name, value) in &call.path {
         path = path.replace(&format!("{{{name}}}"), &percent_encoded(value));
+    }
+    let query: Vec<String> = call
+        .query
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent_encoded(value)))
+        .collect();
+    if !query.is_empty() {
+        path = format!("{path}?{}", query.join("&"));
     }
     let body = match media {
         None => Vec::new(),
@@ -209,6 +226,19 @@ impl Bases {
                 path: BTreeMap::from([("slug".to_owned(), "meeting".to_owned())]),
                 ..Call::default()
             },
+            // A day of the implicit type (no hours: every free 30 minutes) three days ahead.
+            "getAvailability" => {
+                let day = (Utc::now() + Duration::days(3)).date_naive().to_string();
+                Call {
+                    query: BTreeMap::from([
+                        ("from".to_owned(), day.clone()),
+                        ("to".to_owned(), day),
+                        ("timezone".to_owned(), "Europe/Berlin".to_owned()),
+                        ("duration".to_owned(), "30".to_owned()),
+                    ]),
+                    ..Call::default()
+                }
+            }
             "rescheduleBooking" => {
                 // A local time, so the pattern's second form is exercised too.
                 let day = (Utc::now() + Duration::days(3)).date_naive();

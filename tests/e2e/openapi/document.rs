@@ -22,6 +22,7 @@ pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 pub enum Place {
     Path,
     Header,
+    Query,
     Body,
 }
 
@@ -110,6 +111,7 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
                 let place = match resolved["in"].as_str() {
                     Some("path") => Place::Path,
                     Some("header") => Place::Header,
+                    Some("query") => Place::Query,
                     other => panic!("{id}: parameters in {other:?} are not derived"),
                 };
                 targets.push(Target {

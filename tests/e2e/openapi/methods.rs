@@ -1,6 +1,6 @@
 //! Methods the document does not list for a path are refused with 405 and an `Allow` header that
 //! lists exactly the documented ones (GET routes also HEAD). OPTIONS is the CORS preflight on the
-//! booking routes and `/v1/types`, so it is probed only elsewhere.
+//! booking routes, `/v1/types` and `/v1/availability`, so it is probed only elsewhere.
 
 use super::document::operations;
 use serde_json::Value;
@@ -30,8 +30,10 @@ pub fn every_undocumented_method_is_405_with_the_documented_allow_list(stack: &S
         let path = template
             .replace("{booking_id}", SOME_BOOKING_ID)
             .replace("{slug}", "meeting");
-        let preflight_route =
-            path == "/v1/bookings" || path.starts_with("/v1/bookings/") || path == "/v1/types";
+        let preflight_route = path == "/v1/bookings"
+            || path.starts_with("/v1/bookings/")
+            || path == "/v1/types"
+            || path == "/v1/availability";
         let url = format!("{}{path}", stack.worker);
         for method in PROBED {
             if allowed.contains(method) || (method == "OPTIONS" && preflight_route) {
