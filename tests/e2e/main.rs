@@ -18,6 +18,7 @@ mod openapi;
 mod outcomes;
 mod page;
 mod replays;
+mod slot_picker;
 mod slots;
 mod tokens;
 mod webhooks;
@@ -228,6 +229,7 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_api::no_answer_reveals_a_host),
                 scenario!(availability_api::a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer),
                 scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
+                scenario!(slot_picker::a_visitor_books_the_first_offered_time_and_sees_it_gone),
             ],
         },
         Group {

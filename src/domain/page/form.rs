@@ -167,9 +167,22 @@ pub(super) fn form_fields(ty: &EventType, refill: Option<&Refill>) -> String {
     );
     for field in fields(ty, refill) {
         html += &field.render(refill);
+        if field.id == "duration" && ty.availability().is_some() {
+            html += PICKER;
+        }
     }
     html
 }
+
+/// The slot picker of a type with hours, after the zone and length it lists times for. Hidden:
+/// only the page's script shows it (hiding the date-and-time field), so without JavaScript the
+/// form is the one it was. The script fills `days` with one radio, named `start_time`, per free
+/// time.
+const PICKER: &str =
+    "<fieldset id=\"picker\" hidden><legend id=\"picker-zone\">Free times</legend>\n\
+    <p><button type=\"button\" id=\"prev\">Earlier week</button> \
+    <button type=\"button\" id=\"next\">Later week</button></p>\n\
+    <div id=\"days\"></div>\n<p id=\"slots-note\" role=\"status\"></p></fieldset>\n";
 
 fn fields(ty: &EventType, refill: Option<&Refill>) -> Vec<Field> {
     let typed = |name: &str| {

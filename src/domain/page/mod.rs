@@ -304,6 +304,9 @@ fn form_hint(err: &ApiError) -> &'static str {
 mod type_tests;
 
 #[cfg(test)]
+mod picker_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::time_zone::CompiledZones;
