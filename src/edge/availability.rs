@@ -15,15 +15,13 @@ pub async fn answer(req: &Request, env: &Env) -> Result<Response, ApiError> {
     let account = Account::load(env)?;
     let config = &account.config;
     let types = settings::load_types(env, config)?;
-    let url = req
-        .url()
-        .map_err(|_| ApiError::Malformed("the URL could not be read".into()))?;
-    let question = query::parse(
-        url.query().unwrap_or(""),
-        &types,
-        &IntlZones,
-        &config.default_timezone,
-    )?;
+    // The raw URL, not `Request::url()`: parsing it would bring the `url` crate and its IDNA
+    // tables (some 90 KiB of the deployable) for a query string.
+    let raw_url = req.inner().url();
+    let query_string = raw_url
+        .split_once('?')
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    let question = query::parse(query_string, &types, &IntlZones, &config.default_timezone)?;
     let offer = question.offer(&IntlZones, clock::now());
     let (from, to) = question.window(&IntlZones);
     let candidates = offer.candidates(from, to, &question.timezone);
