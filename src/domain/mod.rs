@@ -17,4 +17,5 @@ pub mod time_zone;
 pub mod token_policy;
 pub mod turnstile;
 pub mod webhook;
+pub mod wire_time;
 pub mod zoom;

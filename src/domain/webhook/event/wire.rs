@@ -29,7 +29,9 @@ enum Kind {
 #[derive(Deserialize)]
 pub(super) struct EffectWire {
     kind: Kind,
+    #[serde(default, deserialize_with = "crate::domain::wire_time::optional")]
     at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::domain::wire_time::optional")]
     start_time: Option<DateTime<Utc>>,
     duration: Option<u32>,
     timezone: Option<String>,
