@@ -18,4 +18,5 @@ pub mod time_zone;
 pub mod token_policy;
 pub mod turnstile;
 pub mod webhook;
+pub mod wire_time;
 pub mod zoom;

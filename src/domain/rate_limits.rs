@@ -151,14 +151,46 @@ pub fn seconds_until_utc_midnight(now: DateTime<Utc>) -> u32 {
     retry_after_secs((next_utc_midnight(now) - now).num_milliseconds())
 }
 
-/// What a Zoom 429 says is blocked, and until when.
+/// What a Zoom 429 says is blocked, and until when. On the wire an object tagged by `scope`,
+/// read back through the flat `ZoomBlockWire` (why: `webhook::event::wire`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "scope", rename_all = "snake_case")]
+#[serde(tag = "scope", rename_all = "snake_case", try_from = "ZoomBlockWire")]
 pub enum ZoomBlock {
     /// The account's per-second budget for a category.
     PerSecond { category: Category, until_ms: i64 },
     /// The host's daily Create/Update allowance, until 00:00 UTC.
     Daily { until_ms: i64 },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BlockScope {
+    PerSecond,
+    Daily,
+}
+
+/// Both variants' fields; `category` is required of `per_second` only.
+#[derive(Deserialize)]
+struct ZoomBlockWire {
+    scope: BlockScope,
+    category: Option<Category>,
+    until_ms: i64,
+}
+
+impl TryFrom<ZoomBlockWire> for ZoomBlock {
+    type Error = &'static str;
+
+    fn try_from(w: ZoomBlockWire) -> Result<ZoomBlock, &'static str> {
+        Ok(match w.scope {
+            BlockScope::PerSecond => ZoomBlock::PerSecond {
+                category: w.category.ok_or("missing field `category`")?,
+                until_ms: w.until_ms,
+            },
+            BlockScope::Daily => ZoomBlock::Daily {
+                until_ms: w.until_ms,
+            },
+        })
+    }
 }
 
 /// What a 429 from Zoom said. Zoom's headers are optional and inconsistent: `X-RateLimit-Type`
@@ -445,5 +477,36 @@ mod tests {
             read(Some("QPS"), None, Some(120), "", Category::Medium, now),
             ZoomBlock::PerSecond { .. }
         ));
+    }
+
+    #[test]
+    fn a_block_reads_back_from_its_scope_tagged_wire_form() {
+        let per_second = ZoomBlock::PerSecond {
+            category: Category::Medium,
+            until_ms: 5,
+        };
+        let wire = serde_json::to_string(&per_second).unwrap();
+        assert_eq!(
+            wire,
+            r#"{"scope":"per_second","category":"medium","until_ms":5}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ZoomBlock>(&wire).unwrap(),
+            per_second
+        );
+        let daily = ZoomBlock::Daily { until_ms: 9 };
+        let wire = serde_json::to_string(&daily).unwrap();
+        assert_eq!(wire, r#"{"scope":"daily","until_ms":9}"#);
+        assert_eq!(serde_json::from_str::<ZoomBlock>(&wire).unwrap(), daily);
+        let error = |wire: &str| {
+            serde_json::from_str::<ZoomBlock>(wire)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            error(r#"{"scope":"per_second","until_ms":5}"#).contains("missing field `category`")
+        );
+        assert!(error(r#"{"scope":"daily"}"#).contains("missing field `until_ms`"));
+        assert!(error(r#"{"scope":"weekly","until_ms":5}"#).contains("unknown variant"));
     }
 }

@@ -28,7 +28,9 @@ pub const MAX_TEXT_KEPT: usize = 256;
 pub struct Attendance {
     pub participant: Participant,
     /// Sorted, without repeats.
+    #[serde(deserialize_with = "crate::domain::wire_time::list")]
     pub joined_at: Vec<DateTime<Utc>>,
+    #[serde(deserialize_with = "crate::domain::wire_time::list")]
     pub left_at: Vec<DateTime<Utc>>,
 }
 

@@ -35,6 +35,7 @@ pub struct MeetingDetails {
     /// `id` stays the key for API calls.
     #[serde(default)]
     pub pmi: Option<String>,
+    #[serde(deserialize_with = "crate::domain::wire_time::one")]
     pub start_time: DateTime<Utc>,
     pub duration: u32,
     pub timezone: String,
@@ -55,6 +56,7 @@ pub struct BookingRecord {
     #[serde(default)]
     pub answers: Vec<Answer>,
     pub meeting: MeetingDetails,
+    #[serde(deserialize_with = "crate::domain::wire_time::one")]
     pub created_at: DateTime<Utc>,
     /// What Zoom's webhooks reported; see `domain::webhook::effects`.
     #[serde(default)]
@@ -77,8 +79,10 @@ pub struct BookingRecord {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lifecycle {
     pub started_event_ts: Option<i64>,
+    #[serde(default, deserialize_with = "crate::domain::wire_time::optional")]
     pub started_at: Option<DateTime<Utc>>,
     pub ended_event_ts: Option<i64>,
+    #[serde(default, deserialize_with = "crate::domain::wire_time::optional")]
     pub ended_at: Option<DateTime<Utc>>,
     pub deleted_event_ts: Option<i64>,
     /// `event_ts` of the `meeting.updated` each schedule field in `meeting` came from.

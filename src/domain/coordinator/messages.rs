@@ -312,6 +312,7 @@ pub type RescheduleOutcome = Result<BookingRecord, Refusal>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RescheduleCommit {
     pub booking_id: BookingId,
+    #[serde(deserialize_with = "crate::domain::wire_time::one")]
     pub start_time: chrono::DateTime<chrono::Utc>,
     pub duration: u32,
     pub timezone: String,

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod wire;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     /// `endpoint.url_validation`: answer the challenge.
@@ -36,8 +38,10 @@ pub struct RecordingFile {
     pub download_url: Option<String>,
 }
 
+/// On the wire (coordinator messages, stored events) an object tagged by `kind`, written by the
+/// derived `Serialize`; read back through `wire::EffectWire` (see there for why).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "wire::EffectWire")]
 pub enum Effect {
     Started {
         at: DateTime<Utc>,

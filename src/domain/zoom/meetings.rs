@@ -129,7 +129,7 @@ pub struct ZoomMeeting {
     pub join_url: String,
     #[serde(default)]
     pub password: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::wire_time::optional")]
     pub start_time: Option<DateTime<Utc>>,
     #[serde(default)]
     pub duration: Option<u32>,

@@ -40,6 +40,7 @@ pub struct ValidBooking {
     pub name: String,
     pub email: EmailAddress,
     /// Start instant, truncated to whole seconds (Zoom's granularity).
+    #[serde(deserialize_with = "crate::domain::wire_time::one")]
     pub start: DateTime<Utc>,
     pub timezone: Zone,
     pub duration_minutes: u32,
