@@ -7,10 +7,14 @@
 //! benchmark [--zoom-latency-ms 0] [--requests 200] [--levels 1,8,32,64]
 //! benchmark --size-only
 //! benchmark --webhooks-only
+//! benchmark --availability-only [--availability-requests 200]
 //! ```
 //! Run through `scripts/bench.sh`, which installs and builds first: the size is measured on the
 //! production build (`--size-only`), the runs on a build with the `benchmark` feature, the only
 //! one that reads the naive baseline's settings.
+
+#[path = "benchmark/availability.rs"]
+mod availability;
 
 use serde_json::{json, Value};
 use std::process::Command;
@@ -24,8 +28,10 @@ use zoom_emulator::TokenMode;
 struct Args {
     size_only: bool,
     webhooks_only: bool,
+    availability_only: bool,
     zoom_latency_ms: u64,
     requests: usize,
+    availability_requests: usize,
     levels: Vec<usize>,
 }
 
@@ -33,8 +39,10 @@ fn parse_args() -> Args {
     let mut args = Args {
         size_only: false,
         webhooks_only: false,
+        availability_only: false,
         zoom_latency_ms: 0,
         requests: 200,
+        availability_requests: 200,
         levels: vec![1, 8, 32, 64],
     };
     let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -48,10 +56,17 @@ fn parse_args() -> Args {
             args.webhooks_only = true;
             continue;
         }
+        if flag == "--availability-only" {
+            args.availability_only = true;
+            continue;
+        }
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--zoom-latency-ms" => args.zoom_latency_ms = value.parse().expect("a number of ms"),
             "--requests" => args.requests = value.parse().expect("a number of requests"),
+            "--availability-requests" => {
+                args.availability_requests = value.parse().expect("a number of requests")
+            }
             "--levels" => {
                 args.levels = value
                     .split(',')
@@ -393,6 +408,13 @@ fn main() {
         let stack = Stack::start("bench-coordinator", stack_options("coordinator"));
         return bench_webhooks(&stack);
     }
+    if args.availability_only {
+        return availability::bench(
+            stack_options("coordinator"),
+            args.zoom_latency_ms,
+            args.availability_requests,
+        );
+    }
     println!(
         "benchmark: {} bookings per level, levels {:?}, emulated Zoom latency {} ms, {} cores",
         args.requests,
@@ -438,4 +460,10 @@ fn main() {
             println!("{mode}: token requests per 1000 bookings at concurrency 64: {per_1000:.0}");
         }
     }
+    // Its own stack, after the booking figures' stacks have stopped.
+    availability::bench(
+        stack_options("coordinator"),
+        args.zoom_latency_ms,
+        args.availability_requests,
+    );
 }
