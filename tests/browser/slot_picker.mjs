@@ -4,7 +4,8 @@
 // one is picked with the keyboard and booked; after a reload it is gone, and so is the next
 // one (the buffer). Then a race: the time picked is booked through the API before the form
 // is sent, and the page says it was just taken and lists the times again. Without JavaScript
-// the date-and-time field stays. Prints `booked: <start>` and `joined: <url>` for the test,
+// the date-and-time field stays. Then made-up answers (a hostile or failing network, see
+// below). Prints `booked: <start>` and `joined: <url>` for the test,
 // and saves screenshots (desktop and a phone's width).
 //
 // Usage: node tests/browser/slot_picker.mjs <worker URL> <screenshot dir> <suffix> <emulator URL>
@@ -116,6 +117,96 @@ try {
   await noJs.goto(`${base}/book/solo`);
   check(await noJs.isVisible("#start_time") && !(await noJs.isVisible("#picker")), "no JavaScript: the field");
   await plain.close();
+
+  // A hostile or failing network, the answers made up here (nothing reaches the worker's
+  // availability or booking routes): markup in a zone name stays text; a repeated hour shows
+  // both instants apart; an older answer never replaces a newer one; a lost read gives the
+  // field back and a time picked before is not sent with it; the read limit's 429 says so; a
+  // 409 lists the times again and focuses the first; a zone Intl cannot name lists the
+  // type's zone and fills the field with it.
+  const made = await browser.newContext({ timezoneId: ZONE });
+  await made.addInitScript(() => {
+    const resolved = Intl.DateTimeFormat.prototype.resolvedOptions;
+    Intl.DateTimeFormat.prototype.resolvedOptions = function () {
+      return { ...resolved.call(this), timeZone: window.unknownZone ? "Etc/Unknown" : resolved.call(this).timeZone };
+    };
+    window.unknownZone = location.hash === "#unknown";
+  });
+  const fake = await made.newPage();
+  const asked = [];
+  let answer = null;
+  await fake.route("**/v1/availability?**", async (route) => {
+    const q = new URL(route.request().url()).searchParams;
+    asked.push(Object.fromEntries(q));
+    const a = await answer(q);
+    if (!a) return route.abort();
+    if (a.delay) await new Promise((r) => setTimeout(r, a.delay));
+    await route.fulfill({ status: a.status || 200, contentType: "application/json", body: JSON.stringify(a.body) });
+  });
+  const week = (q, slots, zone = "<img src=x onerror=window.pwned=1>") => ({ body: { type: "solo", timezone: zone,
+    duration: 30, days: [{ date: q.get("from"), slots }] } });
+  const repeated = ["2026-11-01T01:00:00-04:00", "2026-11-01T01:00:00-05:00", "2026-11-01T01:30:00-05:00"];
+  answer = (q) => week(q, repeated);
+  await fake.goto(`${base}/book/solo`);
+  await fake.waitForSelector(".slot input");
+  const shown = await fake.$$eval(".slot", (ls) => ls.map((l) => l.textContent));
+  check(JSON.stringify(shown) === JSON.stringify(["01:00 (UTC-04:00)", "01:00 (UTC-05:00)", "01:30"]),
+    `a repeated hour shows both instants apart: ${shown}`);
+  check(await fake.textContent("#picker-zone") === "Free times in <img src=x onerror=window.pwned=1>"
+    && !(await fake.$("#picker img")) && !(await fake.evaluate(() => window.pwned)), "markup in an answer stays text");
+
+  // Later week, answered slowly; Earlier week, answered at once: the later answer is dropped.
+  answer = (q) => q.get("from") === asked[0].from ? week(q, [repeated[2]]) : { ...week(q, [repeated[0]]), delay: 1500 };
+  await fake.click("#next");
+  await fake.click("#prev");
+  await fake.waitForTimeout(2500);
+  const kept = await fake.$$eval(".slot input", (is) => is.map((i) => i.value));
+  check(JSON.stringify(kept) === JSON.stringify([repeated[2]]), `the newer question's answer stays: ${kept}`);
+
+  // A time picked, then the next week's read is lost: the field comes back and only it is sent.
+  await fake.check(".slot input");
+  answer = () => null;
+  await fake.click("#next");
+  await textMatching(fake, "#start_time-error", /could not be loaded/);
+  check(await fake.isVisible("#start_time") && !(await fake.isVisible("#picker")), "a lost read gives the field back");
+  const sent = [];
+  await fake.route("**/v1/bookings", async (route) => {
+    sent.push(route.request().postDataJSON());
+    await route.fulfill({ status: 409, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "slot_unavailable", message: "<b>That time is taken.</b>" } }) });
+  });
+  await fill(fake, "fake");
+  await fake.fill("#start_time", "2030-01-07T10:00");
+  await fake.click("button[type=submit]");
+  await textMatching(fake, "#result", /That time is taken/);
+  check(sent.length === 1 && sent[0].start_time === "2030-01-07T10:00", `only the typed time is sent: ${JSON.stringify(sent)}`);
+  check(!(await fake.$("#result b")), "an API message stays text");
+
+  // The read limit.
+  answer = () => ({ status: 429, body: { error: { code: "too_many_requests", message: "Too many." } } });
+  await fake.dispatchEvent("#duration", "change");
+  await textMatching(fake, "#start_time-error", /Too many requests for free times/);
+
+  // A 409 through the picker: listed again, the message above the times, the first focused.
+  answer = (q) => week(q, repeated.slice(1), "America/New_York");
+  await fake.dispatchEvent("#duration", "change");
+  await fake.waitForSelector("#picker .slot input");
+  await fake.check(".slot input");
+  await fake.click("button[type=submit]");
+  await textMatching(fake, "#slots-note", /just taken/);
+  check(await fake.evaluate(() => document.activeElement.name === "start_time" && document.activeElement.value)
+    === repeated[1], "the first time listed again has the focus");
+  await fake.screenshot({ path: `${shots}/slot-picker-made-up.png`, fullPage: true });
+
+  // A zone Intl cannot name: none is asked for, and the type's zone fills the field.
+  asked.length = 0;
+  answer = (q) => week(q, [], "Europe/London");
+  await fake.goto(`${base}/book/solo#unknown`);
+  await fake.reload();
+  await textMatching(fake, "#picker-zone", /Europe\/London/);
+  check(asked.at(-1).timezone === "" && await fake.inputValue("#timezone") === "Europe/London",
+    `an unnamed zone lists the type's: ${JSON.stringify(asked)}`);
+  await made.close();
 } finally {
   await browser.close();
 }

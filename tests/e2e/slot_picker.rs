@@ -1,7 +1,10 @@
 //! The booking page's slot picker (issue 15) in Chromium, on the `availability` stack
 //! (`availability.rs`): `tests/browser/slot_picker.mjs` books the first time `/book/solo`
 //! offers, sees it and the time its buffer blocks gone after a reload, and loses a race for
-//! the next one to a booking made through the API.
+//! the next one to a booking made through the API; then, on answers it makes up itself, that
+//! markup stays text, a repeated hour shows both instants, a late answer never replaces a
+//! newer one, a lost read or a 429 gives the field back, a 409 focuses the first time listed
+//! again, and a zone `Intl` cannot name lists the type's.
 
 use crate::page::{assert_screenshots, run_browser_script};
 use testbed::Stack;
@@ -39,5 +42,6 @@ pub fn a_visitor_books_the_first_offered_time_and_sees_it_gone(stack: &Stack) {
         "slot-picker-booked",
         "slot-picker-taken",
         "slot-picker-mobile",
+        "slot-picker-made-up",
     ]);
 }

@@ -182,7 +182,7 @@ const PICKER: &str =
     "<fieldset id=\"picker\" hidden><legend id=\"picker-zone\">Free times</legend>\n\
     <p><button type=\"button\" id=\"prev\">Earlier week</button> \
     <button type=\"button\" id=\"next\">Later week</button></p>\n\
-    <div id=\"days\"></div>\n<p id=\"slots-note\" role=\"status\"></p></fieldset>\n";
+    <p id=\"slots-note\" role=\"status\"></p>\n<div id=\"days\"></div></fieldset>\n";
 
 fn fields(ty: &EventType, refill: Option<&Refill>) -> Vec<Field> {
     let typed = |name: &str| {
