@@ -6,6 +6,7 @@
 
 mod availability;
 mod availability_api;
+mod availability_done;
 mod bookings;
 mod bot_protection;
 mod event_types;
@@ -221,7 +222,7 @@ fn groups() -> Vec<Group> {
         Group {
             name: "availability",
             options: availability::options,
-            // Issue 15: the availability API (the scenarios of its "done when" join them here).
+            // Issue 15: the availability API and the scenarios of its "done when".
             scenarios: vec![
                 scenario!(availability_api::the_answer_lists_every_date_with_its_free_slots_in_the_zone_asked),
                 scenario!(availability_api::defaults_fill_type_zone_and_duration_and_a_type_without_hours_lists_the_whole_day),
@@ -230,7 +231,23 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_api::a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer),
                 scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
                 scenario!(slot_picker::a_visitor_books_the_first_offered_time_and_sees_it_gone),
+                scenario!(availability_done::a_saturday_an_off_grid_start_and_a_late_start_are_422_outside_availability_and_reach_nothing),
+                scenario!(availability_done::the_closed_date_lists_no_slots_and_refuses_bookings),
+                // Before the scenarios that fill every host of a day: `far` asks about days
+                // that may be among theirs.
+                scenario!(availability_done::london_mornings_asked_from_new_york_move_an_hour_when_london_leaves_summer_time),
+                scenario!(availability_done::a_meeting_made_at_zoom_removes_its_slots_after_the_cron_sync),
+                scenario!(availability_done::a_type_on_one_host_fills_where_the_pool_does_not),
+                scenario!(availability_done::a_reschedule_outside_the_hours_is_422_and_to_a_listed_slot_is_200),
+                scenario!(availability_done::every_listed_slot_books_and_no_unlisted_grid_point_does),
             ],
+        },
+        Group {
+            name: "availability-concurrent",
+            options: availability_done::two_at_once,
+            scenarios: vec![scenario!(
+                availability_done::with_two_meetings_at_once_a_slot_stays_listed_until_its_host_has_two
+            )],
         },
         Group {
             name: "types-broken",
