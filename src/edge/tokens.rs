@@ -43,7 +43,14 @@ fn from_isolate(config: &Config, now_ms: i64) -> Option<IssuedToken> {
 
 async fn from_kv(env: &Env, config: &Config, now_ms: i64) -> Option<IssuedToken> {
     let kv = env.kv(KV_BINDING).ok()?;
-    match kv.get(&kv_key(config)).json::<IssuedToken>().await {
+    // As text read by serde_json, like every other JSON here (`json` reads through
+    // serde-wasm-bindgen: a second reader, see `coordinator::store`).
+    let read = kv.get(&kv_key(config)).text().await.and_then(|text| {
+        text.map(|t| serde_json::from_str::<IssuedToken>(&t))
+            .transpose()
+            .map_err(worker::kv::KvError::from)
+    });
+    match read {
         Ok(token) => token.filter(|t| t.usable_at(now_ms)),
         Err(err) => {
             console_warn!("token cache read failed: {err}");
@@ -96,7 +103,12 @@ pub async fn publish(env: &Env, config: &Config, token: &IssuedToken) {
         return;
     };
     let result = match env.kv(KV_BINDING) {
-        Ok(kv) => match kv.put(&kv_key(config), token) {
+        // As JSON bytes: `put` of a serializable value goes through a generic conversion that
+        // also formats floats (core's float printer, 6 KiB compressed) for a case never taken.
+        Ok(kv) => match serde_json::to_vec(token)
+            .map_err(worker::kv::KvError::from)
+            .and_then(|json| kv.put_bytes(&kv_key(config), &json))
+        {
             Ok(put) => put
                 .expiration(expiration)
                 .execute()

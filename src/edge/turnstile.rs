@@ -8,7 +8,7 @@ use crate::domain::turnstile::{
     VERIFY_TIMEOUT_MS,
 };
 use std::time::Duration;
-use worker::{console_warn, Env, Headers, Method, Request, RequestInit};
+use worker::{console_warn, Env, Headers, Method, Request};
 
 /// What the check needs from the request, read before its body is consumed.
 pub struct Presented {
@@ -47,11 +47,8 @@ pub async fn check(
     );
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/x-www-form-urlencoded");
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(form.into()));
-    let request = Request::new_with_init(&config.verify_url, &init).map_err(|_| unreachable())?;
+    let request = outbound::request(&config.verify_url, Method::Post, Some(&headers), Some(form))
+        .map_err(|_| unreachable())?;
     let timeout = Duration::from_millis(VERIFY_TIMEOUT_MS);
     let mut response = outbound::send(request, timeout).await.map_err(|e| {
         console_warn!("turnstile siteverify failed: {e:?}; the booking is refused");

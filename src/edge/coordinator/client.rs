@@ -3,7 +3,8 @@
 
 use crate::domain::api_error::ApiError;
 use crate::domain::coordinator::Message;
-use worker::{console_error, console_warn, Env, Method, Request, RequestInit, Stub};
+use crate::edge::outbound;
+use worker::{console_error, console_warn, Env, Method, Stub};
 
 const BINDING: &str = "ZOOM_COORDINATOR";
 const COORDINATOR_RETRY_AFTER_SECS: u32 = 2;
@@ -35,9 +36,8 @@ impl Coordinator {
         let route = M::ROUTE;
         // Protocol types serialize infallibly (plain data, string keys).
         let body = serde_json::to_string(message).map_err(|e| unavailable(route, e))?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let request = Request::new_with_init(&format!("https://coordinator{route}"), &init)
+        let url = format!("https://coordinator{route}");
+        let request = outbound::request(&url, Method::Post, None, Some(body))
             .map_err(|e| unavailable(route, e))?;
         let mut response = self
             .stub

@@ -13,11 +13,12 @@ struct JobRow {
 }
 
 fn all(state: &State) -> Result<Vec<(Job, i64)>> {
-    let rows: Vec<JobRow> = state
-        .storage()
-        .sql()
-        .exec("SELECT name, due_ms FROM jobs", None)?
-        .to_array()?;
+    let rows: Vec<JobRow> = super::store::rows(
+        state
+            .storage()
+            .sql()
+            .exec("SELECT name, due_ms FROM jobs", None)?,
+    )?;
     Ok(rows
         .into_iter()
         .filter_map(|row| Some((Job::from_name(&row.name)?, row.due_ms as i64)))

@@ -3,6 +3,7 @@
 //! their slots in the calendar current.
 
 use super::calendar::external_holder;
+use super::store::Read as _;
 use super::{Handle, ZoomCoordinator};
 use crate::domain::booking::replay::ends_keyless_replays;
 use crate::domain::booking::{BookingId, BookingRecord};
@@ -59,7 +60,7 @@ impl ZoomCoordinator {
         &self,
         booking_id: &BookingId,
     ) -> Result<Option<BookingRecord>> {
-        let text: Option<String> = self.state.storage().get(&ledger_key(booking_id)).await?;
+        let text: Option<String> = self.state.storage().read(&ledger_key(booking_id)).await?;
         text.as_deref().map(record_from).transpose()
     }
 }
@@ -78,7 +79,7 @@ impl Handle<MeetingEvent> for ZoomCoordinator {
         let Some(meeting_id) = event.meeting_id else {
             return Ok(());
         };
-        let Some(booking_id) = storage.get::<BookingId>(&meeting_key(meeting_id)).await? else {
+        let Some(booking_id) = storage.read::<BookingId>(&meeting_key(meeting_id)).await? else {
             return self.apply_external_event(meeting_id, &event);
         };
         let Some(mut record) = self.booking_record(&booking_id).await? else {

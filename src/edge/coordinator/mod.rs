@@ -20,6 +20,7 @@ mod permits;
 mod reservations;
 mod resolution;
 mod schema;
+mod store;
 mod submissions;
 mod token_refresh;
 
@@ -39,6 +40,7 @@ use chrono::{DateTime, Utc};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use store::Read as _;
 use token_refresh::RefreshFlight;
 use worker::{console_error, durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -218,7 +220,7 @@ impl ZoomCoordinator {
 
     /// Create/Update calls `host` made on `day` (Zoom's daily allowance is per host per UTC day).
     async fn quota_used(&self, day: &str, host: &HostUser) -> Result<u32> {
-        let used = self.state.storage().get(&quota_key(day, host)).await?;
+        let used = self.state.storage().read(&quota_key(day, host)).await?;
         Ok(used.unwrap_or(0))
     }
 
@@ -239,8 +241,8 @@ impl ZoomCoordinator {
         let day = utc_day(clock::now());
         let key = quota_key(&day, host);
         let storage = self.state.storage();
-        let used = storage.get::<u32>(&key).await?.unwrap_or(0);
-        let spent = storage.get::<bool>(&spent_by_zoom_key(&day, host)).await?;
+        let used = storage.read::<u32>(&key).await?.unwrap_or(0);
+        let spent = storage.read::<bool>(&spent_by_zoom_key(&day, host)).await?;
         let Some(left) = give_back::host_count_after_give_back(used, spent.unwrap_or(false)) else {
             return Ok(());
         };

@@ -2,6 +2,7 @@
 //! daily Create/Update allowance is taken with the slot, in `reservations` and `changes`.) Plus
 //! the operator status that reports them.
 
+use super::store::Read as _;
 use super::ZoomCoordinator;
 use super::{given_back_host_kind, Handle};
 use crate::domain::booking::owner_limits::OwnerAction;
@@ -46,7 +47,7 @@ impl Handle<PermitRequest> for ZoomCoordinator {
         }
         if ask.retry {
             let storage = self.state.storage();
-            let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+            let retries = storage.read::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
             storage.put(RETRY_COUNT_KEY, retries + 1).await?;
         }
         Ok(granted.map(|send_at_ms| PermitGrant { send_at_ms }))
@@ -58,7 +59,7 @@ impl ZoomCoordinator {
     pub(super) async fn count_reconciliation_fix(&self) -> Result<()> {
         let storage = self.state.storage();
         let fixes = storage
-            .get::<u64>(RECONCILIATION_FIXES_KEY)
+            .read::<u64>(RECONCILIATION_FIXES_KEY)
             .await?
             .unwrap_or(0);
         storage.put(RECONCILIATION_FIXES_KEY, fixes + 1).await
@@ -100,7 +101,7 @@ impl Handle<Zoom429Report> for ZoomCoordinator {
     /// Zoom answered 429 anyway: stop sending what it blocked until the block passes.
     async fn handle(&self, report: Zoom429Report) -> Result<()> {
         let storage = self.state.storage();
-        let count = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
+        let count = storage.read::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
         storage.put(ZOOM_429_COUNT_KEY, count + 1).await?;
         match &report.block {
             ZoomBlock::PerSecond { category, until_ms } => {
@@ -157,10 +158,10 @@ impl Handle<StatusRequest> for ZoomCoordinator {
                 "expires_in_seconds": (t.expires_at_ms - now_ms) / 1000,
             })
         });
-        let zoom_429s = storage.get::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
-        let retries = storage.get::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
+        let zoom_429s = storage.read::<u64>(ZOOM_429_COUNT_KEY).await?.unwrap_or(0);
+        let retries = storage.read::<u64>(RETRY_COUNT_KEY).await?.unwrap_or(0);
         let fixes = storage
-            .get::<u64>(RECONCILIATION_FIXES_KEY)
+            .read::<u64>(RECONCILIATION_FIXES_KEY)
             .await?
             .unwrap_or(0);
         Ok(json!({

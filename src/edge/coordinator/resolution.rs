@@ -3,6 +3,7 @@
 //! Zoom, looks for the attempt's marker, and adopts, deletes or releases as the saga decides —
 //! without waiting for any client to come back.
 
+use super::store::Read as _;
 use super::{jobs, Handle, ZoomCoordinator};
 use crate::domain::booking::idempotency::{is_client_key, Attempt};
 use crate::domain::booking::marker::Marker;
@@ -208,7 +209,7 @@ impl ZoomCoordinator {
 
     async fn count(&self, key: &str) -> Result<()> {
         let storage = self.state.storage();
-        let n = storage.get::<u64>(key).await?.unwrap_or(0);
+        let n = storage.read::<u64>(key).await?.unwrap_or(0);
         storage.put(key, n + 1).await
     }
 
@@ -221,7 +222,7 @@ impl ZoomCoordinator {
             ("adopted", ADOPTED_KEY),
             ("deleted", DELETED_KEY),
         ] {
-            counts[name] = storage.get::<u64>(key).await?.unwrap_or(0).into();
+            counts[name] = storage.read::<u64>(key).await?.unwrap_or(0).into();
         }
         Ok(counts)
     }

@@ -1,7 +1,7 @@
 //! The coordinator's SQLite tables (the Durable Object is SQLite-backed). Key-value storage keeps
 //! the token, counters and booking records; these tables hold what needs range queries or expiry.
 
-use super::ZoomCoordinator;
+use super::{store, ZoomCoordinator};
 use serde::de::DeserializeOwned;
 use worker::{Result, SqlStorageValue};
 
@@ -85,7 +85,7 @@ impl ZoomCoordinator {
         query: &str,
         bindings: Vec<SqlStorageValue>,
     ) -> Result<Vec<T>> {
-        self.state.storage().sql().exec(query, bindings)?.to_array()
+        store::rows(self.state.storage().sql().exec(query, bindings)?)
     }
 
     /// Creates the tables once per object instance (called before every request is routed).
@@ -96,9 +96,8 @@ impl ZoomCoordinator {
                 sql.exec(statement, None)?;
             }
             for (table, column, kind) in ADDED_COLUMNS {
-                let columns: Vec<serde_json::Value> = sql
-                    .exec(&format!("PRAGMA table_info({table})"), None)?
-                    .to_array()?;
+                let columns: Vec<serde_json::Value> =
+                    store::rows(sql.exec(&format!("PRAGMA table_info({table})"), None)?)?;
                 if !columns.iter().any(|c| c["name"] == *column) {
                     sql.exec(
                         &format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"),

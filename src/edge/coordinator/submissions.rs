@@ -2,6 +2,7 @@
 //! `submissions` table of which subject did what when, and the counts given back
 //! (`domain::booking::give_back`), per UTC day, for the operator status.
 
+use super::store::Read as _;
 use super::ZoomCoordinator;
 use crate::domain::booking::owner_limits::{INVITATION_READ, RESCHEDULE};
 use crate::domain::booking::submit_limits::{check, Rule, EMAIL, IP};
@@ -143,7 +144,7 @@ impl ZoomCoordinator {
         let back = self
             .state
             .storage()
-            .get::<u64>(&given_back_key(day, kind))
+            .read::<u64>(&given_back_key(day, kind))
             .await?;
         Ok(back.unwrap_or(0))
     }

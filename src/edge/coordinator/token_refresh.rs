@@ -4,6 +4,7 @@
 //! shared flight a cold burst would issue N tokens (and, on accounts where a new token
 //! invalidates the previous one, break N-1 of them).
 
+use super::store::Read as _;
 use super::{jobs, Handle, ZoomCoordinator};
 use crate::domain::coordinator::jobs::Job;
 use crate::domain::coordinator::{TokenGrant, TokenGrantError, TokenRequest};
@@ -54,7 +55,7 @@ impl ZoomCoordinator {
 
     pub(super) async fn load_current(&self) -> Option<IssuedToken> {
         if !self.loaded.get() {
-            match self.state.storage().get::<IssuedToken>(TOKEN_KEY).await {
+            match self.state.storage().read::<IssuedToken>(TOKEN_KEY).await {
                 Ok(stored) => {
                     let mut current = self.current.borrow_mut();
                     // A refresh may have finished while storage was read; keep the newer token.

@@ -18,7 +18,7 @@ use crate::edge::coordinator::Coordinator;
 use crate::edge::{clock, outbound, tokens};
 use serde_json::Value;
 use std::time::Duration;
-use worker::{console_log, console_warn, Delay, Env, Headers, Method, Request, RequestInit};
+use worker::{console_log, console_warn, Delay, Env, Headers, Method};
 
 /// New slots asked for when a caller keeps waking too late for its slot.
 const MAX_RESCHEDULES: usize = 3;
@@ -237,12 +237,10 @@ impl<'a> ZoomApi<'a> {
         if call.body.is_some() {
             let _ = headers.set("content-type", "application/json");
         }
-        let mut init = RequestInit::new();
-        init.with_method(call.method.clone())
-            .with_headers(headers)
-            .with_body(call.body.map(|b| b.to_string().into()));
         let url = format!("{}{}", self.config.api_base, call.path);
-        let request = Request::new_with_init(&url, &init).map_err(|_| Sent::NoAnswer)?;
+        let body = call.body.map(|b| b.to_string());
+        let request = outbound::request(&url, call.method.clone(), Some(&headers), body)
+            .map_err(|_| Sent::NoAnswer)?;
         let timeout = Duration::from_millis(self.config.zoom_timeout_ms);
         let mut response = outbound::send(request, timeout).await.map_err(|e| {
             console_warn!("zoom {:?} {}: {e:?}", call.method, call.path);

@@ -6,7 +6,7 @@ use crate::domain::token_policy::IssuedToken;
 use crate::domain::zoom::oauth::{basic_authorization, read_token_response, token_url};
 use crate::edge::{clock, outbound};
 use std::time::Duration;
-use worker::{console_warn, Headers, Method, Request, RequestInit};
+use worker::{console_warn, Headers, Method};
 
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -15,9 +15,7 @@ pub async fn issue_token(config: &Config) -> Result<IssuedToken, TokenGrantError
     headers
         .set("authorization", &basic_authorization(&config.credentials))
         .map_err(|_| TokenGrantError::Rejected)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers);
-    let request = Request::new_with_init(&token_url(config, None), &init)
+    let request = outbound::request(&token_url(config, None), Method::Post, Some(&headers), None)
         .map_err(|_| TokenGrantError::Unavailable)?;
     let mut response = outbound::send(request, TOKEN_TIMEOUT).await.map_err(|e| {
         console_warn!("zoom token request failed: {e:?}");
