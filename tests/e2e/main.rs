@@ -230,6 +230,7 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_api::a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer),
                 scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
                 scenario!(slot_picker::a_visitor_books_the_first_offered_time_and_sees_it_gone),
+                scenario!(availability_api::reads_without_a_client_address_share_one_allowance),
             ],
         },
         Group {
