@@ -256,3 +256,36 @@ pub fn a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer(stack: &St
     let next = book("10:00");
     assert_eq!(next.status, 201, "{}", next.body);
 }
+
+/// A read without `CF-Connecting-IP` (one that did not come through Cloudflare's edge) is not
+/// free: all such reads share one allowance, so an unnamed caller cannot keep the account's
+/// single writer answering. Last in the group: it spends that shared allowance for a minute.
+pub fn reads_without_a_client_address_share_one_allowance(stack: &Stack) {
+    let day = iso(quiet_monday());
+    let url = format!(
+        "{}/v1/availability?type=office&from={day}&to={day}",
+        stack.worker
+    );
+    let anonymous = || testbed::send_with(&stack.agent, "GET", &url, &[], b"");
+    // The slot picker's scenario may have read without an address already this minute.
+    let mut answered = 0;
+    let refused = loop {
+        let answer = anonymous();
+        if answer.status != 200 {
+            break answer;
+        }
+        answered += 1;
+        assert!(
+            answered <= LIMIT_PER_MINUTE,
+            "reads without an address are not limited"
+        );
+    };
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.error_code(), "too_many_requests");
+    assert!(refused.header("retry-after").is_some());
+    // An address of its own still reads.
+    assert_eq!(
+        ask(stack, &format!("type=office&from={day}&to={day}")).status,
+        200
+    );
+}

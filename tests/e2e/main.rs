@@ -240,6 +240,8 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_done::a_type_on_one_host_fills_where_the_pool_does_not),
                 scenario!(availability_done::a_reschedule_outside_the_hours_is_422_and_to_a_listed_slot_is_200),
                 scenario!(availability_done::every_listed_slot_books_and_no_unlisted_grid_point_does),
+                // Last: it spends the allowance every read without an address shares.
+                scenario!(availability_api::reads_without_a_client_address_share_one_allowance),
             ],
         },
         Group {

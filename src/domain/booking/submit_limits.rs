@@ -15,7 +15,9 @@
 //! Availability reads (`GET /v1/availability`) have a per-IP limit of their own,
 //! `AVAILABILITY_LIMIT_PER_IP` (default `120/minute`, same syntax), counted under a separate
 //! subject so reading never eats the booking allowance. Every read the coordinator answers
-//! counts; a refused one (`429 too_many_requests`) does not.
+//! counts; a refused one (`429 too_many_requests`) does not. Reads without a client address
+//! share one counter (`AVAILABILITY_NO_IP`), and a read's count is kept only for its window
+//! (the coordinator's `availability_reads` table), not the day a booking's is.
 //!
 //! Keys: an IPv6 client is counted by its /64 (one subscriber's network, where a client can pick
 //! any address), an IPv4 one by its address; an email by its mailbox (`EmailAddress::limit_key`).
@@ -117,12 +119,22 @@ pub const IP: &str = "ip:";
 pub const EMAIL: &str = "email:";
 /// Subjects of the availability read limit: apart from `IP`, so reads never use up bookings.
 pub const AVAILABILITY_IP: &str = "availability_ip:";
+/// The one subject every availability read without a client address shares (no
+/// `CF-Connecting-IP`: a request that did not come through Cloudflare's edge). A prefix of its
+/// own, so no header value can name it.
+pub const AVAILABILITY_NO_IP: &str = "availability_no_ip";
 
-/// The counter an availability read from `ip` is held to, with its rule, if the limit is on
-/// and the address known.
+/// The counter an availability read from `ip` is held to, with its rule, if the limit is on.
+/// A read without an address is not free: every such read shares one counter, so an
+/// anonymous caller the edge did not name cannot make the account's single writer answer
+/// without limit.
 pub fn availability_subject(ip: Option<&str>, limits: &SubmitLimits) -> Option<(String, Rule)> {
-    let (ip, rule) = (ip?, limits.availability_per_ip?);
-    Some((format!("{AVAILABILITY_IP}{}", ip_limit_key(ip)), rule))
+    let rule = limits.availability_per_ip?;
+    let subject = match ip {
+        Some(ip) => format!("{AVAILABILITY_IP}{}", ip_limit_key(ip)),
+        None => AVAILABILITY_NO_IP.to_owned(),
+    };
+    Some((subject, rule))
 }
 
 /// The key the per-IP limit counts a client address under: an IPv6 address by its /64, an IPv4
@@ -259,8 +271,12 @@ mod tests {
             email: EmailAddress::parse("a@example.com").unwrap(),
         };
         assert_ne!(booker.ip_subject(&limits).unwrap().0, subject.unwrap().0);
-        // Unknown address: nothing to count.
-        assert_eq!(availability_subject(None, &limits), None);
+        // Unknown address: one counter all such reads share, which no header value can name.
+        let anonymous = availability_subject(None, &limits);
+        assert_eq!(anonymous, Some((AVAILABILITY_NO_IP.to_owned(), rule)));
+        for header in ["", "availability_no_ip", "unknown", " "] {
+            assert_ne!(availability_subject(Some(header), &limits), anonymous);
+        }
     }
 
     #[test]

@@ -95,6 +95,24 @@ mod tests {
     }
 
     #[test]
+    fn messages_from_a_worker_before_buffers_read_as_none_and_no_address() {
+        use crate::domain::availability::Buffers;
+        // A worker of the previous deployment (a rolling deploy) sends no `buffers`, `hosts`
+        // or `ip`: the move keeps no buffer and the whole pool, as that worker meant.
+        let wire = r#"{"booking_id":"bk_0123456789abcdefghijkl","idempotency_key":"k",
+            "span":{"start_ms":0,"end_ms":1},"refused_host":"a@example.com"}"#;
+        let ask: MoveReservation = serde_json::from_str(wire).unwrap();
+        assert_eq!((ask.buffers, ask.hosts), (Buffers::default(), None));
+        let wire = r#"{"starts":[[0,1800000,4]],"duration_minutes":30}"#;
+        let ask: AvailabilityRequest = serde_json::from_str(wire).unwrap();
+        assert_eq!(
+            (ask.buffers, ask.hosts, ask.ip),
+            (Buffers::default(), None, None)
+        );
+        assert_eq!(ask.starts.expand().unwrap().len(), 4);
+    }
+
+    #[test]
     fn a_hold_from_a_worker_without_buffers_keeps_none() {
         let wire = r#"{"booking_id":"bk_0123456789abcdefghijkl","span":{"start_ms":0,"end_ms":1}}"#;
         let ask: RescheduleRequest = serde_json::from_str(wire).unwrap();

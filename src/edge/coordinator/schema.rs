@@ -37,6 +37,15 @@ const TABLES: &[&str] = &[
     // Every count prunes the rows older than the longest window: without this, a full scan
     // of a table that owner reads and refusals also fill.
     "CREATE INDEX IF NOT EXISTS submissions_by_time ON submissions (at_ms)",
+    // Availability reads by subject (`availability_ip:…`, `availability_no_ip`): kept only for
+    // the read limit's window. Each read first deletes every reader's rows past it (a range of
+    // `availability_reads_by_time`, exactly the rows going), so the table holds one window of
+    // reads however many addresses they rotate through.
+    "CREATE TABLE IF NOT EXISTS availability_reads (subject TEXT NOT NULL, \
+     at_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS availability_reads_by_subject \
+     ON availability_reads (subject, at_ms)",
+    "CREATE INDEX IF NOT EXISTS availability_reads_by_time ON availability_reads (at_ms)",
     // Zoom user ids (as webhooks name hosts) of the configured hosts, learned by the sync.
     "CREATE TABLE IF NOT EXISTS zoom_hosts (host_id TEXT PRIMARY KEY, host TEXT NOT NULL)",
     // Markers of attempts released as "Zoom made nothing", kept a week: a meeting the sync
