@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::domain::api_error::{FieldError, FieldErrorKind};
-use crate::domain::zoom::HostUser;
 
 const TYPES: &str = r#"[
   {"slug": "office", "title": "Office hours", "durations": [30, 60], "default_duration": 30,
@@ -12,12 +11,7 @@ const TYPES: &str = r#"[
 ]"#;
 
 fn types() -> EventTypes {
-    EventTypes::parse(
-        TYPES,
-        "BOOKING_TYPES",
-        &[HostUser::parse("h@example.com").unwrap()],
-    )
-    .unwrap()
+    super::type_tests::types_of(TYPES)
 }
 
 fn page_of(slug: &str) -> String {

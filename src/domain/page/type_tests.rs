@@ -20,8 +20,13 @@ const TYPES: &str = r#"[
 ]"#;
 
 fn types() -> EventTypes {
+    types_of(TYPES)
+}
+
+/// `json` read as the `BOOKING_TYPES` var of a one-host pool (the picker's tests share it).
+pub(super) fn types_of(json: &str) -> EventTypes {
     EventTypes::parse(
-        TYPES,
+        json,
         "BOOKING_TYPES",
         &[HostUser::parse("h@example.com").unwrap()],
     )
