@@ -166,6 +166,67 @@ fn create_users(stack: &Stack) -> Vec<String> {
         .collect()
 }
 
+/// `office` (three hosts) answers its hours exactly: over the 14 days from the first of
+/// [`workday`]'s days (no scenario has booked there yet; the closed date is before them), every date in order, each working day
+/// 09:00 to 11:30 London 30 minutes apart (the last ending at 12:00) with London's offset of
+/// that day as `±hh:mm`, each weekend day empty. Then the first slot of a day, booked once per
+/// host: listed until the third host is taken; then it is gone with 09:30, whose meeting would
+/// end inside the 10 minutes kept after 09:30; 10:00 is the first slot and both are `409`.
+pub fn office_lists_the_london_hours_and_its_first_slot_goes_with_the_one_its_buffer_blocks(
+    stack: &Stack,
+) {
+    let from = workday(0);
+    let to = from + Duration::days(13);
+    let answer = ask(
+        stack,
+        &format!(
+            "type=office&from={}&to={}&timezone=Europe/London",
+            iso(from),
+            iso(to)
+        ),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json();
+    let days = body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 14, "{body}");
+    for (i, day) in days.iter().enumerate() {
+        let date = from + Duration::days(i as i64);
+        assert_eq!(day["date"], iso(date), "{body}");
+        // The wire form London's clock gives each start: `2026-12-14T09:00:00+00:00`, and
+        // `+01:00` in summer; never `Z`.
+        let expected: Vec<String> = if is_weekend(date) {
+            Vec::new()
+        } else {
+            hours_of(date)
+                .iter()
+                .map(|t| {
+                    t.with_timezone(&London)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                })
+                .collect()
+        };
+        assert_eq!(day["slots"], json!(expected), "{date}");
+    }
+
+    let day = workday(6);
+    let (nine, half_past) = (london(day, 9, 0), london(day, 9, 30));
+    assert_listed(stack, "office", day, &hours_of(day));
+    for n in 1..=3 {
+        assert_booked(&book(stack, "office", nine), &format!("09:00, host {n}"));
+        let left = if n < 3 {
+            hours_of(day)
+        } else {
+            at(day, &["10:00", "10:30", "11:00", "11:30"])
+        };
+        assert_listed(stack, "office", day, &left);
+    }
+    let users: BTreeSet<String> = create_users(stack).into_iter().collect();
+    assert_eq!(users.len(), 3, "one meeting on each host: {users:?}");
+    assert_taken(&book(stack, "office", nine), "09:00, a fourth time");
+    assert_taken(&book(stack, "office", half_past), "09:30, in the buffer");
+    assert_eq!(create_users(stack).len(), 3);
+}
+
 /// A Saturday, a start off the 30-minute grid, starts before 09:00 or too late to end by
 /// 12:00, one beyond the 60-day horizon and one inside a type's notice: each `422
 /// outside_availability` at `start_time`, as JSON and as a plain form, and Zoom hears of none.
@@ -457,12 +518,19 @@ pub fn a_reschedule_outside_the_hours_is_422_and_to_a_listed_slot_is_200(stack: 
     assert_listed(stack, "solo", day, &at(day, &["09:00", "09:30", "10:00"]));
 }
 
-/// The seed of the property scenario: `AVAILABILITY_E2E_SEED`, else the clock.
+/// The seed of the property scenario when `AVAILABILITY_E2E_SEED` does not give one: a fixed
+/// calendar, so a failure in CI repeats; another seed explores another.
+const DEFAULT_SEED: u64 = 15;
+
+/// The seed of the property scenario: `AVAILABILITY_E2E_SEED`, else [`DEFAULT_SEED`].
 fn seed() -> u64 {
-    std::env::var("AVAILABILITY_E2E_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64)
+    match std::env::var("AVAILABILITY_E2E_SEED") {
+        Err(_) => DEFAULT_SEED,
+        Ok(text) => text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("AVAILABILITY_E2E_SEED={text:?} is not a u64")),
+    }
 }
 
 /// SplitMix64: enough randomness for a test, repeatable from its seed.
@@ -495,7 +563,8 @@ impl Rng {
 /// slot is taken and nothing is listed.
 fn walk(stack: &Stack, rng: &mut Rng, slug: &str, day: NaiveDate, hosts: &[&str]) {
     let mut trace = Vec::new();
-    // One meeting per host at most, short enough to leave some of the six slots free.
+    // At most as many meetings as hosts (on hosts drawn at random), 10 to 40 minutes long:
+    // each takes at most three of its host's six slots.
     let made = 1 + rng.below(hosts.len());
     for _ in 0..made {
         let host = hosts[rng.below(hosts.len())];
@@ -508,6 +577,7 @@ fn walk(stack: &Stack, rng: &mut Rng, slug: &str, day: NaiveDate, hosts: &[&str]
         ));
     }
     stack.run_scheduled();
+    let mut booked = 0;
     for _ in 0..rng.below(hosts.len() + 1) {
         let free = listed(stack, slug, day);
         let Some(start) = free.get(rng.below(free.len().max(1))).copied() else {
@@ -518,6 +588,7 @@ fn walk(stack: &Stack, rng: &mut Rng, slug: &str, day: NaiveDate, hosts: &[&str]
             &format!("{trace:#?}\nbooking {}", clock(start)),
         );
         trace.push(format!("booked {}", clock(start)));
+        booked += 1;
     }
     let hours = hours_of(day);
     let mut attempts: Vec<DateTime<Utc>> = (0..10)
@@ -544,8 +615,13 @@ fn walk(stack: &Stack, rng: &mut Rng, slug: &str, day: NaiveDate, hosts: &[&str]
         ));
         *statuses.entry(answer.status).or_default() += 1;
     }
-    println!("{slug} on {day}: {made} made at Zoom; attempts by status {statuses:?}");
+    println!("{slug} on {day}: {made} made at Zoom, {booked} booked first; attempts by status {statuses:?}");
     assert_listed(stack, slug, day, &[]);
+    // No meeting made at Zoom (at most 40 minutes, and the 10 after) takes more than three
+    // of a host's six slots, so something always books: a walk that booked nothing (an answer
+    // listing nothing and a worker refusing everything) proved nothing.
+    let created = booked + statuses.get(&201).copied().unwrap_or_default();
+    assert!(created > 0, "{trace:#?}\nnothing booked on {day}");
 }
 
 /// The "never lies" property through the real worker: random calendars on `solo` and on

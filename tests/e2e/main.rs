@@ -231,6 +231,8 @@ fn groups() -> Vec<Group> {
                 scenario!(availability_api::a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer),
                 scenario!(availability_api::reads_beyond_the_per_ip_limit_are_429_with_retry_after),
                 scenario!(slot_picker::a_visitor_books_the_first_offered_time_and_sees_it_gone),
+                // First of these: it reads days no scenario has booked yet.
+                scenario!(availability_done::office_lists_the_london_hours_and_its_first_slot_goes_with_the_one_its_buffer_blocks),
                 scenario!(availability_done::a_saturday_an_off_grid_start_and_a_late_start_are_422_outside_availability_and_reach_nothing),
                 scenario!(availability_done::the_closed_date_lists_no_slots_and_refuses_bookings),
                 // Before the scenarios that fill every host of a day: `far` asks about days
