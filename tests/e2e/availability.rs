@@ -119,3 +119,17 @@ pub fn ask_from(stack: &Stack, query: &str, ip: &str) -> Answer {
     let url = format!("{}/v1/availability?{query}", stack.worker);
     testbed::send_with(&stack.agent, "GET", &url, &[("cf-connecting-ip", ip)], b"")
 }
+
+/// `time` (`HH:MM`) on `date` in London as the answer writes it: RFC 3339 with London's offset
+/// that day (`+00:00` in winter, `+01:00` in summer), so a scenario holds in every season.
+pub fn in_london(date: NaiveDate, time: &str) -> String {
+    use chrono::TimeZone;
+    let local = chrono::NaiveDateTime::parse_from_str(&format!("{date}T{time}"), "%Y-%m-%dT%H:%M")
+        .unwrap_or_else(|e| panic!("{date}T{time}: {e}"));
+    chrono_tz::Europe::London
+        .from_local_datetime(&local)
+        .single()
+        .unwrap_or_else(|| panic!("{local} is not one London time"))
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}

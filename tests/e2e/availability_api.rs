@@ -1,7 +1,7 @@
 //! `GET /v1/availability` as a client sees it: the answer's shape, every refusal of a bad
 //! question with its field, the per-IP limit, and that no host is ever named.
 
-use crate::availability::{ask, ask_from, HOSTS, LIMIT_PER_MINUTE};
+use crate::availability::{ask, ask_from, in_london, HOSTS, LIMIT_PER_MINUTE};
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde_json::Value;
 use testbed::Stack;
@@ -52,10 +52,10 @@ pub fn the_answer_lists_every_date_with_its_free_slots_in_the_zone_asked(stack: 
         assert_eq!(day["date"], iso(date));
         let slots = slots_of(day);
         if i < 5 {
-            // Winter in London: +00:00, never `Z`; 09:00 to 11:30, the last ending at 12:00.
+            // London's offset that day, never `Z`; 09:00 to 11:30, the last ending at 12:00.
             let expected: Vec<String> = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
                 .iter()
-                .map(|t| format!("{}T{t}:00+00:00", iso(date)))
+                .map(|t| in_london(date, t))
                 .collect();
             assert_eq!(slots, expected, "{}", day["date"]);
         } else {
@@ -226,7 +226,7 @@ pub fn no_answer_reveals_a_host(stack: &Stack) {
 pub fn a_booking_keeps_its_buffer_free_for_bookings_as_for_the_answer(stack: &Stack) {
     // A Tuesday five weeks ahead: no other scenario books there.
     let day = quiet_monday() + Duration::days(8);
-    let at = |time: &str| format!("{}T{time}:00+00:00", iso(day));
+    let at = |time: &str| in_london(day, time);
     let book = |time: &str| {
         stack.book_json(&serde_json::json!({
             "name": "Ada", "email": testbed::unique_email("buffer"),
