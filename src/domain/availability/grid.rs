@@ -103,6 +103,21 @@ impl<'a> Offer<'a> {
         }
     }
 
+    /// `[earliest, latest)`: every start [`Offer::admits`] takes is in it (notice and horizon,
+    /// or a type without hours' year ahead, its last second included).
+    fn admissible(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        match &self.hours {
+            Some((spec, _)) => (
+                self.now + Duration::minutes(i64::from(spec.min_notice_minutes)),
+                self.now + Duration::days(i64::from(spec.horizon_days)),
+            ),
+            None => (
+                self.now,
+                self.now + Duration::days(MAX_DAYS_AHEAD) + Duration::seconds(1),
+            ),
+        }
+    }
+
     /// Every start in `[from, to)` the rules admit, ascending: the grid of the type's hours in
     /// its zone, or, for a type without hours, every `step` from 00:00 in `listing_zone`. A
     /// local time skipped by a DST change yields nothing; one repeated yields each instant.
@@ -112,6 +127,13 @@ impl<'a> Offer<'a> {
         to: DateTime<Utc>,
         listing_zone: &Zone,
     ) -> Vec<DateTime<Utc>> {
+        // Only what the rules could admit is walked: a question about the past or beyond the
+        // horizon costs nothing (it never reaches the coordinator, so it is never counted).
+        let (earliest, latest) = self.admissible();
+        let (from, to) = (from.max(earliest), to.min(latest));
+        if from >= to {
+            return Vec::new();
+        }
         let zone = self.hours.as_ref().map_or(listing_zone, |(_, zone)| zone);
         let sampled = Sampled::over(self.rules, zone, from, to);
         let local_date = |t: DateTime<Utc>| {

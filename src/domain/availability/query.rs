@@ -136,7 +136,8 @@ impl Question<'_> {
         for t in free {
             let offset = sampled.offset_seconds(&self.timezone, *t);
             let local = (*t + Duration::seconds(i64::from(offset))).naive_utc();
-            if let Some(day) = days.iter_mut().find(|(d, _)| *d == local.date()) {
+            let index = usize::try_from((local.date() - self.from).num_days()).ok();
+            if let Some(day) = index.and_then(|i| days.get_mut(i)) {
                 day.1.push(rfc3339(local, offset));
             }
         }

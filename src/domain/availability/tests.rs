@@ -366,3 +366,103 @@ fn hours_are_read_with_path_named_problems() {
     .unwrap();
     assert_eq!(unknown_zone.check_zones(&CompiledZones).len(), 1);
 }
+
+/// A zone database that counts its lookups (in the worker, each is a call into `Intl`).
+struct Counting(std::cell::Cell<u32>);
+
+impl ZoneRules for Counting {
+    fn zone(&self, name: &str) -> Option<Zone> {
+        CompiledZones.zone(name)
+    }
+
+    fn offset_seconds(&self, zone: &Zone, instant: DateTime<Utc>) -> i32 {
+        self.0.set(self.0.get() + 1);
+        CompiledZones.offset_seconds(zone, instant)
+    }
+}
+
+/// A question about the past or beyond the horizon is answered without walking its grid: it
+/// never reaches the coordinator, so it is never counted toward the reader's limit, and must
+/// cost next to nothing. Dates at the ends of the calendar are no trouble.
+#[test]
+fn a_question_no_start_of_which_can_be_admitted_walks_nothing() {
+    let types = types(london_mornings());
+    let now = utc(2030, 1, 1, 0, 0);
+    for query_string in [
+        "type=anytime&from=2029-10-01&to=2029-12-01&timezone=Europe/London",
+        "type=anytime&from=9999-11-01&to=9999-12-31&timezone=Pacific/Kiritimati",
+        "type=anytime&from=0000-01-01&to=0000-03-01&timezone=America/New_York",
+        "type=office&from=2031-02-01&to=2031-03-01&timezone=Pacific/Pago_Pago",
+        "type=office&from=1969-12-01&to=1970-01-31",
+    ] {
+        let q = ask(&types, query_string);
+        let counting = Counting(std::cell::Cell::new(0));
+        let offer = q.offer(&counting, now);
+        let (from, to) = q.window(&CompiledZones);
+        assert!(
+            offer.candidates(from, to, &q.timezone).is_empty(),
+            "{query_string}"
+        );
+        assert_eq!(counting.0.get(), 0, "{query_string}");
+        let written = q.answer(&CompiledZones, &[]);
+        assert_eq!(
+            written["days"].as_array().unwrap().len() as i64,
+            (q.to - q.from).num_days() + 1
+        );
+    }
+    // The horizon's own edge: a type without hours takes a start a year ahead to the minute.
+    let q = ask(
+        &types,
+        "type=anytime&from=2031-01-01&to=2031-01-03&timezone=UTC",
+    );
+    let offer = q.offer(&CompiledZones, now);
+    let (from, to) = q.window(&CompiledZones);
+    let last = *offer.candidates(from, to, &q.timezone).last().unwrap();
+    assert_eq!(last, now + Duration::days(366));
+    assert_eq!(offer.admits(last), Ok(()));
+}
+
+/// The costliest question: 62 days of 5-minute starts of a type without hours in a zone that
+/// changes its clocks, every start free. Measured natively in release mode, 62 days cost
+/// some 10 ms to list and 20 to write; this bounds them loosely (debug builds, shared
+/// machines) and pins the count the coordinator accepts.
+#[test]
+fn the_costliest_question_stays_within_the_coordinators_bound() {
+    let doc = json!([{
+        "slug": "quick", "title": "Quick", "durations": [5], "default_duration": 5,
+    }]);
+    let types = EventTypes::parse(&doc.to_string(), "BOOKING_TYPES", &[]).unwrap();
+    for zone in ["Europe/London", "Australia/Lord_Howe", "America/Santiago"] {
+        for (from, to) in [("2030-03-01", "2030-05-01"), ("2030-09-01", "2030-11-01")] {
+            let q = ask(
+                &types,
+                &format!("type=quick&from={from}&to={to}&timezone={zone}"),
+            );
+            let counting = Counting(std::cell::Cell::new(0));
+            let offer = q.offer(&counting, utc(2030, 1, 1, 0, 0));
+            let (first, last) = q.window(&CompiledZones);
+            let started = std::time::Instant::now();
+            let candidates = offer.candidates(first, last, &q.timezone);
+            let starts = Starts::of(&candidates);
+            let expanded = starts.expand().expect("within MAX_STARTS");
+            assert_eq!(expanded.len(), candidates.len());
+            let day = 24 * 12;
+            assert!(
+                (61 * day..=62 * day + 12).contains(&candidates.len()),
+                "{zone} {from}: {}",
+                candidates.len()
+            );
+            let written = q.answer(&CompiledZones, &candidates);
+            assert!(started.elapsed() < std::time::Duration::from_secs(2));
+            // A few hundred lookups in the zone database, not several per start.
+            assert!(counting.0.get() < 1000, "{zone}: {}", counting.0.get());
+            let slots: usize = written["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["slots"].as_array().unwrap().len())
+                .sum();
+            assert_eq!(slots, candidates.len(), "every start written once");
+        }
+    }
+}

@@ -97,7 +97,8 @@ fn validate(
             zones,
             default_timezone,
             now,
-            !fields.has("start_time"),
+            // The start the meeting already has (omitted or sent again as it is).
+            start == current.start_time,
         )?;
     }
     Ok(Reschedule {
@@ -181,6 +182,40 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("15, 30 or 45"));
+    }
+
+    /// A new length for a meeting whose start stays is refused only for leaving the hours,
+    /// not for the notice its start is now within — whether the start is omitted or sent
+    /// again as it is; a new start gets the whole check.
+    #[test]
+    fn a_kept_start_is_not_refused_for_notice_whether_omitted_or_sent_again() {
+        // Meetings from 10:00 Berlin (09:00 UTC on 5 March), ten days' notice.
+        let types = EventTypes::parse(
+            r#"[{"slug":"office","title":"Office","durations":[30,60],"default_duration":30,
+                "availability":{"timezone":"Europe/Berlin","min_notice_minutes":14400,
+                "weekly":{"tue":["10:00-12:00"]}}}]"#,
+            "BOOKING_TYPES",
+            &[],
+        )
+        .unwrap();
+        let longer = of_type(&types, "office", r#"{"duration":60}"#).unwrap();
+        assert_eq!(longer.start, current().start_time);
+        let resent = of_type(
+            &types,
+            "office",
+            r#"{"start_time":"2030-03-05T10:00:00","duration":60}"#,
+        )
+        .unwrap();
+        assert_eq!(resent.start, current().start_time);
+        assert_eq!(resent.duration_minutes, 60);
+        assert_eq!(
+            code_of(of_type(
+                &types,
+                "office",
+                r#"{"start_time":"2030-03-05T10:30:00","duration":60}"#
+            )),
+            ("start_time".to_owned(), "outside_availability")
+        );
     }
 
     /// A reschedule naming the type or the answers is refused, not answered 200 with

@@ -33,9 +33,49 @@ impl Rng {
     }
 }
 
+/// Zones of every kind: European and American changes, clocks that skip or repeat midnight
+/// (Santiago, Havana, Beirut), 30- and 45-minute offsets (Kolkata, Kathmandu, Chatham), Lord
+/// Howe's 30-minute DST, and the two ends of the world (Kiritimati +14, Pago Pago −11), whose
+/// dates differ by a whole day.
+const ZONES: &[&str] = &[
+    "Europe/London",
+    "America/New_York",
+    "America/Santiago",
+    "America/Havana",
+    "Asia/Beirut",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "Australia/Lord_Howe",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "UTC",
+];
+
+/// The instants in 2030 at which `zone` changes its offset (none for a zone without DST).
+fn changes_2030(zone: &str) -> Vec<DateTime<Utc>> {
+    let tz: chrono_tz::Tz = zone.parse().unwrap();
+    let offset = |t: DateTime<Utc>| {
+        use chrono::Offset;
+        t.with_timezone(&tz).offset().fix().local_minus_utc()
+    };
+    let mut found = Vec::new();
+    let mut t = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+    while t.year() == 2030 {
+        if offset(t) != offset(t + Duration::minutes(15)) {
+            found.push(t + Duration::minutes(15));
+        }
+        t += Duration::minutes(15);
+    }
+    found
+}
+
 /// One random world, as the oracle reads it (not as the code under test does).
 struct World {
-    zone: &'static str,
+    /// The zone the type's hours are read in; `None`: a type without hours.
+    zone: Option<&'static str>,
+    /// The zone the question is asked in.
+    asked_in: &'static str,
     /// Monday first: `[start, end)` minutes.
     weekly: Vec<Vec<(u32, u32)>>,
     overrides: Vec<(NaiveDate, Vec<(u32, u32)>)>,
@@ -73,20 +113,20 @@ fn random_day(rng: &mut Rng) -> Vec<(u32, u32)> {
 }
 
 fn random_world(rng: &mut Rng) -> World {
-    // Around European and American clock changes, half-hour zones and the southern summer.
-    let zone = *rng.pick(&[
-        "Europe/London",
-        "America/New_York",
-        "Asia/Kolkata",
-        "Australia/Lord_Howe",
-        "UTC",
-    ]);
-    let base = *rng.pick(&[
-        Utc.with_ymd_and_hms(2030, 3, 29, 7, 13, 0).unwrap(),
-        Utc.with_ymd_and_hms(2030, 10, 25, 22, 0, 0).unwrap(),
-        Utc.with_ymd_and_hms(2030, 11, 1, 12, 0, 0).unwrap(),
-        Utc.with_ymd_and_hms(2030, 4, 4, 9, 30, 0).unwrap(),
-    ]);
+    let zone = (rng.below(5) != 0).then(|| *rng.pick(ZONES));
+    // Asked in the hours' zone or any other.
+    let asked_in = match zone {
+        Some(zone) if rng.below(2) == 0 => zone,
+        _ => *rng.pick(ZONES),
+    };
+    // Shortly before a clock change of either zone (the window is four days), or anywhere.
+    let mut changes = changes_2030(zone.unwrap_or(asked_in));
+    changes.extend(changes_2030(asked_in));
+    let base = if changes.is_empty() || rng.below(5) == 0 {
+        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + Duration::hours(rng.below(8760) as i64)
+    } else {
+        *rng.pick(&changes) - Duration::hours(rng.below(72) as i64)
+    };
     let now = base + Duration::minutes(rng.below(600) as i64);
     let weekly = (0..7).map(|_| random_day(rng)).collect();
     let overrides = (0..rng.below(3))
@@ -113,12 +153,18 @@ fn random_world(rng: &mut Rng) -> World {
         }
         meetings.push(mine);
     }
+    let step = *rng.pick(&[15, 20, 30, 45, 60]);
     World {
         zone,
+        asked_in,
         weekly,
         overrides,
-        step: *rng.pick(&[15, 20, 30, 45, 60]),
-        duration: *rng.pick(&[15, 30, 60]),
+        step,
+        // A type without hours lists its grid at its default duration (its step).
+        duration: match zone {
+            Some(_) => *rng.pick(&[15, 30, 60, 600]),
+            None => *rng.pick(&[step, step, 15, 600]),
+        },
         notice: *rng.pick(&[0, 0, 30, 120, 1440]),
         horizon: *rng.pick(&[1, 2, 3, 60]),
         before: *rng.pick(&[0, 0, 5, 15]),
@@ -149,21 +195,35 @@ impl World {
             .iter()
             .map(|(d, day)| (d.format("%Y-%m-%d").to_string(), json!(ranges(day))))
             .collect();
-        let doc = json!([{
-            "slug": "t", "title": "T", "durations": [15, 30, 60], "default_duration": 30,
-            "availability": {
-                "timezone": self.zone, "weekly": weekly, "dates": dates,
+        let mut durations = vec![15, 30, 60, 600, self.step];
+        durations.sort();
+        durations.dedup();
+        let mut doc = json!([{
+            "slug": "t", "title": "T", "durations": durations, "default_duration": self.step,
+        }]);
+        if let Some(zone) = self.zone {
+            doc[0]["availability"] = json!({
+                "timezone": zone, "weekly": weekly, "dates": dates,
                 "min_notice_minutes": self.notice, "horizon_days": self.horizon,
                 "buffer_before_minutes": self.before, "buffer_after_minutes": self.after,
                 "slot_step_minutes": self.step,
-            }
-        }]);
+            });
+        }
         EventTypes::parse(&doc.to_string(), "BOOKING_TYPES", &[]).unwrap()
     }
 
-    /// The rules, read straight from the issue.
+    /// Whether the answer lists `start`: the rules, read straight from the issue.
     fn oracle(&self, start: DateTime<Utc>) -> bool {
-        let tz: chrono_tz::Tz = self.zone.parse().unwrap();
+        let Some(zone) = self.zone else {
+            // Every step from 00:00 in the asked zone, free, in the future and within a year.
+            let tz: chrono_tz::Tz = self.asked_in.parse().unwrap();
+            let local = start.with_timezone(&tz).naive_local();
+            let minute = local.hour() * 60 + local.minute();
+            return local.second() == 0
+                && minute.is_multiple_of(self.step)
+                && self.bookable_without_hours(start);
+        };
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
         let local = start.with_timezone(&tz).naive_local();
         let date = local.date();
         let minute = local.hour() * 60 + local.minute();
@@ -178,9 +238,27 @@ impl World {
                 && (minute - open).is_multiple_of(self.step)
                 && minute + self.duration <= close
         });
+        local.second() == 0
+            && on_grid
+            && start > self.now
+            && start >= self.now + Duration::minutes(self.notice as i64)
+            && start < self.now + Duration::days(self.horizon as i64)
+            && self.some_host_free(start)
+    }
+
+    /// Whether a type without hours books `start` (any time, as before hours existed).
+    fn bookable_without_hours(&self, start: DateTime<Utc>) -> bool {
+        start > self.now && start <= self.now + Duration::days(366) && self.some_host_free(start)
+    }
+
+    fn some_host_free(&self, start: DateTime<Utc>) -> bool {
+        let (before, after) = match self.zone {
+            Some(_) => (self.before, self.after),
+            None => (0, 0),
+        };
         let end = start + Duration::minutes(self.duration as i64);
-        let b = Duration::minutes(self.before as i64);
-        let a = Duration::minutes(self.after as i64);
+        let b = Duration::minutes(before as i64);
+        let a = Duration::minutes(after as i64);
         let host_free = |h: usize| {
             self.used_today[h] < self.daily_limit
                 && self.meetings[h]
@@ -193,12 +271,7 @@ impl World {
                     .count()
                     < self.max_concurrent as usize
         };
-        local.second() == 0
-            && on_grid
-            && start > self.now
-            && start >= self.now + Duration::minutes(self.notice as i64)
-            && start < self.now + Duration::days(self.horizon as i64)
-            && (0..self.meetings.len()).any(host_free)
+        (0..self.meetings.len()).any(host_free)
     }
 
     fn calendars(&self) -> Vec<HostCalendar> {
@@ -219,24 +292,33 @@ impl World {
     }
 }
 
-/// What the booking path decides for `start`: validation's `check_start`, then the
-/// coordinator's `reservation::choose` over `loads_at`.
-fn booking_accepted(world: &World, types: &EventTypes, start: DateTime<Utc>) -> bool {
+/// What the booking path decides for `start`: validation's window (in the future, within
+/// `MAX_DAYS_AHEAD`) and `check_start`, then the coordinator's `reservation::choose` over
+/// `loads_at`.
+fn booking_accepted(
+    world: &World,
+    types: &EventTypes,
+    calendars: &[HostCalendar],
+    start: DateTime<Utc>,
+) -> bool {
     let event_type = types.get("t").unwrap();
-    let valid = check_start(
-        event_type,
-        world.duration,
-        start,
-        &CompiledZones,
-        &Zone::utc(),
-        world.now,
-        false,
-    )
-    .is_ok();
+    let in_window = start > world.now
+        && start <= world.now + Duration::days(crate::domain::booking::request::MAX_DAYS_AHEAD);
+    let valid = in_window
+        && check_start(
+            event_type,
+            world.duration,
+            start,
+            &CompiledZones,
+            &Zone::utc(),
+            world.now,
+            false,
+        )
+        .is_ok();
     let loads: Vec<HostLoad> = loads_at(
         Span::of(start, world.duration),
         Buffers::of(event_type),
-        &world.calendars(),
+        calendars,
     );
     let pool = Pool {
         loads: &loads,
@@ -256,64 +338,109 @@ fn a_start_is_listed_if_and_only_if_a_booking_of_it_is_accepted() {
         .unwrap_or(15);
     let mut rng = Rng(seed);
     let mut listed_total = 0;
-    for case in 0..120 {
+    for case in 0..160 {
         let world = random_world(&mut rng);
         let types = world.event_types();
-        let asked = world.now.date_naive();
+        let asked_tz: chrono_tz::Tz = world.asked_in.parse().unwrap();
+        let first_date = world.now.with_timezone(&asked_tz).date_naive();
+        let last_date = first_date + Duration::days(3);
         let query_string = format!(
-            "type=t&from={}&to={}&timezone=UTC&duration={}",
-            asked.format("%Y-%m-%d"),
-            (asked + Duration::days(3)).format("%Y-%m-%d"),
+            "type=t&from={}&to={}&timezone={}&duration={}",
+            first_date.format("%Y-%m-%d"),
+            last_date.format("%Y-%m-%d"),
+            world.asked_in.to_lowercase(),
             world.duration
         );
         let q = query::parse(&query_string, &types, &CompiledZones, &Zone::utc()).unwrap();
+        assert_eq!(q.timezone.name(), world.asked_in);
         let offer = q.offer(&CompiledZones, world.now);
         let (from, to) = q.window(&CompiledZones);
+        // What the worker sends and the coordinator's sweep answers.
+        let candidates = offer.candidates(from, to, &q.timezone);
+        let starts = Starts::of(&candidates).expand().unwrap();
         let calendars = world.calendars();
-        let listed: Vec<DateTime<Utc>> = offer
-            .candidates(from, to, &q.timezone)
-            .into_iter()
-            .filter(|s| {
-                free_with(
-                    &calendars,
-                    offer.buffers(),
-                    world.daily_limit,
-                    world.max_concurrent,
-                    Span::of(*s, world.duration),
-                )
-            })
-            .collect();
+        let mask = free_mask(
+            &starts,
+            world.duration,
+            offer.buffers(),
+            &calendars,
+            world.daily_limit,
+            world.max_concurrent,
+        );
+        let listed = mask.free(&candidates);
         listed_total += listed.len();
-        let mut minute = from;
-        while minute < to {
+        // The answer as written: every listed start, once, under its own date in the asked
+        // zone, and nothing else.
+        let answer = q.answer(&CompiledZones, &listed);
+        let days = answer["days"].as_array().unwrap();
+        assert_eq!(days.len(), 4);
+        let mut written = Vec::new();
+        for day in days {
+            for slot in day["slots"].as_array().unwrap() {
+                let slot = slot.as_str().unwrap();
+                assert_eq!(&slot[..10], day["date"].as_str().unwrap(), "{slot}");
+                assert!(!slot.ends_with('Z'), "{slot}");
+                written.push(
+                    DateTime::parse_from_rfc3339(slot)
+                        .unwrap()
+                        .with_timezone(&Utc),
+                );
+            }
+        }
+        assert_eq!(
+            written, listed,
+            "seed {seed} case {case}: the answer as written"
+        );
+        // Every 5 minutes from well before the first date to well after the last: listed iff
+        // its date (in the asked zone) was asked and the oracle takes it; booked iff the
+        // oracle takes it.
+        let mut minute = first_date.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::hours(38);
+        let end = last_date.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::hours(38);
+        while minute < end {
+            let date = minute.with_timezone(&asked_tz).date_naive();
+            let asked = (first_date..=last_date).contains(&date);
             let expected = world.oracle(minute);
+            let at = || {
+                format!(
+                    "seed {seed} case {case}: {minute} in {:?} asked in {}",
+                    world.zone, world.asked_in
+                )
+            };
             assert_eq!(
                 listed.binary_search(&minute).is_ok(),
-                expected,
-                "seed {seed} case {case}: listing of {minute} in {}",
-                world.zone
+                asked && expected,
+                "listing of {}",
+                at()
             );
+            let bookable = match world.zone {
+                Some(_) => expected,
+                None => world.bookable_without_hours(minute),
+            };
             assert_eq!(
-                booking_accepted(&world, &types, minute),
-                expected,
-                "seed {seed} case {case}: booking of {minute} in {}",
-                world.zone
+                booking_accepted(&world, &types, &calendars, minute),
+                bookable,
+                "booking of {}",
+                at()
             );
-            assert_eq!(
-                offered(
-                    &offer,
-                    &calendars,
-                    world.daily_limit,
-                    world.max_concurrent,
-                    minute
-                ),
-                expected
-            );
+            if world.zone.is_some() {
+                assert_eq!(
+                    offered(
+                        &offer,
+                        &calendars,
+                        world.daily_limit,
+                        world.max_concurrent,
+                        minute
+                    ),
+                    expected,
+                    "offered {}",
+                    at()
+                );
+            }
             minute += Duration::minutes(5);
         }
     }
     assert!(
-        listed_total > 200,
+        listed_total > 2000,
         "the worlds offer something: {listed_total}"
     );
 }
