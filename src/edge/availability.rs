@@ -42,6 +42,6 @@ pub async fn answer(req: &Request, env: &Env) -> Result<Response, ApiError> {
     };
     Ok(http::json_response(
         200,
-        &question.answer(&IntlZones, &free),
+        &question.answer(&IntlZones, (from, to), &free),
     ))
 }

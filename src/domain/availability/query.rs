@@ -123,8 +123,15 @@ impl Question<'_> {
 
     /// The answer: every date of the range, each with its free starts (ascending, in the
     /// question's zone with its offset).
-    pub fn answer(&self, zones: &dyn ZoneRules, free: &[DateTime<Utc>]) -> Value {
-        let (from, to) = self.window(zones);
+    /// `window` is [`Question::window`], as the caller already computed it for the
+    /// candidates (each `day_start` is several zone lookups).
+    pub fn answer(
+        &self,
+        zones: &dyn ZoneRules,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        free: &[DateTime<Utc>],
+    ) -> Value {
+        let (from, to) = window;
         let sampled = Sampled::over(zones, &self.timezone, from, to);
         let mut days: Vec<(NaiveDate, Vec<String>)> = Vec::new();
         let mut date = self.from;

@@ -39,7 +39,11 @@ fn answer(types: &EventTypes, query_string: &str, now: DateTime<Utc>) -> Value {
     let q = ask(types, query_string);
     let offer = q.offer(&CompiledZones, now);
     let (from, to) = q.window(&CompiledZones);
-    q.answer(&CompiledZones, &offer.candidates(from, to, &q.timezone))
+    q.answer(
+        &CompiledZones,
+        (from, to),
+        &offer.candidates(from, to, &q.timezone),
+    )
 }
 
 fn first_slots(answer: &Value) -> Vec<(String, String)> {
@@ -404,7 +408,7 @@ fn a_question_no_start_of_which_can_be_admitted_walks_nothing() {
             "{query_string}"
         );
         assert_eq!(counting.0.get(), 0, "{query_string}");
-        let written = q.answer(&CompiledZones, &[]);
+        let written = q.answer(&CompiledZones, (from, to), &[]);
         assert_eq!(
             written["days"].as_array().unwrap().len() as i64,
             (q.to - q.from).num_days() + 1
@@ -452,7 +456,7 @@ fn the_costliest_question_stays_within_the_coordinators_bound() {
                 "{zone} {from}: {}",
                 candidates.len()
             );
-            let written = q.answer(&CompiledZones, &candidates);
+            let written = q.answer(&CompiledZones, (first, last), &candidates);
             assert!(started.elapsed() < std::time::Duration::from_secs(2));
             // A few hundred lookups in the zone database, not several per start.
             assert!(counting.0.get() < 1000, "{zone}: {}", counting.0.get());

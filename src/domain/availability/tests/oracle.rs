@@ -371,7 +371,7 @@ fn a_start_is_listed_if_and_only_if_a_booking_of_it_is_accepted() {
         listed_total += listed.len();
         // The answer as written: every listed start, once, under its own date in the asked
         // zone, and nothing else.
-        let answer = q.answer(&CompiledZones, &listed);
+        let answer = q.answer(&CompiledZones, (from, to), &listed);
         let days = answer["days"].as_array().unwrap();
         assert_eq!(days.len(), 4);
         let mut written = Vec::new();
