@@ -145,11 +145,7 @@ impl ZoneRules for Sampled<'_> {
 /// takes UTC offsets such as `+01:00`, which are no zones (they know no daylight saving time)
 /// and which the compiled tables refuse, so every database refuses anything else first.
 pub fn is_zone_name(name: &str) -> bool {
-    name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
+    crate::domain::event_types::schema::is_zone_shaped(name)
 }
 
 /// The zone database compiled in from chrono-tz: for native builds and tests, never shipped in

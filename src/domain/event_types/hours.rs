@@ -129,9 +129,10 @@ pub(super) fn read_availability(
     })
 }
 
-/// The shape of an IANA name (`time_zone::is_zone_name`, repeated here: this file builds
-/// without the rest of the domain).
-fn is_zone_shaped(name: &str) -> bool {
+/// The shape of an IANA name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`): a letter first, then
+/// letters, digits, `/`, `_`, `-` and `+`, at most 64 characters. Here because this file builds
+/// without the rest of the domain; `time_zone::is_zone_name` is this.
+pub fn is_zone_shaped(name: &str) -> bool {
     name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 mod hours;
 // `build.rs` uses none of them.
 #[allow(unused_imports)]
-pub use hours::{parse_date, AvailabilitySpec, DayRanges, DAY_MINUTES, WEEKDAYS};
+pub use hours::{is_zone_shaped, parse_date, AvailabilitySpec, DayRanges, DAY_MINUTES, WEEKDAYS};
 
 pub const MIN_DURATION: u64 = 5;
 pub const MAX_DURATION: u64 = 720;

@@ -1,6 +1,7 @@
 //! Reading `start_time`: RFC 3339 with an offset, or a local wall-clock time in a zone.
 
 use crate::domain::api_error::{FieldError, FieldErrorKind};
+use crate::domain::event_types::schema::parse_date;
 use crate::domain::time_zone::{local_to_utc, Zone, ZoneRules};
 use chrono::{DateTime, LocalResult, NaiveDateTime, Timelike, Utc};
 
@@ -13,10 +14,8 @@ fn parse_local(input: &str) -> Option<NaiveDateTime> {
             .then(|| text.parse::<u32>().ok())
             .flatten()
     };
-    let mut ymd = date.split('-');
-    let (Some(y), Some(m), Some(d), None) = (ymd.next(), ymd.next(), ymd.next(), ymd.next()) else {
-        return None;
-    };
+    // The same reading of `YYYY-MM-DD` as the event types' `dates` and availability's `from`.
+    let (y, m, d) = parse_date(date)?;
     let mut hms = time.split(':');
     let (Some(h), Some(min)) = (hms.next(), hms.next()) else {
         return None;
@@ -26,8 +25,7 @@ fn parse_local(input: &str) -> Option<NaiveDateTime> {
         (Some(s), None) => number(s, 2)?,
         _ => return None,
     };
-    chrono::NaiveDate::from_ymd_opt(number(y, 4)? as i32, number(m, 2)?, number(d, 2)?)?
-        .and_hms_opt(number(h, 2)?, number(min, 2)?, sec)
+    chrono::NaiveDate::from_ymd_opt(y, m, d)?.and_hms_opt(number(h, 2)?, number(min, 2)?, sec)
 }
 
 /// RFC 3339 with an offset is taken as-is; `YYYY-MM-DDTHH:MM[:SS]` is read as wall-clock time in
